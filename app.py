@@ -1,0 +1,18 @@
+"""annviz: the lecture "Introduction to ANNs and Limitations in Image Processing", live.
+
+Run with ``streamlit run app.py``. This file only builds the navigation; each
+page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="annviz: ANNs, live", page_icon=":material/neurology:", layout="wide")
+
+# The lecture's order. Only pages that fully work are listed.
+SECTIONS = {
+    "Start": [
+        st.Page("pages/home.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    ],
+}
+
+st.navigation(SECTIONS).run()

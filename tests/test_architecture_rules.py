@@ -1,0 +1,47 @@
+"""House rules that keep annviz testable: no streamlit in annviz, no TensorFlow at import time."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANNVIZ_FILES = sorted((ROOT / "annviz").rglob("*.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_annviz_has_modules():
+    assert len(ANNVIZ_FILES) >= 3
+
+
+def test_annviz_never_imports_streamlit():
+    offenders = [p.name for p in ANNVIZ_FILES if "streamlit" in _imported_modules(p)]
+    assert offenders == []
+
+
+def test_importing_every_annviz_module_does_not_import_tensorflow():
+    modules = [
+        "annviz." + ".".join(p.relative_to(ROOT / "annviz").with_suffix("").parts)
+        for p in ANNVIZ_FILES
+        if p.name != "__init__.py"
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules)\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
