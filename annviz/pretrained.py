@@ -148,7 +148,10 @@ def train_pretrained(name: str, *, x_train: np.ndarray, y_train: np.ndarray, ver
 
     Same seed, same data, same machine → same weights: the seed fixes the
     initialisation, the validation split and the batch order, and TensorFlow's
-    op determinism fixes the reductions.
+    op determinism fixes the reductions. The shuffled MLP starts from the
+    unshuffled MLP's initial weights with the first layer's rows permuted like the
+    pixels (``x[:, perm] @ W[perm] == x @ W``), so it differs from the original
+    only in the order of its inputs.
     """
     spec = _spec(name)
     import keras
@@ -157,6 +160,12 @@ def train_pretrained(name: str, *, x_train: np.ndarray, y_train: np.ndarray, ver
     keras.utils.set_random_seed(spec.seed)
     tf.config.experimental.enable_op_determinism()
     model = spec.build()
+    if spec.shuffled and spec.input_kind == "flat":
+        # A controlled experiment: start from the unshuffled model's initial weights with the
+        # first layer's rows re-ordered like the pixels, so the only difference is the order.
+        first = model.layers[0]
+        kernel, bias = first.get_weights()
+        first.set_weights([kernel[pixel_permutation(SHUFFLE_SEED)], bias])
     model.compile(
         optimizer="adam",
         loss="sparse_categorical_crossentropy",
