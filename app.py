@@ -11,7 +11,7 @@ st.set_page_config(page_title="annviz: ANNs, live", page_icon=":material/neurolo
 # The lecture's order. Only pages that fully work are listed.
 SECTIONS = {
     "Start": [
-        st.Page("pages/home.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+        st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
     ],
 }
 
