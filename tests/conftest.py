@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -27,6 +29,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # No network for the browser either: names other than localhost do not resolve, and any
+    # other address goes to a proxy that does not exist (loopback bypasses proxies by default).
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
 ]
 #: Screenshots the browser tests take; README shows some of them.
 SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
@@ -41,15 +47,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(port: int, extra_args: list[str] | None = None) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` on localhost, inside the same offline guard as the tests."""
+def start_streamlit(
+    port: int, extra_args: list[str] | None = None, *, script: str = "app.py", cwd: Path = ROOT
+) -> subprocess.Popen:
+    """Start ``streamlit run app.py`` on localhost, inside the same offline guard as the tests.
+
+    ``script``/``cwd`` let the offline test and the benchmarks run another script (a bare
+    ``st.write`` baseline, a connection probe) in exactly the same way.
+    """
     bootstrap = (
         "import sys; sys.path.insert(0, sys.argv.pop(1)); import offline; offline.block_outbound_network(); "
         "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; main()"
     )
     command = [
         sys.executable, "-c", bootstrap, str(Path(__file__).parent),
-        "run", "app.py",
+        "run", script,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
@@ -58,14 +70,32 @@ def start_streamlit(port: int, extra_args: list[str] | None = None) -> subproces
         *(extra_args or []),
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Drain the server's log in the background: an unread pipe fills up (64 KB) during a long
+    # session full of TensorFlow and training messages and then blocks the server.
+    process.log_tail = collections.deque(maxlen=400)  # type: ignore[attr-defined]
+    threading.Thread(target=_drain, args=(process,), daemon=True).start()
+    return process
+
+
+def _drain(process: subprocess.Popen) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        process.log_tail.append(line)  # type: ignore[attr-defined]
+
+
+def server_log(process: subprocess.Popen) -> str:
+    """The last few hundred lines the server printed."""
+    return "".join(getattr(process, "log_tail", ()))
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{process.stdout.read() if process.stdout else ''}")
+            process.wait()
+            time.sleep(0.2)  # let the drain thread read the last lines
+            raise RuntimeError(f"streamlit exited early:\n{server_log(process)}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -76,20 +106,26 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> 
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """A real ``streamlit run app.py`` server for the whole session; yields its base URL."""
+def app_server() -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``streamlit run app.py`` server for the whole session: its base URL and process."""
     port = free_port()
     process = start_streamlit(port)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[str, subprocess.Popen]) -> str:
+    """The base URL of the session's ``streamlit run app.py`` server."""
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,128 @@
+"""What "this page rendered" means in Chromium, shared by the browser tests and the benchmarks.
+
+A Streamlit page has rendered when its script run has finished (``stApp`` carries
+``data-test-script-state="notRunning"`` after a real run) and stays finished for a moment
+(a rerun that a query-param widget asks for right after the first run is waited out too),
+and the page's main chart, if its source draws one, has drawn traces.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+#: Script state of the app root once a run has finished; "initial" means nothing ran yet.
+IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+RUNNING_STATES = ("running", "rerunRequested", "initial")
+
+#: JS for the first visible plotly figure: its size, its traces and how many of them were drawn.
+CHART_STATE_JS = """
+() => {
+  const charts = [...document.querySelectorAll('.js-plotly-plot')].filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && el.offsetParent !== null;
+  });
+  if (charts.length === 0) return null;
+  const el = charts[0];
+  const box = el.getBoundingClientRect();
+  const drawn = el.querySelectorAll(
+    '.trace, .hm image, .contour, .imagelayer image, .gl-container canvas, .pielayer .slice'
+  ).length;
+  return {width: box.width, height: box.height, traces: (el.data || []).length, drawn: drawn,
+          charts: charts.length};
+}
+"""
+
+
+@dataclass(frozen=True)
+class ChartState:
+    """The first visible plotly chart of a page as the browser drew it."""
+
+    width: float
+    height: float
+    traces: int
+    drawn: int
+    charts: int
+
+    @property
+    def non_empty(self) -> bool:
+        return self.width >= 100 and self.height >= 100 and self.traces > 0 and self.drawn > 0
+
+
+def wait_until_idle(page: Page, *, timeout_s: float = 90.0, settle_s: float = 0.4) -> float:
+    """Wait until the page's script run has finished and stayed finished for ``settle_s``.
+
+    Returns the seconds waited. Raises ``TimeoutError`` (with the script state) otherwise.
+    """
+    start = time.monotonic()
+    deadline = start + timeout_s
+    while True:
+        remaining_ms = max(1.0, (deadline - time.monotonic()) * 1000)
+        try:
+            page.wait_for_selector(IDLE_SELECTOR, state="attached", timeout=remaining_ms)
+        except Exception as error:  # Playwright's TimeoutError
+            state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+            raise TimeoutError(f"script still {state!r} after {timeout_s:.0f} s") from error
+        idle_at = time.monotonic()
+        page.wait_for_timeout(settle_s * 1000)
+        state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+        if state not in RUNNING_STATES:
+            return idle_at - start
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"script still {state!r} after {timeout_s:.0f} s")
+
+
+def chart_state(page: Page) -> ChartState | None:
+    """The first visible plotly chart's state, or None when the page shows none."""
+    state = page.evaluate(CHART_STATE_JS)
+    return None if state is None else ChartState(**state)
+
+
+def wait_for_chart(page: Page, *, timeout_s: float = 30.0) -> ChartState | None:
+    """Poll until the first visible chart has drawn traces (plotly draws after the script ends)."""
+    deadline = time.monotonic() + timeout_s
+    state = chart_state(page)
+    while (state is None or not state.non_empty) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        state = chart_state(page)
+    return state
+
+
+def draws_a_chart(source: str) -> bool:
+    """Whether a page's source puts a plotly figure on screen."""
+    return "plotly_chart" in source
+
+
+def exception_texts(page: Page) -> list[str]:
+    """Texts of Streamlit's traceback boxes on the page (there must be none)."""
+    return [text.strip() for text in page.locator('[data-testid="stException"]').all_inner_texts()]
+
+
+def error_texts(page: Page) -> list[str]:
+    """Texts of the ``st.error`` boxes on the page (not counting traceback boxes)."""
+    boxes = page.locator('[data-testid="stAlertContentError"]:not([data-testid="stException"] *)')
+    return [text.strip() for text in boxes.all_inner_texts()]
+
+
+def main_text(page: Page) -> str:
+    """All text of the page's main area (not the sidebar)."""
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def navigation_titles(page: Page) -> list[str]:
+    """The page titles of the sidebar navigation, top to bottom (expanding "View more")."""
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.inner_text():
+        more.click()
+    labels = page.locator('[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"]')
+    return [text.strip() for text in labels.all_inner_texts()]
+
+
+def navigation_sections(page: Page) -> list[str]:
+    """The section headers of the sidebar navigation, top to bottom."""
+    headers = page.locator('[data-testid="stNavSectionHeader"]')
+    return [text.strip() for text in headers.all_inner_texts()]

@@ -1,0 +1,112 @@
+"""Every page app.py lists opens in Chromium, with no traceback, and draws its main chart.
+
+Generic over ``app.py``'s ``SECTIONS``: a page added there is visited here without edits.
+One browser context visits each page once (the page's own browser test does its interaction).
+Full-page screenshots go to ``docs/screenshots/all_pages/<page>.png``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from app_pages import ListedPage, listed_pages
+from browser_checks import (
+    draws_a_chart,
+    error_texts,
+    exception_texts,
+    main_text,
+    navigation_sections,
+    navigation_titles,
+    wait_for_chart,
+    wait_until_idle,
+)
+from conftest import SCREENSHOT_DIR
+
+pytestmark = pytest.mark.browser
+
+PAGES = listed_pages()
+TOUR_SCREENSHOTS = SCREENSHOT_DIR / "all_pages"
+
+#: ``st.error`` boxes a page shows by design on its first visit (page name → part of the text).
+#: Empty: a page's default state is the lecture's example, which is never an error.
+EXPECTED_ERRORS: dict[str, str] = {}
+
+#: Console messages that are not the app's fault. Empty until one is seen and understood.
+IGNORED_CONSOLE: tuple[str, ...] = ()
+
+
+class Tour:
+    """One browser context for the whole tour, and what it saw go wrong on the current page."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.console: list[str] = []
+        self.outside_requests: list[str] = []
+        page.on("console", lambda message: self.console.append(message.text) if message.type == "error" else None)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda error: self.console.append(f"uncaught: {error}"))  # type: ignore[attr-defined]
+        page.on("request", self._record_request)  # type: ignore[attr-defined]
+
+    def _record_request(self, request: object) -> None:
+        host = urlsplit(request.url).hostname  # type: ignore[attr-defined]
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOCAL_HOSTS:  # type: ignore[attr-defined]
+            self.outside_requests.append(request.url)  # type: ignore[attr-defined]
+
+    def visit(self, url: str) -> None:
+        self.console.clear()
+        self.outside_requests.clear()
+        self.page.goto(url)  # type: ignore[attr-defined]
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture(scope="module")
+def tour(browser: object) -> Iterator[Tour]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    try:
+        yield Tour(context.new_page())
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("listed", PAGES, ids=[p.name for p in PAGES])
+def test_page_renders_in_chromium(tour: Tour, app_url: str, listed: ListedPage) -> None:
+    page = tour.page
+    tour.visit(listed.url(app_url))
+    wait_until_idle(page, timeout_s=120)
+    chart = wait_for_chart(page) if draws_a_chart(listed.source) else None
+    TOUR_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(TOUR_SCREENSHOTS / f"{listed.name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+    assert exception_texts(page) == []
+    expected = EXPECTED_ERRORS.get(listed.name)
+    unexpected = [text for text in error_texts(page) if expected is None or expected not in text]
+    assert unexpected == []
+    if draws_a_chart(listed.source):
+        assert chart is not None, f"{listed.script} draws a plotly chart but none is visible"
+        assert chart.non_empty, f"{listed.script}'s first chart is empty: {chart}"
+    else:
+        assert len(main_text(page).split()) >= 20, f"{listed.script} shows almost nothing"
+    # Offline hall: nothing may be fetched from outside (a ':material/...:' page_icon in
+    # st.set_page_config, for one, makes Streamlit fetch the favicon from fonts.gstatic.com).
+    assert tour.outside_requests == [], f"{listed.script} tried to download"
+    errors = [text for text in tour.console if not any(ignored in text for ignored in IGNORED_CONSOLE)]
+    assert errors == [], f"console errors on {listed.script}"
+
+
+def test_sidebar_lists_the_pages_in_lecture_order(tour: Tour, app_url: str) -> None:
+    numbers = [page.lecture_section for page in PAGES if page.lecture_section is not None]
+    assert numbers == sorted(numbers), "app.py lists the lecture sections out of order"
+    assert PAGES[0].default, "the overview (default page) comes first"
+
+    page = tour.page
+    tour.visit(app_url)
+    wait_until_idle(page)
+    if len(PAGES) == 1:
+        # Streamlit shows no navigation for a single page.
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # type: ignore[attr-defined]
+        return
+    assert navigation_titles(page) == [p.title for p in PAGES]
+    assert navigation_sections(page) == list(dict.fromkeys(p.section for p in PAGES))
