@@ -1,0 +1,267 @@
+"""Layers and parameters: dense-network specs, their parameter counts, and the Keras model behind them.
+
+A dense layer with ``n`` inputs and ``h`` neurons has one weight per (input, neuron)
+pair and one bias per neuron::
+
+    params = n × h + h
+
+The lecture's examples: a 3-4-1 network has (3·4 + 4) + (4·1 + 1) = 16 + 5 = 21
+parameters; ``Dense(4)`` on 5 inputs has 5·4 + 4 = 24; the MNIST MLP 784-128-64-10
+has 109,386; a 100×100×3 image flattened into ``Dense(512)`` has 15,360,512.
+
+Counts use Python ints, so absurd sizes (10^9 units) are counted exactly and
+never built. Keras is imported only inside :func:`build_keras_model`.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from annviz.activations import ACTIVATIONS
+
+#: Largest layer width (or input size) annviz will count; beyond it the numbers stop meaning anything.
+MAX_UNITS = 10**12
+#: Most hidden layers a spec may have (the drawing and the table stay readable).
+MAX_HIDDEN_LAYERS = 20
+#: Largest model :func:`build_keras_model` builds: 20 M float32 parameters ≈ 80 MB, safe on a
+#: 2.7 GB Community Cloud container even with a few students building at once.
+MAX_BUILD_PARAMS = 20_000_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """What the output layer and the loss look like for one kind of problem."""
+
+    label: str
+    output_activation: str
+    loss: str
+    #: Fixed number of output neurons, or ``None`` for "one per class" (K).
+    output_units: int | None
+
+
+#: The output layer and loss each task needs (lecture: binary → 1 sigmoid, multi-class → K softmax,
+#: regression → 1 linear).
+TASKS: dict[str, Task] = {
+    "binary": Task("Binary classification", "sigmoid", "binary_crossentropy", 1),
+    "multiclass": Task("Multi-class classification (K classes)", "softmax", "sparse_categorical_crossentropy", None),
+    "regression": Task("Regression", "linear", "mse", 1),
+}
+
+
+def _check_size(value: Any, what: str) -> int:
+    """Return ``value`` as a Python int if it is a whole number in [1, MAX_UNITS], else raise."""
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"The {what} must be a whole number, not {value!r}.")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ValueError(f"The {what} must be a whole number, not {value!r}.") from None
+    if number < 1:
+        raise ValueError(f"The {what} must be at least 1, not {number}.")
+    if number > MAX_UNITS:
+        raise ValueError(f"The {what} ({number:,}) is absurdly large: keep it at most {MAX_UNITS:,}.")
+    return number
+
+
+@dataclass(frozen=True)
+class DenseSpec:
+    """One ``keras.layers.Dense(units, activation=...)`` layer.
+
+    >>> DenseSpec(4, "relu")
+    DenseSpec(units=4, activation='relu')
+    """
+
+    units: int
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "units", _check_size(self.units, "number of neurons in a layer"))
+        if self.activation not in ACTIVATIONS and self.activation != "softmax":
+            known = ", ".join([*ACTIVATIONS, "softmax"])
+            raise ValueError(f"Unknown activation '{self.activation}': choose one of {known}.")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A dense network: input size, hidden layers, and a task that fixes the output layer and loss.
+
+    >>> spec = ModelSpec(784, (DenseSpec(128), DenseSpec(64)), task="multiclass", n_classes=10)
+    >>> [layer.units for layer in spec.layers], spec.layers[-1].activation, spec.loss
+    ([128, 64, 10], 'softmax', 'sparse_categorical_crossentropy')
+    """
+
+    input_size: int
+    hidden: tuple[DenseSpec, ...] = field(default_factory=tuple)
+    task: str = "multiclass"
+    n_classes: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_size", _check_size(self.input_size, "input size"))
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not all(isinstance(layer, DenseSpec) for layer in self.hidden):
+            raise ValueError("Every hidden layer must be a DenseSpec(units, activation).")
+        if len(self.hidden) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"{len(self.hidden)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
+        if self.task not in TASKS:
+            raise ValueError(f"Unknown task '{self.task}': choose one of {', '.join(TASKS)}.")
+        if self.task == "multiclass":
+            n_classes = _check_size(self.n_classes, "number of classes")
+            if n_classes < 2:
+                raise ValueError("Multi-class classification needs at least 2 classes.")
+            object.__setattr__(self, "n_classes", n_classes)
+
+    @property
+    def output(self) -> DenseSpec:
+        """The output layer the task calls for."""
+        task = TASKS[self.task]
+        units = self.n_classes if task.output_units is None else task.output_units
+        return DenseSpec(units, task.output_activation)
+
+    @property
+    def layers(self) -> tuple[DenseSpec, ...]:
+        """Every Dense layer in order, hidden layers then the output layer."""
+        return (*self.hidden, self.output)
+
+    @property
+    def loss(self) -> str:
+        """The Keras loss name that matches the task."""
+        return TASKS[self.task].loss
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Input size followed by every layer's width, e.g. ``(784, 128, 64, 10)``."""
+        return (self.input_size, *(layer.units for layer in self.layers))
+
+
+def count_dense_params(n_inputs: int, n_units: int) -> int:
+    """Parameters of one dense layer: ``n_inputs × n_units`` weights plus ``n_units`` biases.
+
+    Python ints, so nothing overflows however large the layer.
+
+    >>> count_dense_params(5, 4)
+    24
+    >>> count_dense_params(100 * 100 * 3, 512)
+    15360512
+    >>> count_dense_params(784, 10**9)
+    785000000000
+    """
+    n_inputs = _check_size(n_inputs, "number of inputs")
+    n_units = _check_size(n_units, "number of neurons")
+    return n_inputs * n_units + n_units
+
+
+def layer_param_rows(spec: ModelSpec) -> list[dict[str, Any]]:
+    """One row per Dense layer: its inputs, neurons, weights (inputs × neurons), biases, params.
+
+    >>> rows = layer_param_rows(ModelSpec(3, (DenseSpec(4),), task="binary"))
+    >>> [(r["inputs"], r["neurons"], r["weights"], r["biases"], r["params"]) for r in rows]
+    [(3, 4, 12, 4, 16), (4, 1, 4, 1, 5)]
+    """
+    rows: list[dict[str, Any]] = []
+    n_inputs = spec.input_size
+    for index, layer in enumerate(spec.layers):
+        is_output = index == len(spec.hidden)
+        rows.append(
+            {
+                "layer": "output" if is_output else f"hidden {index + 1}",
+                "inputs": n_inputs,
+                "neurons": layer.units,
+                "weights": n_inputs * layer.units,
+                "biases": layer.units,
+                "params": count_dense_params(n_inputs, layer.units),
+                "activation": layer.activation,
+            }
+        )
+        n_inputs = layer.units
+    return rows
+
+
+def count_model_params(spec: ModelSpec) -> int:
+    """Total parameters of the network: the sum of ``inputs × neurons + neurons`` over its layers.
+
+    >>> count_model_params(ModelSpec(784, (DenseSpec(128), DenseSpec(64))))
+    109386
+    """
+    return sum(row["params"] for row in layer_param_rows(spec))
+
+
+def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:
+    """The Keras code that defines ``spec`` (what :func:`build_keras_model` runs).
+
+    >>> print(keras_model_code(ModelSpec(3, (DenseSpec(4),), task="binary")))
+    model = keras.Sequential([
+        keras.Input(shape=(3,)),
+        keras.layers.Dense(4, activation='relu'),
+        keras.layers.Dense(1, activation='sigmoid'),
+    ])
+    """
+    if not var.isidentifier():
+        raise ValueError(f"'{var}' is not a valid Python variable name.")
+    lines = [f"{var} = keras.Sequential([", f"    keras.Input(shape=({spec.input_size},)),"]
+    lines += [f"    keras.layers.Dense({layer.units}, activation={layer.activation!r})," for layer in spec.layers]
+    lines.append("])")
+    return "\n".join(lines)
+
+
+def build_keras_model(spec: ModelSpec) -> Any:
+    """Build the ``keras.Sequential`` model that :func:`keras_model_code` describes.
+
+    Refuses (``ValueError``) models above ``MAX_BUILD_PARAMS`` parameters, saying how
+    large they are, instead of exhausting memory. Imports Keras lazily.
+    """
+    total = count_model_params(spec)
+    if total > MAX_BUILD_PARAMS:
+        size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.0f} MB"
+        raise ValueError(
+            f"This model has {total:,} parameters (≈ {size} of float32 weights): "
+            f"too large to build here (limit {MAX_BUILD_PARAMS:,}). The count above is exact without building it."
+        )
+    import keras
+
+    return keras.Sequential(
+        [keras.Input(shape=(spec.input_size,))]
+        + [keras.layers.Dense(layer.units, activation=layer.activation) for layer in spec.layers]
+    )
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named architecture from the lecture and the parameter count the lecture gives for it.
+
+    ``lecture_layers`` says how many leading layers the lecture's number covers
+    (``None``: the whole model). The 100×100×3 image example counts only the first
+    Dense(512) layer, the one that shows why dense layers explode on images.
+    """
+
+    label: str
+    spec: ModelSpec
+    lecture_total: int
+    lecture_layers: int | None = None
+
+    def counted(self) -> int:
+        """The count annviz computes for what the lecture counted."""
+        rows = layer_param_rows(self.spec)
+        return sum(row["params"] for row in rows[: self.lecture_layers])
+
+
+#: The lecture's architectures; the page's preset picker and the tests read this table.
+PRESETS: dict[str, Preset] = {
+    preset.label: preset
+    for preset in (
+        Preset("3-4-1 (21)", ModelSpec(3, (DenseSpec(4, "relu"),), task="binary"), 21),
+        Preset("Dense(4) on 5 inputs (24)", ModelSpec(5, (), task="multiclass", n_classes=4), 24),
+        Preset(
+            "MNIST MLP 784-128-64-10 (109,386)",
+            ModelSpec(784, (DenseSpec(128, "relu"), DenseSpec(64, "relu")), task="multiclass", n_classes=10),
+            109_386,
+        ),
+        Preset(
+            "100×100×3 image → 512 (15,360,512)",
+            ModelSpec(100 * 100 * 3, (DenseSpec(512, "relu"),), task="multiclass", n_classes=10),
+            15_360_512,
+            lecture_layers=1,
+        ),
+    )
+}
