@@ -174,11 +174,14 @@ def linear_derivative(z: ArrayLike) -> np.ndarray:
 class Activation:
     """One activation function: its value beside its derivative, formulas, and where it saturates.
 
+    ``symbol`` is its LaTeX name (``\\sigma``), ``formula`` and ``derivative_formula`` LaTeX.
+
     ``saturation`` lists the z intervals where the gradient is at most
     ``saturation_bound`` in magnitude (vanishing gradients, or exactly 0 for dead ReLUs).
     """
 
     label: str
+    symbol: str
     value: Callable[[ArrayLike], np.ndarray]
     derivative: Callable[[ArrayLike], np.ndarray]
     formula: str
@@ -193,6 +196,7 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         "Sigmoid",
+        r"\sigma",
         sigmoid,
         sigmoid_derivative,
         r"\sigma(z) = \frac{1}{1 + e^{-z}}",
@@ -205,6 +209,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "tanh": Activation(
         "Tanh",
+        r"\tanh",
         tanh,
         tanh_derivative,
         r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
@@ -216,6 +221,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "relu": Activation(
         "ReLU",
+        r"\mathrm{ReLU}",
         relu,
         relu_derivative,
         r"\mathrm{ReLU}(z) = \max(0, z)",
@@ -228,6 +234,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "leaky_relu": Activation(
         "Leaky ReLU",
+        r"\mathrm{LeakyReLU}",
         leaky_relu,
         leaky_relu_derivative,
         r"\mathrm{LeakyReLU}(z) = \begin{cases} z & z > 0 \\ 0.2\,z & z \le 0 \end{cases}",
@@ -239,6 +246,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "elu": Activation(
         "ELU",
+        r"\mathrm{ELU}",
         elu,
         elu_derivative,
         r"\mathrm{ELU}(z) = \begin{cases} z & z > 0 \\ e^{z} - 1 & z \le 0 \end{cases}",
@@ -250,6 +258,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "gelu": Activation(
         "GELU",
+        r"\mathrm{GELU}",
         gelu,
         gelu_derivative,
         r"\mathrm{GELU}(z) = z\,\Phi(z)",
@@ -262,6 +271,7 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "linear": Activation(
         "Linear (none)",
+        r"\mathrm{linear}",
         linear,
         linear_derivative,
         r"\mathrm{linear}(z) = z",
