@@ -25,6 +25,10 @@ import numpy as np
 from scipy.special import ndtr
 
 ArrayLike = float | np.ndarray
+#: The z values of the lecture's table of ReLU and sigmoid.
+LECTURE_TABLE_Z = (-2.0, -0.5, 0.0, 1.0, 2.0)
+#: Default logits of the softmax demo (three classes, one clearly ahead).
+DEFAULT_LOGITS = (2.0, 1.0, 0.1)
 #: Keras's default slope of leaky ReLU for z < 0.
 LEAKY_SLOPE = 0.2
 #: Keras's default α of ELU.
@@ -316,3 +320,18 @@ def softmax(logits: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     shifted = (z - z.max(axis=-1, keepdims=True)) / temperature
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def keras_activation_values(name: str, z: ArrayLike) -> np.ndarray:
+    """The same activation computed by ``keras.activations`` (TensorFlow, float32); imports Keras.
+
+    For the page's side-by-side table and for the tests; softmax is not in the table, use
+    ``keras.activations.softmax`` directly.
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+    import keras
+
+    values = keras.activations.get(ACTIVATIONS[name].keras_name)(np.asarray(z, dtype=np.float32))
+    return np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
+

@@ -16,8 +16,9 @@ never built. Keras is imported only inside :func:`build_keras_model`.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from annviz.activations import ACTIVATIONS
 
@@ -185,6 +186,104 @@ def count_model_params(spec: ModelSpec) -> int:
     109386
     """
     return sum(row["params"] for row in layer_param_rows(spec))
+
+
+def _latex_int(number: int) -> str:
+    """1234567 → ``1{,}234{,}567`` (LaTeX thousands separators without extra space)."""
+    return f"{number:,}".replace(",", "{,}")
+
+
+def param_formula_latex(spec: ModelSpec) -> str:
+    r"""The total as weights plus biases with the numbers substituted.
+
+    >>> print(param_formula_latex(ModelSpec(3, (DenseSpec(4),), task="binary")))
+    \underbrace{3 \times 4 + 4 \times 1}_{16\ \text{weights}} + \underbrace{4 + 1}_{5\ \text{biases}} = 21
+    """
+    rows = layer_param_rows(spec)
+    weights = " + ".join(rf"{_latex_int(r['inputs'])} \times {_latex_int(r['neurons'])}" for r in rows)
+    biases = " + ".join(_latex_int(r["biases"]) for r in rows)
+    n_weights, n_biases = sum(r["weights"] for r in rows), sum(r["biases"] for r in rows)
+    return (
+        rf"\underbrace{{{weights}}}_{{{_latex_int(n_weights)}\ \text{{weights}}}}"
+        rf" + \underbrace{{{biases}}}_{{{_latex_int(n_biases)}\ \text{{biases}}}}"
+        f" = {_latex_int(n_weights + n_biases)}"
+    )
+
+
+def parse_hidden_layers(text: str) -> tuple[DenseSpec, ...]:
+    """Read hidden layers typed as ``"128 relu, 64 relu"`` (activation optional, default relu).
+
+    An empty text (or ``none``) means no hidden layer.
+
+    >>> parse_hidden_layers("128 relu, 64 tanh")
+    (DenseSpec(units=128, activation='relu'), DenseSpec(units=64, activation='tanh'))
+    >>> parse_hidden_layers("4")
+    (DenseSpec(units=4, activation='relu'),)
+    >>> parse_hidden_layers(" ")
+    ()
+    """
+    stripped = text.strip()
+    if stripped.lower() in ("", "none"):
+        return ()
+    layers = []
+    for part in stripped.split(","):
+        words = part.split()
+        if not words or len(words) > 2:
+            raise ValueError(
+                f"Could not read the hidden layer '{part.strip()}': write each as 'units activation', e.g. 128 relu, 64 relu."
+            )
+        units_text = words[0].replace("_", "")
+        if not units_text.isdigit():
+            raise ValueError(f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
+        layers.append(DenseSpec(int(units_text), words[1].lower() if len(words) == 2 else "relu"))
+    if len(layers) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{len(layers)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
+    return tuple(layers)
+
+
+def format_hidden_layers(hidden: tuple[DenseSpec, ...]) -> str:
+    """The text :func:`parse_hidden_layers` reads back.
+
+    >>> format_hidden_layers((DenseSpec(128), DenseSpec(64, "tanh")))
+    '128 relu, 64 tanh'
+    """
+    return ", ".join(f"{layer.units} {layer.activation}" for layer in hidden)
+
+
+def parse_layer_sizes(text: str) -> tuple[int, ...]:
+    """Read a network written as layer sizes, input first: ``"3-4-1"`` or ``"784, 128, 64, 10"``.
+
+    >>> parse_layer_sizes("3-4-1")
+    (3, 4, 1)
+    >>> parse_layer_sizes("784 128 64 10")
+    (784, 128, 64, 10)
+    """
+    parts = [p for p in re.split(r"[-,\s×x→>]+", text.strip()) if p]
+    if len(parts) < 2:
+        raise ValueError("Write at least an input size and an output size, e.g. 3-4-1.")
+    if len(parts) > MAX_HIDDEN_LAYERS + 2:
+        raise ValueError(f"{len(parts)} layers is too many: use at most {MAX_HIDDEN_LAYERS + 2}.")
+    sizes = []
+    for part in parts:
+        if not part.isdigit():
+            raise ValueError(f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
+        sizes.append(_check_size(int(part), "size of each layer"))
+    return tuple(sizes)
+
+
+def spec_from_sizes(sizes: Sequence[int], *, activation: str = "relu") -> ModelSpec:
+    """A network from its layer sizes: one output → binary (sigmoid), K > 1 outputs → K-class softmax.
+
+    >>> spec = spec_from_sizes((3, 4, 1))
+    >>> spec.sizes, spec.task
+    ((3, 4, 1), 'binary')
+    """
+    if len(sizes) < 2:
+        raise ValueError("A network needs an input size and an output size.")
+    outputs = int(sizes[-1])
+    task = "binary" if outputs == 1 else "multiclass"
+    hidden = tuple(DenseSpec(units, activation) for units in sizes[1:-1])
+    return ModelSpec(int(sizes[0]), hidden, task=task, n_classes=max(outputs, 2))
 
 
 def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:

@@ -88,16 +88,15 @@ def neuron_output(x: Sequence[float], w: Sequence[float], b: float, activation: 
     return NeuronResult(tuple(xs.tolist()), tuple(ws.tolist()), bias, activation, tuple(products.tolist()), z, a)
 
 
-def _num(value: float) -> str:
-    r"""A number for LaTeX: 6 significant digits; powers of ten and negatives in parentheses.
+def _num(value: float, *, bracket: bool = True) -> str:
+    r"""A number for LaTeX: 6 significant digits; powers of ten and (if ``bracket``) negatives in parentheses.
 
-    >>> _num(-0.6), _num(4.2), _num(2e-09)
-    ('(-0.6)', '4.2', '(2 \\times 10^{-9})')
+    >>> _num(-0.6), _num(-0.6, bracket=False), _num(4.2), _num(2e-09)
+    ('(-0.6)', '-0.6', '4.2', '(2 \\times 10^{-9})')
     """
     mantissa, _, exponent = f"{value:.6g}".partition("e")
-    if not exponent:
-        return f"({mantissa})" if value < 0 else mantissa
-    return rf"({mantissa} \times 10^{{{int(exponent)}}})"
+    text = mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
+    return f"({text})" if bracket and (value < 0 or exponent) else text
 
 
 def neuron_derivation_latex(result: NeuronResult) -> list[str]:
@@ -120,8 +119,8 @@ def neuron_derivation_latex(result: NeuronResult) -> list[str]:
         f"z = {symbolic} + b",
         f"z = {substituted} + {_num(result.b)}",
         f"z = {products} + {_num(result.b)}",
-        f"z = {_num(result.z)}",
-        rf"a = {entry.symbol}({_num(result.z)}) = {_num(result.a)}",
+        f"z = {_num(result.z, bracket=False)}",
+        rf"a = {entry.symbol}({_num(result.z, bracket=False)}) = {_num(result.a, bracket=False)}",
     ]
 
 

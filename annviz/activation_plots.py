@@ -1,0 +1,146 @@
+"""Plotly figures for activation functions, softmax, and stacked linear layers."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from annviz.activations import ACTIVATIONS
+from annviz.neuron import StackedLayersDemo
+
+#: One colour per activation, in table order (Plotly's default qualitative palette).
+COLOURS = dict(zip(ACTIVATIONS, ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#7f7f7f"]))
+SATURATED = "rgba(192,57,43,0.22)"
+
+
+def saturated_mask(name: str, z: np.ndarray) -> np.ndarray:
+    """True where ``z`` lies in one of the activation's saturation zones.
+
+    >>> saturated_mask("sigmoid", np.array([-5.0, 0.0, 5.0])).tolist()
+    [True, False, True]
+    """
+    mask = np.zeros(np.shape(z), dtype=bool)
+    for low, high in ACTIVATIONS[name].saturation:
+        mask |= (z >= low) & (z <= high)
+    return mask
+
+
+def activation_figure(
+    names: Sequence[str], *, z_range: tuple[float, float] = (-6.0, 6.0), height: int = 420
+) -> go.Figure:
+    """Each activation (left) beside its derivative (right); saturated stretches drawn thick and red.
+
+    >>> fig = activation_figure(["sigmoid", "relu"])
+    >>> [trace.name for trace in fig.data if trace.showlegend]
+    ['saturated: gradient ≈ 0', 'Sigmoid', 'ReLU']
+    """
+    if not names:
+        raise ValueError("Choose at least one activation function to plot.")
+    unknown = [n for n in names if n not in ACTIVATIONS]
+    if unknown:
+        raise ValueError(f"Unknown activation '{unknown[0]}': choose from {', '.join(ACTIVATIONS)}.")
+    low, high = float(z_range[0]), float(z_range[1])
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError("The z range must go from a smaller to a larger finite number.")
+    z = np.linspace(low, high, 601)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("activation a = σ(z)", "derivative σ'(z): the gradient"),
+                        horizontal_spacing=0.08)
+    shown_saturation_legend = False
+    for name in names:
+        entry = ACTIVATIONS[name]
+        mask = saturated_mask(name, z)
+        if mask.any():
+            # Drawn first, under the curve, as a wide translucent band along the derivative.
+            fig.add_trace(go.Scatter(
+                x=z, y=np.where(mask, entry.derivative(z), np.nan), name="saturated: gradient ≈ 0",
+                legendgroup="saturated", legendrank=2000, showlegend=not shown_saturation_legend,
+                line=dict(color=SATURATED, width=12), hoverinfo="skip",
+            ), row=1, col=2)
+            shown_saturation_legend = True
+        for col, curve in ((1, entry.value(z)), (2, entry.derivative(z))):
+            fig.add_trace(go.Scatter(
+                x=z, y=curve, name=entry.label, legendgroup=name, showlegend=col == 1,
+                line=dict(color=COLOURS[name], width=2.5),
+                hovertemplate=f"{entry.label}: %{{y:.4f}}<extra></extra>",
+            ), row=1, col=col)
+    fig.update_xaxes(title_text="z", zeroline=True, zerolinecolor="#bbb")
+    fig.update_yaxes(zeroline=True, zerolinecolor="#bbb")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.18),
+                      plot_bgcolor="white", hovermode="x unified")
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def activation_point_figure(name: str, z: float, a: float, *, height: int = 300) -> go.Figure:
+    """The activation curve with the neuron's (z, a) marked on it.
+
+    >>> fig = activation_point_figure("relu", 4.2, 4.2)
+    >>> fig.data[-1].x[0], fig.data[-1].y[0]
+    (4.2, 4.2)
+    """
+    entry = ACTIVATIONS[name]
+    reach = max(6.0, abs(z) * 1.25)
+    grid = np.linspace(-reach, reach, 401)
+    fig = go.Figure([
+        go.Scatter(x=grid, y=entry.value(grid), name=entry.label, line=dict(color=COLOURS[name], width=2.5)),
+        go.Scatter(x=[z], y=[a], mode="markers+text", text=[f"  z = {z:.4g}, a = {a:.4g}"], textposition="middle right",
+                   name="this neuron", marker=dict(size=13, color="#f4d03f", line=dict(color="#2c3e50", width=1.5))),
+    ])
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, plot_bgcolor="white",
+                      xaxis=dict(title="z", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"),
+                      yaxis=dict(title=f"a = {entry.label}(z)", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"))
+    return fig
+
+
+def softmax_figure(
+    logits: Sequence[float], probabilities: Sequence[float], *, temperature: float, height: int = 340
+) -> go.Figure:
+    """Bars of softmax(z / T) per class, each labelled with its probability; the title gives the sum.
+
+    >>> from annviz.activations import softmax
+    >>> z = np.array([2.0, 1.0, 0.1])
+    >>> fig = softmax_figure(z, softmax(z), temperature=1.0)
+    >>> list(fig.data[0].text)
+    ['0.659', '0.242', '0.099']
+    """
+    p = np.asarray(probabilities, dtype=float)
+    labels = [f"class {i} (z = {v:.3g})" for i, v in enumerate(logits)]
+    fig = go.Figure(go.Bar(x=labels, y=p, text=[f"{v:.3f}" for v in p], textposition="outside",
+                           marker_color="#2f6fb3", hovertemplate="%{x}<br>p = %{y:.6f}<extra></extra>"))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        title=dict(text=f"softmax(z / T) with T = {temperature:g}: probabilities sum to {p.sum():.6f}", x=0.01),
+        yaxis=dict(range=[0, 1.12], title="probability", gridcolor="#eee"),
+    )
+    return fig
+
+
+def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.Figure:
+    """Two linear layers and their one-layer collapse (same straight line) against σ in between (bent).
+
+    >>> from annviz.neuron import stacked_layers_demo
+    >>> fig = stacked_layers_figure(stacked_layers_demo(hidden_units=4, seed=0))
+    >>> len(fig.data)
+    3
+    """
+    label = ACTIVATIONS[demo.activation].label
+    fig = go.Figure([
+        go.Scatter(x=demo.x, y=demo.two_linear_layers, name="Dense(h, linear) → Dense(1, linear)",
+                   line=dict(color="#2f6fb3", width=6)),
+        go.Scatter(x=demo.x, y=demo.collapsed, name=f"one layer: W = W₁W₂ = {demo.W[0, 0]:.3g}, b = {demo.b[0]:.3g}",
+                   line=dict(color="#f4d03f", width=2.5, dash="dash")),
+        go.Scatter(x=demo.x, y=demo.with_activation, name=f"Dense(h, {demo.activation}) → Dense(1, linear)",
+                   line=dict(color=COLOURS.get(demo.activation, "#c0392b"), width=2.5)),
+    ])
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", y=-0.2), hovermode="x unified",
+        xaxis=dict(title="input x", gridcolor="#eee"), yaxis=dict(title="network output", gridcolor="#eee"),
+    )
+    fig.update_traces(hovertemplate="%{y:.4f}")
+    fig.data[2].update(hovertemplate=f"with {label}: %{{y:.4f}}")
+    return fig

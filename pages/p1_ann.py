@@ -1,0 +1,49 @@
+"""Section 1: what an artificial neural network is: the biological analogy and a drawn 3-4-1 network."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from annviz.architecture import (
+    count_model_params,
+    keras_model_code,
+    layer_param_rows,
+    param_formula_latex,
+    parse_layer_sizes,
+    spec_from_sizes,
+)
+from annviz.network_plot import network_figure
+from annviz.neuron import BIOLOGICAL_ANALOGY
+from pages._ui import page_header, shown_as_error
+
+page_header(
+    "1 · What is an ANN?",
+    "An **artificial neural network** is loosely inspired by the brain: neurons receive signals, "
+    "weigh them, and fire when the weighted sum is large enough. An artificial neuron computes "
+    "z = w·x + b and passes it through an **activation**; neurons are arranged in **layers**, and "
+    "**learning** means adjusting the weights and biases, the network's **parameters**, to reduce a loss.",
+)
+
+st.subheader("From biology to maths")
+st.table(pd.DataFrame(BIOLOGICAL_ANALOGY, columns=["Biological neuron", "Artificial neuron", "What it does"]))
+
+st.subheader("A network and its parameters")
+sizes_text = st.text_input(
+    "Layer sizes, input first", value="3-4-1", key="ann_layers", bind="query-params",
+    help="e.g. 3-4-1 (the lecture's network) or 784-128-64-10 (the MNIST MLP).",
+)
+with shown_as_error():
+    spec = spec_from_sizes(parse_layer_sizes(sizes_text))
+    activations = [layer.activation for layer in spec.layers]
+    st.plotly_chart(network_figure(spec.sizes, activations=activations, animate=True), key="ann_network")
+    total = count_model_params(spec)
+    st.markdown(
+        f"Every connection is one **weight**, every neuron after the input has one **bias**: "
+        f"this network has **{total:,} parameters**. Press *Forward pass* to follow the signal."
+    )
+    st.latex(param_formula_latex(spec))
+    with st.expander("The formula and the Keras code"):
+        st.latex(r"\text{params} = \sum_{\text{layers}} \big(\underbrace{n_{\text{in}} \times n_{\text{out}}}_{\text{weights}} + \underbrace{n_{\text{out}}}_{\text{biases}}\big)")
+        st.dataframe(pd.DataFrame(layer_param_rows(spec)), hide_index=True, key="ann_rows")
+        st.code("import keras\n\n" + keras_model_code(spec) + "\nmodel.summary()  # Total params: " + f"{total:,}", language="python")
