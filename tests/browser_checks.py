@@ -126,3 +126,30 @@ def navigation_sections(page: Page) -> list[str]:
     """The section headers of the sidebar navigation, top to bottom."""
     headers = page.locator('[data-testid="stNavSectionHeader"]')
     return [text.strip() for text in headers.all_inner_texts()]
+
+
+def visit_every_tab(page: Page, *, timeout_s: float = 180.0) -> int:
+    """Open each ``st.tabs`` tab of the page in turn (what loads only there gets loaded); returns how many."""
+    tabs = page.locator('[data-testid="stTab"]:visible')
+    count = tabs.count()
+    close_dialogs(page)
+    for index in range(count):
+        tabs.nth(index).click()
+        wait_until_idle(page, timeout_s=timeout_s)
+        wait_for_chart(page, timeout_s=10)
+    return count
+
+
+def dialog_texts(page: Page) -> list[str]:
+    """Texts of the modal dialogs open on the page (Streamlit's "Page not found", ``st.dialog``)."""
+    return [" ".join(text.split()) for text in page.locator('[role="dialog"]').all_inner_texts()]
+
+
+def close_dialogs(page: Page) -> list[str]:
+    """Close any open modal dialog (it makes the rest of the page inert); returns their texts."""
+    texts = dialog_texts(page)
+    for _ in texts:
+        page.keyboard.press("Escape")
+    if texts:
+        page.locator('[role="dialog"]').first.wait_for(state="detached", timeout=5000)
+    return texts

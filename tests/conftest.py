@@ -89,6 +89,16 @@ def server_log(process: subprocess.Popen) -> str:
     return "".join(getattr(process, "log_tail", ()))
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Terminate a server started by ``start_streamlit`` (kill it if it does not stop)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

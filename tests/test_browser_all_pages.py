@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from app_pages import ListedPage, listed_pages
 from browser_checks import (
+    dialog_texts,
     draws_a_chart,
     error_texts,
     exception_texts,
@@ -22,7 +23,7 @@ from browser_checks import (
     wait_for_chart,
     wait_until_idle,
 )
-from conftest import SCREENSHOT_DIR
+from conftest import SCREENSHOT_DIR, free_port, start_streamlit, stop_server, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +90,7 @@ def test_page_renders_in_chromium(tour: Tour, app_url: str, listed: ListedPage) 
         assert chart.non_empty, f"{listed.script}'s first chart is empty: {chart}"
     else:
         assert len(main_text(page).split()) >= 20, f"{listed.script} shows almost nothing"
+    assert dialog_texts(page) == [], f"{listed.url(app_url)} opens with a dialog"
     # Offline hall: nothing may be fetched from outside (a ':material/...:' page_icon in
     # st.set_page_config, for one, makes Streamlit fetch the favicon from fonts.gstatic.com).
     assert tour.outside_requests == [], f"{listed.script} tried to download"
@@ -110,3 +112,26 @@ def test_sidebar_lists_the_pages_in_lecture_order(tour: Tour, app_url: str) -> N
         return
     assert navigation_titles(page) == [p.title for p in PAGES]
     assert navigation_sections(page) == list(dict.fromkeys(p.section for p in PAGES))
+
+
+def test_a_bookmarked_link_is_the_first_thing_a_fresh_server_opens(page: object) -> None:
+    """The lecturer starts the app and opens a prepared link straight away: no "Page not found".
+
+    Streamlit shows that modal (and makes the page inert behind it) to the first session of a
+    server when the page scripts live in a folder called ``pages/``: it then runs its old
+    folder-based navigation first, which only knows file-name URLs such as ``/p2_neuron``.
+    """
+    deep = next((listed for listed in PAGES if not listed.default), None)
+    if deep is None:
+        pytest.skip("app.py lists only the default page")
+    port = free_port()
+    process = start_streamlit(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        page.goto(deep.url(url))  # type: ignore[attr-defined]
+        wait_until_idle(page)
+        assert dialog_texts(page) == []
+        assert exception_texts(page) == []
+    finally:
+        stop_server(process)

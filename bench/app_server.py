@@ -1,0 +1,75 @@
+"""The app server and the browser exactly as the browser tests start them, for benchmarks.
+
+Reuses ``tests/conftest.py`` (offline guard, ``streamlit run`` command, Chromium flags),
+``tests/app_pages.py`` (the pages app.py lists) and ``tests/browser_checks.py`` (what
+"rendered" means), so a benchmark measures the same thing the tests check. Importing this
+module installs the offline socket guard in the benchmark process too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import browser_checks  # noqa: E402
+from app_pages import ListedPage, listed_pages  # noqa: E402
+from conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    server_log,
+    start_streamlit,
+    stop_server,
+    wait_healthy,
+)
+
+__all__ = [
+    "CHROMIUM", "CHROMIUM_ARGS", "ListedPage", "browser_checks", "listed_pages", "running_server",
+    "server_log", "start_streamlit", "stop_server", "tree_rss_bytes", "wait_healthy", "free_port",
+]
+
+
+@contextmanager
+def running_server(script: str = "app.py", cwd: Path = ROOT, *, extra_args: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A healthy ``streamlit run`` server for the block: its base URL and process."""
+    port = free_port()
+    process = start_streamlit(port, extra_args, script=script, cwd=cwd)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, timeout=120)
+        yield url, process
+    finally:
+        stop_server(process)
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return children
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory (VmRSS) of a process and all its descendants, in bytes."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+        pending += _children(current)
+    return total
