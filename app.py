@@ -13,6 +13,9 @@ SECTIONS = {
     "Start": [
         st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
     ],
+    "Evaluation & limits": [
+        st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),
+    ],
 }
 
 st.navigation(SECTIONS).run()

@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 
 from annviz.metrics import BinaryCounts, PrecisionRecallCurve, ThresholdSweep, top_probabilities
 
-RIGHT_COLOURS = "Blues"
-ERROR_COLOURS = "Reds"
+# Right answers from a medium to a dark blue (white digits stay readable even on a 0);
+# errors from white to a medium red (black digits stay readable on the worst cell).
+RIGHT_COLOURS = [[0.0, "#6baed6"], [1.0, "#08306b"]]
+ERROR_COLOURS = [[0.0, "#fff5f0"], [1.0, "#ef3b2c"]]
 PRECISION_COLOUR = "#1f77b4"
 RECALL_COLOUR = "#d62728"
 F1_COLOUR = "#2ca02c"
@@ -34,7 +36,8 @@ def _two_colour_heatmap(z: np.ndarray, text: list[list[str]], *, font_size: int)
     right, wrong = _right_and_wrong(z)
     n = len(z)
     traces = []
-    for values, colours in ((right, RIGHT_COLOURS), (wrong, ERROR_COLOURS)):
+    # The diagonal's dark blues need white digits; the errors' reds stay light enough for black.
+    for values, colours, ink in ((right, RIGHT_COLOURS, "white"), (wrong, ERROR_COLOURS, "black")):
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         traces.append(
@@ -42,13 +45,13 @@ def _two_colour_heatmap(z: np.ndarray, text: list[list[str]], *, font_size: int)
                 z=values,
                 x=list(range(n)),
                 y=list(range(n)),
-                text=text,
+                # Each layer writes only its own cells, or its ink would cover the other's.
+                text=[[cell if np.isfinite(v) else "" for cell, v in zip(row, vrow)] for row, vrow in zip(text, values)],
                 texttemplate="%{text}",
-                textfont={"size": font_size},
+                textfont={"size": font_size, "color": ink},
                 colorscale=colours,
                 zmin=0,
-                # Leave the palest shade for 0 and keep the darkest cell readable.
-                zmax=top * 1.15,
+                zmax=top,
                 showscale=False,
                 hoverinfo="skip",
                 xgap=2,
@@ -73,8 +76,9 @@ def binary_confusion_figure(counts: BinaryCounts, *, title: str = "Confusion mat
         _two_colour_heatmap(matrix, text, font_size=20),
         layout={
             "title": title,
-            "height": 330,
-            "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+            "height": 360,
+            "margin": {"l": 10, "r": 10, "t": 90, "b": 10},
+            "title_y": 0.97,
             "xaxis": {"title": "Predicted", "side": "top", **ticks},
             "yaxis": {"title": "Actual", "autorange": "reversed", **ticks},
         },
@@ -131,11 +135,15 @@ def confusion_figure(
         layout={
             "title": title,
             "height": 560,
-            "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
+            "margin": {"l": 10, "r": 10, "t": 90, "b": 10},
+            "title_y": 0.98,
             "xaxis": {"title": "Predicted class", "tickvals": ticks, "side": "top", "range": [-0.5, n - 0.5]},
-            "yaxis": {"title": "True class", "tickvals": ticks, "range": [n - 0.5, -0.5], "scaleanchor": "x"},
+            "yaxis": {"title": "True class", "tickvals": ticks, "range": [n - 0.5, -0.5]},
             "shapes": shapes,
             "clickmode": "event+select",
+            # A click anywhere in a cell picks its (transparent) marker, not just on the marker.
+            "hovermode": "closest",
+            "hoverdistance": -1,
             "dragmode": False,
             "plot_bgcolor": "white",
         },
@@ -274,14 +282,17 @@ def threshold_figure(sweep: ThresholdSweep, *, threshold: float) -> go.Figure:
         "type": "line", "yref": "paper", "x0": threshold, "x1": threshold, "y0": 0, "y1": 1,
         "line": {"color": SELECTED_COLOUR, "width": 3},
     }
+    # Zoom on where the curves are: a good model's trade-off lives in the top few percent.
+    lowest = float(min(sweep.precision.min(), sweep.recall.min(), sweep.f1.min()))
+    bottom = max(0.0, np.floor(lowest * 20) / 20 - 0.05)
     return go.Figure(
         lines,
         layout={
-            "title": "Moving the threshold trades precision for recall",
+            "title": f"Precision, recall, F1 against t (axis starts at {bottom:.2f})",
             "height": 380,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
             "xaxis": {"title": "Threshold t (predict positive when P ≥ t)", "range": [0, 1]},
-            "yaxis": {"range": [0, 1.02]},
+            "yaxis": {"range": [bottom, 1.01]},
             "shapes": [current],
             "legend": {"orientation": "h", "y": -0.25},
         },

@@ -285,12 +285,14 @@ class MetricValue:
 
     @property
     def latex(self) -> str:
-        """``\\text{Precision} = \\frac{TP}{TP + FP} = \\frac{3}{3 + 1} = 0.750``."""
-        start = rf"\text{{{self.metric.title}}} = {self.metric.formula} = {self.substituted}"
+        """The formula on one line, the counts substituted on the next (KaTeX ``aligned``)."""
+        definition = rf"\text{{{self.metric.title}}} &= {self.metric.formula}"
         if self.undefined:
             # 0/0 has no value; say what scikit-learn reports instead of writing "0/0 = 0".
-            return rf"{start} \;\rightarrow\; {self.value:.3f} \;\text{{(0/0, reported as 0)}}"
-        return rf"{start} = {self.value:.3f}"
+            worked = rf"&= {self.substituted} \;\rightarrow\; {self.value:.3f} \;\text{{(0/0, reported as 0)}}"
+        else:
+            worked = rf"&= {self.substituted} = {self.value:.3f}"
+        return rf"\begin{{aligned}} {definition} \\ {worked} \end{{aligned}}"
 
 
 @dataclass(frozen=True)
@@ -305,15 +307,15 @@ class BinaryReport:
 
 
 def binary_report(y_true: Any, y_pred: Any) -> BinaryReport:
-    """Accuracy, precision, recall and F1 from ``sklearn.metrics``, with the counts substituted.
+    r"""Accuracy, precision, recall and F1 from ``sklearn.metrics``, with the counts substituted.
 
     The lecture's worked example gives 5/7 = 0.714 (the slide rounds to 0.71) and 0.75 three times:
 
     >>> report = binary_report([1, 0, 1, 1, 0, 1, 0], [1, 0, 0, 1, 0, 1, 1])
     >>> [round(report[name], 3) for name in ("accuracy", "precision", "recall", "f1")]
     [0.714, 0.75, 0.75, 0.75]
-    >>> report.values["precision"].latex
-    '\\\\text{Precision} = \\\\frac{TP}{TP + FP} = \\\\frac{3}{3 + 1} = 0.750'
+    >>> print(report.values["precision"].latex)
+    \begin{aligned} \text{Precision} &= \frac{TP}{TP + FP} \\ &= \frac{3}{3 + 1} = 0.750 \end{aligned}
     """
     true, pred = check_binary_labels(y_true, y_pred)
     counts = binary_counts(true, pred)
