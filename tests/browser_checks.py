@@ -8,6 +8,7 @@ and the page's main chart, if its source draws one, has drawn traces.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,6 +37,19 @@ CHART_STATE_JS = """
           charts: charts.length};
 }
 """
+
+
+#: Opened on a page URL (``/neuron``), Streamlit's frontend first looks for its server under
+#: that path (``/neuron/_stcore/health``, ``host-config``), gets a 404, then uses the root. Harmless.
+_BASE_PATH_PROBE = re.compile(r"status of 404 .* @ \S+/_stcore/(health|host-config)$")
+
+
+def console_problem(message: object) -> str | None:
+    """The text of a console message that signals a problem (with where it came from), else None."""
+    if message.type != "error":  # type: ignore[attr-defined]
+        return None
+    text = f"{message.text} @ {message.location.get('url', '')}"  # type: ignore[attr-defined]
+    return None if _BASE_PATH_PROBE.search(text) else text
 
 
 @dataclass(frozen=True)
