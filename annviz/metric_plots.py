@@ -288,11 +288,11 @@ def threshold_figure(sweep: ThresholdSweep, *, threshold: float) -> go.Figure:
     return go.Figure(
         lines,
         layout={
-            "title": f"Precision, recall, F1 against t (axis starts at {bottom:.2f})",
+            "title": "Precision, recall, F1 against t",
             "height": 380,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
             "xaxis": {"title": "Threshold t (predict positive when P ≥ t)", "range": [0, 1]},
-            "yaxis": {"range": [bottom, 1.01]},
+            "yaxis": {"range": [bottom, 1.01], "title": f"axis starts at {bottom:.2f}"},
             "shapes": [current],
             "legend": {"orientation": "h", "y": -0.25},
         },

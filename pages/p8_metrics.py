@@ -27,7 +27,7 @@ tab_binary, tab_classes, tab_imbalance = st.tabs(TABS, key="metrics_tab", bind="
 # Keras and the test-set predictions are loaded only when a tab that needs them is open,
 # so the worked example opens instantly.
 @st.cache_resource(show_spinner=False)
-def test_set() -> tuple[np.ndarray, np.ndarray]:
+def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images and labels, shared read-only (no 7.8 MB copy per rerun)."""
     _, (x_test, y_test) = load_mnist()
     x_test.setflags(write=False)
@@ -55,14 +55,14 @@ def keras_imported() -> bool:
 def shipped_probabilities(name: str) -> np.ndarray:
     from annviz.pretrained import model_inputs
 
-    return metrics.predict_test_set(shipped_model(name), model_inputs(name, test_set()[0]))
+    return metrics.predict_test_set(shipped_model(name), model_inputs(name, mnist_test_set()[0]))
 
 
 def session_probabilities(model) -> np.ndarray:
     """The session's own model runs on the test set once; the result stays in this session."""
     stored = st.session_state.get("metrics_session_predictions")
     if stored is None or stored[0] is not model:
-        probabilities = metrics.predict_test_set(model, flatten_and_scale(test_set()[0]))
+        probabilities = metrics.predict_test_set(model, flatten_and_scale(mnist_test_set()[0]))
         st.session_state["metrics_session_predictions"] = (model, probabilities)
     return st.session_state["metrics_session_predictions"][1]
 
@@ -95,7 +95,8 @@ def chosen_model() -> tuple[str, np.ndarray]:
     own = st.session_state.get("trained_model")
     options = {"shipped": f"the shipped {PRETRAINED[SHIPPED_MODEL].title}"}
     if own is not None:
-        options["session"] = f"your model from the MNIST page ({st.session_state.get('trained_model_label', 'trained in this session')})"
+        label = st.session_state.get("trained_model_label", "trained in this session")
+        options["session"] = f"your model from the MNIST page ({label})"
         choice = st.radio(
             "Model", list(options), format_func=options.get, horizontal=True, key="metrics_model", bind="query-params"
         )
@@ -147,7 +148,7 @@ if tab_binary.open:
             st.code(
                 "from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,\n"
                 "                             precision_score, recall_score)\n\n"
-                f"y_true = [{true_text}]\ny_pred = [{pred_text}]\n"
+                f"y_true = [{true_text.strip().strip('[]')}]\ny_pred = [{pred_text.strip().strip('[]')}]\n"
                 "tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()\n"
                 "accuracy_score(y_true, y_pred)\n"
                 "precision_score(y_true, y_pred, zero_division=0)  # 0/0 → 0 instead of a warning\n"
@@ -158,14 +159,16 @@ if tab_binary.open:
 
 if tab_classes.open:
     with tab_classes, shown_as_error():
-        x_test, y_test = test_set()
+        x_test, y_test = mnist_test_set()
         label, probabilities = chosen_model()
         y_pred, counts, rates, table = evaluation(y_test, probabilities)
         st.markdown(
             f"Evaluating {label} on the 10,000 test images: accuracy "
             f"**{metrics.accuracy(y_test, y_pred):.4f}**. Click a cell (or pick it below) to see its images."
         )
-        normalized = st.toggle("Row-normalised (each row sums to 1; the diagonal is recall)", key="metrics_normalize", bind="query-params")
+        normalized = st.toggle(
+            "Row-normalised (each row sums to 1; the diagonal is recall)", key="metrics_normalize", bind="query-params"
+        )
         default_true, default_pred = metrics.most_confused_pair(counts)
         matrix_column, gallery_column = st.columns(2)
         with gallery_column:
@@ -233,7 +236,7 @@ if tab_classes.open:
 
 if tab_imbalance.open:
     with tab_imbalance, shown_as_error():
-        _, y_test = test_set()
+        _, y_test = mnist_test_set()
         label, probabilities = chosen_model()
         digit_column, threshold_column = st.columns([1, 3])
         digit = digit_column.selectbox(
@@ -260,9 +263,11 @@ if tab_imbalance.open:
             columns[0].markdown(f"**{title}**")
             for column, name in zip(columns[1:], names):
                 value = report.values[name]
-                column.metric(value.metric.title, f"{value.value:.3f}", help=value.metric.why_zero if value.undefined else None)
+                why = value.metric.why_zero if value.undefined else None
+                column.metric(value.metric.title, f"{value.value:.3f}", help=why)
         st.caption(
-            f"The always-“not {digit}” precision is 0/0 (it predicts no positives): scikit-learn's zero_division=0 shows 0."
+            f"The always-“not {digit}” precision is 0/0 (it predicts no positives): "
+            "scikit-learn's zero_division=0 shows 0."
         )
         matrix_column, curve_column, sweep_column = st.columns(3)
         matrix_column.plotly_chart(
