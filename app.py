@@ -13,6 +13,12 @@ SECTIONS = {
     "Start": [
         st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
     ],
+    "Foundations": [
+        st.Page("pages/p1_ann.py", title="1 · What is an ANN", icon=":material/hub:", url_path="ann"),
+        st.Page("pages/p2_neuron.py", title="2 · Single neuron", icon=":material/function:", url_path="neuron"),
+        st.Page("pages/p3_layers.py", title="3 · Layers & parameters", icon=":material/stacks:", url_path="layers"),
+        st.Page("pages/p4_activations.py", title="4 · Activations", icon=":material/show_chart:", url_path="activations"),
+    ],
     "Evaluation & limits": [
         st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),
     ],
