@@ -13,7 +13,7 @@ from annviz.neuron import StackedLayersDemo
 
 #: One colour per activation, in table order (Plotly's default qualitative palette).
 COLOURS = dict(zip(ACTIVATIONS, ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#7f7f7f"]))
-SATURATED = "rgba(192,57,43,0.22)"
+SATURATED = "rgba(192,57,43,0.35)"
 
 
 def saturated_mask(name: str, z: np.ndarray) -> np.ndarray:

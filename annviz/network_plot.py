@@ -163,7 +163,7 @@ def network_figure(
     return fig
 
 
-def neuron_figure(result: NeuronResult, *, height: int = 340) -> go.Figure:
+def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
     """Draw one neuron with its inputs, weights (blue +, red −, width ∝ |w|), z and a.
 
     >>> from annviz.neuron import neuron_output
@@ -182,24 +182,26 @@ def neuron_figure(result: NeuronResult, *, height: int = 340) -> go.Figure:
             line=dict(color=POSITIVE if w >= 0 else NEGATIVE, width=1 + 6 * abs(w) / largest),
         ))
         fig.add_annotation(x=1.0, y=y / 2, text=f"w{_subscript(i + 1)} = {w:.4g}", showarrow=False,
-                           bgcolor="rgba(255,255,255,0.85)", font=dict(size=12))
+                           bgcolor="rgba(255,255,255,0.9)", font=dict(size=14, color="#1f2d3d"))
     fig.add_trace(go.Scatter(x=[2, 3.2], y=[0, 0], mode="lines", line=dict(color="#34495e", width=2),
                              showlegend=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=[0] * n, y=ys, mode="markers+text", text=[f"{x:.4g}" for x in result.x], showlegend=False,
         hovertext=[f"x{_subscript(i + 1)} = {x:.6g}" for i, x in enumerate(result.x)], hoverinfo="text",
-        marker=dict(size=40, color=IDLE_NODE, line=dict(color="#34495e", width=1.5)), textfont=dict(size=12),
+        marker=dict(size=44, color=IDLE_NODE, opacity=1, line=dict(color="#34495e", width=1.5)),
+        textfont=dict(size=14, color="#1f2d3d"),
     ))
     symbol = ACTIVATIONS[result.activation].label
     fig.add_trace(go.Scatter(
         x=[2, 3.2], y=[0, 0], mode="markers+text", text=["Σ + b", f"{result.a:.4g}"], showlegend=False,
         hoverinfo="text", hovertext=[f"z = Σ wᵢxᵢ + b = {result.z:.6g}", f"a = {symbol}(z) = {result.a:.6g}"],
-        marker=dict(size=[62, 46], color=[ACTIVE_NODE, "#f4d03f"], line=dict(color="#34495e", width=1.5)),
-        textfont=dict(size=13, color=["white", "#2c3e50"]),
+        marker=dict(size=[66, 52], color=[ACTIVE_NODE, "#f4d03f"], opacity=1, line=dict(color="#34495e", width=1.5)),
+        textfont=dict(size=15, color=["white", "#1f2d3d"]),
     ))
-    fig.add_annotation(x=-0.05, y=max(ys) + 0.75, text="<b>inputs x</b>", showarrow=False)
-    fig.add_annotation(x=3.2, y=0.75, text=f"<b>a = {symbol}(z)</b>", showarrow=False)
-    fig.add_annotation(x=2, y=-0.85, text=f"b = {result.b:.4g}<br>z = {result.z:.6g}", showarrow=False)
+    dark = dict(size=14, color="#1f2d3d")
+    fig.add_annotation(x=0, y=max(ys) + 0.75, text="<b>inputs x</b>", showarrow=False, font=dark)
+    fig.add_annotation(x=3.2, y=0.75, text=f"<b>a = {symbol}(z)</b>", showarrow=False, font=dark)
+    fig.add_annotation(x=2, y=-0.9, text=f"b = {result.b:.4g}<br>z = {result.z:.6g}", showarrow=False, font=dark)
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(visible=False, range=[-0.5, 3.7]),

@@ -88,18 +88,19 @@ if result is not None:
         )
         neurons = [f"neuron {j + 1}" for j in range(h)]
         samples = [f"sample {i + 1}" for i in range(m)]
-        shown = st.columns([n + 1, h + 1, h + 1, h + 1])
-        shown[0].markdown(f"**X** ({m}×{n})")
-        shown[0].dataframe(pd.DataFrame(X, index=samples, columns=[f"x{k + 1}" for k in range(n)]), key="neuron_X")
-        shown[1].markdown(f"**W** ({n}×{h}), **b** last row")
-        shown[1].dataframe(
+        top_left, top_right = st.columns(2)
+        bottom_left, bottom_right = st.columns(2)
+        top_left.markdown(f"**X**: {m} samples × {n} inputs")
+        top_left.dataframe(pd.DataFrame(X, index=samples, columns=[f"x{k + 1}" for k in range(n)]), key="neuron_X")
+        top_right.markdown(f"**W**: {n} inputs × {h} neurons, and **b** ({h}) as the last row")
+        top_right.dataframe(
             pd.DataFrame(np.vstack([W, bias]), index=[f"w from x{k + 1}" for k in range(n)] + ["b"], columns=neurons),
             key="neuron_W",
         )
-        shown[2].markdown(f"**Z = XW + b** ({m}×{h})")
-        shown[2].dataframe(pd.DataFrame(Z, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_Z")
-        shown[3].markdown(f"**A = {ACTIVATIONS[activation].label}(Z)** ({m}×{h})")
-        shown[3].dataframe(pd.DataFrame(A, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_A")
+        bottom_left.markdown(f"**Z = XW + b**: {m} × {h}")
+        bottom_left.dataframe(pd.DataFrame(Z, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_Z")
+        bottom_right.markdown(f"**A = {ACTIVATIONS[activation].label}(Z)**: {m} × {h}")
+        bottom_right.dataframe(pd.DataFrame(A, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_A")
 
         if st.button("Check with Keras", icon=":material/verified:", key="neuron_keras_check"):
             keras_ready()
@@ -117,7 +118,7 @@ with st.expander("The formula and the Keras code"):
     st.latex(r"Z = XW + \mathbf{b}, \quad A = \sigma(Z), \qquad X \in \mathbb{R}^{m \times n},\ W \in \mathbb{R}^{n \times h},\ \mathbf{b} \in \mathbb{R}^{h}")
     st.code(
         "import keras, numpy as np\n\n"
-        "layer = keras.layers.Dense(h, activation='relu')\n"
+        f"layer = keras.layers.Dense(h, activation='{ACTIVATIONS[activation].keras_name}')\n"
         "layer.build((None, n))\n"
         "layer.set_weights([W.astype('float32'), b.astype('float32')])  # W: (n, h), b: (h,)\n"
         "A = layer(X.astype('float32'))  # X: (m, n) -> A: (m, h)",

@@ -85,7 +85,8 @@ with shown_as_error():
     m1.metric("Total parameters", f"{total:,}")
     size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
     m2.metric("Memory of the weights (float32)", size)
-    m3.metric("Loss for this task", spec.loss)
+    m3.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
+    st.caption(f"Loss for this task: `{spec.loss}`.")
     st.latex(param_formula_latex(spec))
     st.dataframe(
         pd.DataFrame(

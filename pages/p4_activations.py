@@ -78,7 +78,8 @@ st.dataframe(table.style.format("{:.3f}"), hide_index=True, key="act_table")
 st.subheader("Why we need the non-linearity: stacked linear layers collapse")
 c1, c2, c3 = st.columns(3)
 units = c1.slider("Hidden neurons h", 1, 16, 4, key="act_stack_units", bind="query-params")
-between = c2.selectbox("Activation between the layers", [n for n in ACTIVATIONS if n != "linear"],
+non_linear = [name for name in ACTIVATIONS if name != "linear"]
+between = c2.selectbox("Activation between the layers", non_linear, index=non_linear.index("relu"),
                        format_func=lambda name: ACTIVATIONS[name].label, key="act_stack_between", bind="query-params")
 seed = c3.number_input("Seed of the weights", 0, 10_000, 0, key="act_stack_seed", bind="query-params")
 with shown_as_error():

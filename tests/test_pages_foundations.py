@@ -95,7 +95,7 @@ def test_p3_default_is_the_mnist_mlp_and_presets_load():
     at.selectbox(key="layers_preset").set_value("Dense(4) on 5 inputs (24)").run()
     assert at.metric[0].value == "24"
     at.selectbox(key="layers_task").set_value("regression").run()
-    assert at.metric[0].value == "6" and at.metric[2].value == "mse"
+    assert at.metric[0].value == "6" and at.metric[2].value == "1 · linear" and "`mse`" in at.caption[0].value
 
 
 def test_p3_image_preset_first_layer_has_15_360_512():
