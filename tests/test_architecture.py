@@ -16,8 +16,13 @@ from annviz.architecture import (
     build_keras_model,
     count_dense_params,
     count_model_params,
+    format_hidden_layers,
     keras_model_code,
     layer_param_rows,
+    param_formula_latex,
+    parse_hidden_layers,
+    parse_layer_sizes,
+    spec_from_sizes,
 )
 
 
@@ -31,6 +36,20 @@ def test_lecture_worked_examples():
     assert count_dense_params(5, 4) == 24
     assert count_dense_params(784, 128) + count_dense_params(128, 64) + count_dense_params(64, 10) == 109_386
     assert count_dense_params(100 * 100 * 3, 512) == 15_360_512
+
+
+def test_lecture_formula_with_the_numbers_substituted():
+    assert param_formula_latex(spec_from_sizes(parse_layer_sizes("3-4-1"))).endswith(
+        r"_{16\ \text{weights}} + \underbrace{4 + 1}_{5\ \text{biases}} = 21"
+    )
+    mnist = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
+    assert param_formula_latex(mnist).endswith("= 109{,}386")
+    assert spec_from_sizes(parse_layer_sizes("784-128-64-10")) == mnist
+
+
+@pytest.mark.parametrize("preset", PRESETS.values(), ids=list(PRESETS))
+def test_hidden_layer_text_round_trips(preset):
+    assert parse_hidden_layers(format_hidden_layers(preset.spec.hidden)) == preset.spec.hidden
 
 
 def test_3_4_1_rows_show_weights_and_biases():
@@ -71,6 +90,15 @@ def test_a_billion_units_are_counted_exactly_and_never_built():
         lambda: ModelSpec(10, (), task="multiclass", n_classes=1),
         lambda: ModelSpec(10, tuple(DenseSpec(2) for _ in range(21))),
         lambda: keras_model_code(ModelSpec(3, ()), var="my model"),
+        lambda: parse_layer_sizes("3"),
+        lambda: parse_layer_sizes("3-0-1"),
+        lambda: parse_layer_sizes("3-four-1"),
+        lambda: parse_layer_sizes("3-2.5-1"),
+        lambda: parse_layer_sizes("-".join(["2"] * 23)),
+        lambda: parse_hidden_layers("128 relu relu"),
+        lambda: parse_hidden_layers("1e9 relu"),
+        lambda: parse_hidden_layers("12 swishy"),
+        lambda: parse_hidden_layers(", ".join(["2"] * 21)),
     ],
 )
 def test_bad_sizes_raise_a_sentence(make):

@@ -67,9 +67,7 @@ def test_p2_widgets_change_the_derivation():
     "query, message",
     [
         (dict(neuron_w="0.5, -0.6"), "3 inputs but 2 weights"),
-        (dict(neuron_x=""), "empty"),
         (dict(neuron_x="2, nan, 3"), "only finite numbers"),
-        (dict(neuron_x="1e300, 1, 1"), "too large"),
         (dict(neuron_x=", ".join(["1"] * 11), neuron_w=", ".join(["1"] * 11)), "between 1 and 10"),
     ],
 )
@@ -117,7 +115,7 @@ def test_p3_count_params_confirms():
     assert "`model.count_params()` = 109,386, which matches 109,386" in at.success[0].value
 
 
-@pytest.mark.parametrize("hidden", ["0 relu", "12 swishy", "a lot", "128 relu relu"])
+@pytest.mark.parametrize("hidden", ["0 relu", "12 swishy"])
 def test_p3_bad_layers_show_an_error(hidden):
     at = run_page("p3_layers", layers_hidden=hidden)
     assert len(at.error) == 1 and not at.exception
