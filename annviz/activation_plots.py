@@ -6,7 +6,6 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from annviz.activations import ACTIVATIONS
 from annviz.neuron import StackedLayersDemo
@@ -45,34 +44,42 @@ def activation_figure(
     low, high = float(z_range[0]), float(z_range[1])
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError("The z range must go from a smaller to a larger finite number.")
-    z = np.linspace(low, high, 601)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("activation a = σ(z)", "derivative σ'(z): the gradient"),
-                        horizontal_spacing=0.08)
+    z = np.linspace(low, high, 241)
+    # Two side-by-side axes built in one go: make_subplots and per-trace add_trace cost ~10× more,
+    # and this figure is redrawn on every rerun of the page.
+    traces: list[go.Scatter] = []
     shown_saturation_legend = False
     for name in names:
         entry = ACTIVATIONS[name]
+        derivative = entry.derivative(z)
         mask = saturated_mask(name, z)
         if mask.any():
             # Drawn first, under the curve, as a wide translucent band along the derivative.
-            fig.add_trace(go.Scatter(
-                x=z, y=np.where(mask, entry.derivative(z), np.nan), name="saturated: gradient ≈ 0",
+            traces.append(go.Scatter(
+                x=z, y=np.where(mask, derivative, np.nan), name="saturated: gradient ≈ 0", xaxis="x2", yaxis="y2",
                 legendgroup="saturated", legendrank=2000, showlegend=not shown_saturation_legend,
                 line=dict(color=SATURATED, width=12), hoverinfo="skip",
-            ), row=1, col=2)
+            ))
             shown_saturation_legend = True
-        for col, curve in ((1, entry.value(z)), (2, entry.derivative(z))):
-            fig.add_trace(go.Scatter(
-                x=z, y=curve, name=entry.label, legendgroup=name, showlegend=col == 1,
-                line=dict(color=COLOURS[name], width=2.5),
+        for axis, curve in (("", entry.value(z)), ("2", derivative)):
+            traces.append(go.Scatter(
+                x=z, y=curve, name=entry.label, legendgroup=name, showlegend=axis == "",
+                xaxis=f"x{axis}", yaxis=f"y{axis}", line=dict(color=COLOURS[name], width=2.5),
                 hovertemplate=f"{entry.label}: %{{y:.4f}}<extra></extra>",
-            ), row=1, col=col)
-    fig.update_xaxes(title_text="z", zeroline=True, zerolinecolor="#bbb")
-    fig.update_yaxes(zeroline=True, zerolinecolor="#bbb")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.18),
-                      plot_bgcolor="white", hovermode="x unified")
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eee")
-    return fig
+            ))
+    axis_style = dict(showgrid=True, gridcolor="#eee", zeroline=True, zerolinecolor="#bbb")
+    title_style = dict(xref="paper", yref="paper", y=1.0, yanchor="bottom", showarrow=False, font=dict(size=14))
+    layout = go.Layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.18),
+        plot_bgcolor="white", hovermode="x unified",
+        xaxis=dict(domain=[0, 0.46], title="z", **axis_style), yaxis=dict(anchor="x", **axis_style),
+        xaxis2=dict(domain=[0.54, 1], title="z", **axis_style), yaxis2=dict(anchor="x2", **axis_style),
+        annotations=[
+            dict(text="activation a = σ(z)", x=0.23, **title_style),
+            dict(text="derivative σ'(z): the gradient", x=0.77, **title_style),
+        ],
+    )
+    return go.Figure(data=traces, layout=layout)
 
 
 def activation_point_figure(name: str, z: float, a: float, *, height: int = 300) -> go.Figure:
