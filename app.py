@@ -19,6 +19,9 @@ SECTIONS = {
         st.Page("pages/p3_layers.py", title="3 · Layers & parameters", icon=":material/stacks:", url_path="layers"),
         st.Page("pages/p4_activations.py", title="4 · Activations", icon=":material/show_chart:", url_path="activations"),
     ],
+    "Training": [
+        st.Page("pages/p5_optimizers.py", title="5 · Optimizers", icon=":material/sports_score:", url_path="optimizers"),
+    ],
     "Evaluation & limits": [
         st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),
     ],

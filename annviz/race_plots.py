@@ -1,0 +1,275 @@
+"""Plotly figures of an optimizer race: the animated contour map, the loss curves, a 3D view.
+
+Everything drawn comes from a :class:`annviz.race.RaceResult`, whose paths hold only finite
+numbers; losses are floored at :data:`LOSS_FLOOR` before a log axis, so no NaN or zero
+ever reaches a chart.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import plotly.graph_objects as go
+
+from annviz.race import RaceResult
+from annviz.surfaces import Surface, loss_grid
+
+#: Smallest loss drawn on a log axis (the minima have loss exactly 0).
+LOSS_FLOOR = 1e-12
+#: Beyond this magnitude a coordinate is sent as float64 (float32 overflows at 3.4e38).
+FLOAT32_SAFE = 1e30
+#: The contour map spans this many decades of loss below its highest value.
+CONTOUR_DECADES = 6
+MINIMUM_MARKER = dict(symbol="star", size=16, color="white", line=dict(color="black", width=1.5))
+#: Name of the invisible grid a click on the map selects a start point from.
+CLICK_TRACE = "click to start here"
+START_MARKER = dict(symbol="circle-open", size=14, color="black", line=dict(width=3))
+
+
+def log_loss(loss: np.ndarray, *, floor: float = LOSS_FLOOR) -> np.ndarray:
+    """``log10(max(loss, floor))``: the height the contour map and the 3D view draw.
+
+    >>> log_loss(np.array([100.0, 0.0])).tolist()
+    [2.0, -12.0]
+    """
+    return np.log10(np.maximum(np.asarray(loss, dtype=np.float64), floor))
+
+
+def shown_indices(n_points: int, max_points: int) -> np.ndarray:
+    """Every ``k``-th index of a path of ``n_points`` (``k`` the smallest stride giving at most
+    ``max_points``), the last index always included. A regular stride keeps zigzags visible.
+
+    >>> shown_indices(5, 10).tolist(), shown_indices(101, 5).tolist(), shown_indices(10, 4).tolist()
+    ([0, 1, 2, 3, 4], [0, 25, 50, 75, 100], [0, 3, 6, 9])
+    """
+    stride = max(1, -(-(n_points - 1) // max(max_points - 1, 1)))
+    return np.unique(np.append(np.arange(0, n_points, stride), n_points - 1))
+
+
+def frame_steps(steps: int, frames: int) -> np.ndarray:
+    """The race steps the animation shows: 0, then every ``k`` steps, then ``steps`` itself, where
+    ``k`` is the smallest round number (1, 2 or 5 × 10ⁿ) giving at most ``frames`` intervals.
+
+    >>> frame_steps(500, 30).tolist()[:4], len(frame_steps(500, 30)), frame_steps(3, 10).tolist()
+    ([0, 20, 40, 60], 26, [0, 1, 2, 3])
+    """
+    raw = max(steps / max(frames, 1), 1.0)
+    decade = 10 ** np.floor(np.log10(raw))
+    stride = int(next(m * decade for m in (1, 2, 5, 10) if m * decade >= raw - 1e-9))
+    return np.unique(np.append(np.arange(0, steps, stride), steps))
+
+
+def typed_array(values: np.ndarray) -> dict[str, str]:
+    """Plotly's typed-array form of numbers, ``{"dtype": "f4" or "f8", "bdata": base64}``.
+
+    It is what plotly itself sends for a NumPy array; building it once here keeps the
+    animation's hundreds of small arrays from being re-encoded on every page rerun.
+    float32 halves the bytes and is plenty for a screen, but a diverging path's last
+    points (1e40 and beyond) would overflow it to inf, so those paths stay float64.
+
+    >>> typed_array(np.array([1.0, 2.0]))
+    {'dtype': 'f4', 'bdata': 'AACAPwAAAEA='}
+    >>> typed_array(np.array([1e300]))["dtype"]
+    'f8'
+    """
+    values = np.asarray(values, dtype=np.float64)
+    dtype = "<f4" if values.size == 0 or np.abs(values).max() < FLOAT32_SAFE else "<f8"
+    return {"dtype": dtype[1:], "bdata": base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode()}
+
+
+def _trails_and_heads(result: RaceResult, step: int, indices: list[np.ndarray]) -> list[dict]:
+    """Every racer's path up to ``step`` (or its last finite point), then one trace of all heads."""
+    trails, heads_x, heads_y, symbols = [], [], [], []
+    for path, shown in zip(result.paths, indices):
+        last = min(step, path.steps_taken)
+        kept = np.append(shown[shown < last], last)
+        trails.append(dict(x=typed_array(path.points[kept, 0]), y=typed_array(path.points[kept, 1])))
+        heads_x.append(float(path.points[last, 0]))
+        heads_y.append(float(path.points[last, 1]))
+        symbols.append("x" if path.diverged_at is not None and step >= path.diverged_at else "circle")
+    heads = dict(x=heads_x, y=heads_y, marker=dict(symbol=symbols))
+    return [*trails, heads]
+
+
+def _window_axes(surface: Surface) -> dict:
+    (x_low, x_high), (y_low, y_high) = surface.window
+    return dict(
+        xaxis=dict(range=[x_low, x_high], title="x", constrain="domain"),
+        yaxis=dict(range=[y_low, y_high], title="y", scaleanchor="x", scaleratio=1, constrain="domain"),
+    )
+
+
+def race_figure(
+    result: RaceResult, *, frames: int = 30, max_points: int = 501, resolution: int = 100, click_grid: int = 51
+) -> go.Figure:
+    """Contour map (log-spaced levels) with every racer's path, animated together.
+
+    The figure opens on the finished race; Play replays it in ``frames`` frames and the
+    slider jumps to any of them. A racer that diverged ends in an ✕ at its last finite point.
+    An invisible ``click_grid × click_grid`` grid of points (trace "click to start here")
+    lets a click on the map select a point, which the page turns into a new start.
+
+    >>> from annviz.optimizers import make_racer
+    >>> from annviz.race import race
+    >>> from annviz.surfaces import SURFACES
+    >>> figure = race_figure(race(SURFACES["ravine"], [make_racer("sgd")], (-4.5, 1.0), 100), frames=10)
+    >>> len(figure.frames), figure.layout.sliders[0].active
+    (11, 10)
+    """
+    surface = result.surface
+    xs, ys, grid = loss_grid(surface, resolution)
+    heights = log_loss(grid)
+    top = float(np.ceil(heights.max()))
+    bottom = top - CONTOUR_DECADES
+    ticks = np.arange(bottom, top + 1)
+    figure = go.Figure()
+    figure.add_trace(
+        go.Contour(
+            x=xs, y=ys, z=np.maximum(heights, bottom).astype(np.float32), name="loss",
+            colorscale="Blues_r", opacity=0.85, hoverinfo="skip",
+            contours=dict(start=bottom, end=top, size=0.5, coloring="fill", showlines=True),
+            line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
+            colorbar=dict(title="loss", tickvals=ticks, ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
+        )
+    )
+    (x_low, x_high), (y_low, y_high) = surface.window
+    grid_x, grid_y = np.meshgrid(np.linspace(x_low, x_high, click_grid), np.linspace(y_low, y_high, click_grid))
+    figure.add_trace(
+        go.Scatter(
+            x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
+            marker=dict(size=8, opacity=0), showlegend=False, hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[m[0] for m in surface.minima], y=[m[1] for m in surface.minima], mode="markers",
+            marker=MINIMUM_MARKER, name="minimum", hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[result.start[0]], y=[result.start[1]], mode="markers", marker=START_MARKER, name="start",
+            hovertemplate="start (%{x:.3g}, %{y:.3g})<extra></extra>",
+        )
+    )
+    indices = [shown_indices(len(p.points), max_points) for p in result.paths]
+    final = _trails_and_heads(result, result.steps, indices)
+    for path, trail in zip(result.paths, final):
+        figure.add_trace(
+            go.Scatter(
+                **trail, mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=2.5),
+                hovertemplate=f"{path.racer.name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            )
+        )
+    heads = final[-1]
+    figure.add_trace(
+        go.Scatter(
+            x=heads["x"], y=heads["y"], mode="markers", showlegend=False, hoverinfo="skip",
+            marker=dict(symbol=heads["marker"]["symbol"], size=12, color=[p.racer.spec.colour for p in result.paths],
+                        line=dict(color="white", width=1)),
+        )
+    )
+    animated = list(range(len(figure.data) - len(final), len(figure.data)))
+    steps = frame_steps(result.steps, frames)
+    figure.frames = [
+        go.Frame(name=str(step), traces=animated, data=[go.Scatter(**part) for part in _trails_and_heads(result, int(step), indices)])
+        for step in steps
+    ]
+    play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    figure.update_layout(
+        **_window_axes(surface),
+        height=560,
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        updatemenus=[
+            dict(
+                type="buttons", direction="left", x=0.0, y=-0.08, xanchor="left", yanchor="top", showactive=False,
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(steps) - 1, x=0.2, len=0.8, y=-0.04, yanchor="top",
+                currentvalue=dict(prefix="step ", font=dict(size=13)),
+                steps=[dict(label=str(step), method="animate", args=[[str(step)], pause]) for step in steps],
+            )
+        ],
+    )
+    figure.update_layout(margin=dict(b=90))
+    return figure
+
+
+def loss_figure(result: RaceResult) -> go.Figure:
+    """Loss against step for every racer (log y); a diverged racer's curve ends in an ✕.
+
+    >>> from annviz.optimizers import make_racer
+    >>> from annviz.race import race
+    >>> from annviz.surfaces import SURFACES
+    >>> figure = loss_figure(race(SURFACES["ravine"], [make_racer("sgd", learning_rate=1.0)], (-4.5, 1.0), 500))
+    >>> figure.layout.yaxis.type, figure.data[1].text
+    ('log', ('diverged at step 256',))
+    """
+    figure = go.Figure()
+    for path in result.paths:
+        colour = path.racer.spec.colour
+        steps = np.arange(len(path.losses))
+        figure.add_trace(
+            go.Scatter(
+                x=steps, y=np.maximum(path.losses, LOSS_FLOOR), mode="lines", name=path.racer.name,
+                line=dict(color=colour, width=2), hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
+            )
+        )
+        if path.diverged_at is not None:
+            figure.add_trace(
+                go.Scatter(
+                    x=[steps[-1]], y=[max(float(path.losses[-1]), LOSS_FLOOR)], mode="markers+text",
+                    marker=dict(symbol="x", size=12, color=colour), text=[f"diverged at step {path.diverged_at}"],
+                    textposition="top left", showlegend=False, hoverinfo="skip",
+                )
+            )
+    figure.update_layout(
+        height=320, margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="step", range=[0, result.steps]),
+        yaxis=dict(title="loss (log scale)", type="log", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return figure
+
+
+def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: int = 400) -> go.Figure:
+    """The surface as a 3D landscape of log10 loss with every racer's finished path on it.
+
+    >>> from annviz.optimizers import make_racer
+    >>> from annviz.race import race
+    >>> from annviz.surfaces import SURFACES
+    >>> figure = surface_3d_figure(race(SURFACES["saddle"], [make_racer("adam")], (-2.0, 0.5), 50))
+    >>> [trace.type for trace in figure.data]
+    ['surface', 'scatter3d']
+    """
+    xs, ys, grid = loss_grid(result.surface, resolution)
+    heights = log_loss(grid)
+    bottom = float(np.ceil(heights.max())) - CONTOUR_DECADES
+    figure = go.Figure(
+        go.Surface(x=xs, y=ys, z=np.maximum(heights, bottom), colorscale="Blues_r", opacity=0.9, showscale=False,
+                   hoverinfo="skip")
+    )
+    for path in result.paths:
+        shown = shown_indices(len(path.points), max_points)
+        figure.add_trace(
+            go.Scatter3d(
+                x=path.points[shown, 0], y=path.points[shown, 1], z=np.maximum(log_loss(path.losses[shown]), bottom),
+                mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=6),
+            )
+        )
+    (x_low, x_high), (y_low, y_high) = result.surface.window
+    figure.update_layout(
+        height=520, margin=dict(l=0, r=0, t=0, b=0),
+        scene=dict(xaxis=dict(title="x", range=[x_low, x_high]), yaxis=dict(title="y", range=[y_low, y_high]),
+                   zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7)),
+    )
+    return figure

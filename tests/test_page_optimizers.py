@@ -1,0 +1,153 @@
+"""Section 5's page run by Streamlit's AppTest: the race, its settings, bad input, and TensorFlow kept out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "p5_optimizers.py")
+
+
+@pytest.fixture()
+def app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def board(at: AppTest) -> dict[str, dict]:
+    """The leaderboard, racer name → row."""
+    return {row["racer"]: row for row in at.dataframe[0].value.to_dict("records")}
+
+
+def race_spec(at: AppTest) -> dict:
+    charts = [element for element in at.get("plotly_chart") if element.proto.id and "opt_race_chart" in element.proto.id]
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def test_default_race_renders(app: AppTest) -> None:
+    assert not app.error and not app.warning
+    rows = board(app)
+    assert set(rows) == {"SGD", "SGD + momentum", "RMSprop", "Adam"}
+    assert rows["SGD + momentum"]["status"] == "still going"  # 0.019 from the minimum after 500 steps
+    assert [row["learning rate"] for row in at_order(app)] == [0.01, 0.01, 0.001, 0.001]
+    spec = race_spec(app)
+    assert len(spec["frames"]) == 26
+    start = next(trace for trace in spec["data"] if trace.get("name") == "start")
+    assert (start["x"], start["y"]) == ([-4.5], [1.0])
+    assert len(app.get("plotly_chart")) == 2  # the map and the loss curves; no 3D until asked
+
+
+def at_order(at: AppTest) -> list[dict]:
+    return at.dataframe[0].value.to_dict("records")
+
+
+def test_a_changed_learning_rate_changes_the_leaderboard(app: AppTest) -> None:
+    assert board(app)["SGD"]["status"] == "still going"
+    app.number_input(key="opt_sgd_learning_rate").set_value(0.3).run()
+    assert not app.exception and not app.error
+    sgd = board(app)["SGD"]
+    assert (sgd["learning rate"], sgd["steps to ε"], sgd["status"]) == (0.3, "201", "arrived")
+    assert at_order(app)[0]["racer"] == "SGD"
+
+
+def test_same_learning_rate_for_all(app: AppTest) -> None:
+    app.toggle(key="opt_same_lr").set_value(True).run()
+    app.number_input(key="opt_lr_all").set_value(0.05).run()
+    assert not app.exception
+    rows = board(app)
+    assert {row["learning rate"] for row in rows.values()} == {0.05}
+    assert rows["Adam"]["status"] == "arrived"
+    assert app.number_input(key="opt_adam_learning_rate").disabled
+
+
+def test_switching_surface_uses_its_own_start_and_shows_divergence(app: AppTest) -> None:
+    app.selectbox(key="opt_surface").set_value("rosenbrock").run()
+    assert not app.exception
+    assert app.number_input(key="opt_x_rosenbrock").value == -1.5
+    rows = board(app)
+    assert rows["SGD"]["status"] == "diverged at step 7"
+    assert at_order(app)[-1]["status"].startswith("diverged")
+
+
+BAD_RACE_SETTINGS = [
+    ("opt_steps", 0, 500, "A race of 0 steps shows nothing"),
+    ("opt_x_ravine", 9.0, -4.5, "outside the window of Ravine"),
+    ("opt_eps", 0.0, 0.01, "ε must be a positive number"),
+]
+
+
+def test_bad_race_settings_show_a_sentence_and_keep_the_page(app: AppTest) -> None:
+    for key, value, default, message in BAD_RACE_SETTINGS:
+        app.number_input(key=key).set_value(value).run()
+        assert not app.exception
+        assert len(app.error) == 1 and message in app.error[0].value, key
+        assert app.number_input(key=key).value == value  # what the student typed is kept
+        assert app.expander  # the update rules are still there
+        app.number_input(key=key).set_value(default).run()
+        assert not app.error and len(board(app)) == 4
+
+
+BAD_LEARNING_RATES = [(0.0, "a learning rate of 0 never moves"), (-1.0, "climbs uphill"), (1e6, "outside")]
+
+
+def test_a_bad_learning_rate_drops_only_that_racer(app: AppTest) -> None:
+    for value, message in BAD_LEARNING_RATES:
+        app.number_input(key="opt_adam_learning_rate").set_value(value).run()
+        assert not app.exception
+        assert len(app.error) == 1 and message in app.error[0].value
+        assert set(board(app)) == {"SGD", "SGD + momentum", "RMSprop"}
+
+
+def test_ten_million_steps_are_capped_with_a_message(app: AppTest) -> None:
+    app.number_input(key="opt_steps").set_value(10**7).run()
+    assert not app.exception and not app.error
+    assert "capped at 5,000 steps" in app.warning[0].value
+    assert json.loads(app.get("plotly_chart")[0].proto.spec)["frames"][-1]["name"] == "5000"
+
+
+def test_no_racer_shows_a_hint_not_an_error(app: AppTest) -> None:
+    for key in ("sgd", "momentum", "rmsprop", "adam"):
+        app.checkbox(key=f"opt_{key}_on").set_value(False)
+    app.run()
+    assert not app.exception and not app.error
+    assert "at least one racer" in app.info[0].value
+
+
+def test_the_3d_view_appears_when_asked(app: AppTest) -> None:
+    app.toggle(key="opt_3d").set_value(True).run()
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 3
+
+
+def test_page_does_not_import_tensorflow() -> None:
+    # A fresh interpreter: the rest of the suite imports TensorFlow in this one.
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({PAGE!r}, default_timeout=60).run()
+        assert not at.exception, at.exception
+        at.number_input(key="opt_sgd_learning_rate").set_value(0.3).run()
+        print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_keras_toggle_races_with_keras_optimizers_and_draws_the_same_paths(app: AppTest) -> None:
+    app.toggle(key="opt_keras").set_value(True).run()
+    assert not app.exception and not app.error
+    assert "tensorflow" in sys.modules
+    assert app.success[0].value == "Drawn by `keras.optimizers`. Largest distance from the NumPy engine's points: 0."

@@ -1,0 +1,87 @@
+"""The float64 engine against real ``keras.optimizers``: whole races, point by point."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from annviz.optimizers import OPTIMIZERS, keras_code, make_racer
+from annviz.race import race, race_keras
+from annviz.surfaces import SURFACES
+
+keras = pytest.importorskip("keras")
+
+
+def defaults_and_one_diverging(surface_key: str) -> list:
+    """Every optimizer at Keras's defaults, and plain SGD at ten times the surface's top learning rate."""
+    return [*(make_racer(key) for key in OPTIMIZERS), make_racer("sgd", learning_rate=10 * SURFACES[surface_key].lr_range[1])]
+
+
+def the_options(surface_key: str) -> list:
+    """Nesterov, centered RMSprop, RMSprop with momentum, and non-default Adam and Adagrad settings."""
+    return [
+        make_racer("momentum", nesterov=True, learning_rate=SURFACES[surface_key].lr_range[1]),
+        make_racer("rmsprop", centered=True, learning_rate=0.01),
+        make_racer("rmsprop", momentum=0.5, learning_rate=0.01),
+        make_racer("adam", learning_rate=0.05, beta_1=0.5, epsilon=1e-3),
+        make_racer("adagrad", learning_rate=0.1, initial_accumulator_value=0.3),
+    ]
+
+
+# Two races of five or six racers each: the tf.function's tracing time grows faster than
+# linearly with the number of racers in one graph.
+@pytest.mark.parametrize("racers_for", [defaults_and_one_diverging, the_options])
+@pytest.mark.parametrize("surface_key", list(SURFACES))
+def test_engine_and_keras_optimizers_draw_the_same_500_step_paths(surface_key: str, racers_for) -> None:
+    surface = SURFACES[surface_key]
+    racers = racers_for(surface_key)
+    ours = race(surface, racers, surface.start, 500)
+    theirs = race_keras(surface, racers, surface.start, 500)
+    assert theirs.engine == "keras"
+    for a, b in zip(ours.paths, theirs.paths, strict=True):
+        assert a.racer == b.racer
+        assert a.diverged_at == b.diverged_at, keras_code(a.racer)
+        np.testing.assert_allclose(a.points, b.points, rtol=1e-6, atol=1e-12, err_msg=keras_code(a.racer))
+        np.testing.assert_allclose(a.losses, b.losses, rtol=1e-6, atol=1e-12)
+    if racers_for is defaults_and_one_diverging:
+        assert ours.paths[-1].diverged_at is not None
+
+
+def test_keras_path_equals_keras_run_step_by_step_eagerly() -> None:
+    # The Keras path runs inside one tf.function; here each step is a plain eager call, the
+    # way update_step reads, on the surface where graph rewrites used to make a difference.
+    beale = SURFACES["beale"]
+    racers = [make_racer("rmsprop", centered=True, learning_rate=0.01), make_racer("adam", learning_rate=0.05)]
+    traced = race_keras(beale, racers, beale.start, 150)
+    for racer, path in zip(racers, traced.paths):
+        optimizer = getattr(keras.optimizers, racer.spec.keras_class)(**racer.hyperparameters)
+        variable = keras.Variable(np.array(beale.start), dtype="float64")
+        points = [np.array(beale.start)]
+        for _ in range(150):
+            x, y = variable.numpy()
+            optimizer.apply([np.array(beale.gradient(float(x), float(y)))], [variable])
+            points.append(variable.numpy().copy())
+        np.testing.assert_allclose(path.points, np.array(points), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("key", list(OPTIMIZERS))
+def test_table_defaults_are_the_keras_constructor_defaults(key: str) -> None:
+    spec = OPTIMIZERS[key]
+    signature = inspect.signature(getattr(keras.optimizers, spec.keras_class))
+    keras_defaults = {name: signature.parameters[name].default for name in spec.defaults}
+    if key == "momentum":
+        # The one documented exception: Keras's SGD has momentum 0 (plain SGD); this racer uses 0.9.
+        assert keras_defaults.pop("momentum") == 0.0 and spec.defaults["momentum"] == 0.9
+        keras_defaults["momentum"] = 0.9
+    assert keras_defaults == spec.defaults
+
+
+@pytest.mark.parametrize("key", list(OPTIMIZERS))
+def test_keras_code_builds_the_racer_optimizer(key: str) -> None:
+    racer = make_racer(key, learning_rate=0.05)
+    optimizer = eval(keras_code(racer), {"keras": keras})  # the line the page shows
+    config = optimizer.get_config()
+    for name, value in racer.settings:
+        assert config[name] == pytest.approx(value, rel=1e-7), name
