@@ -167,3 +167,18 @@ def close_dialogs(page: Page) -> list[str]:
     if texts:
         page.locator('[role="dialog"]').first.wait_for(state="detached", timeout=5000)
     return texts
+
+
+def screenshot_whole_page(page: Page, path: str, *, max_height: int = 8000) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside its main area, so ``full_page``
+    alone shows only the first screen; the viewport is stretched to the content for the shot."""
+    viewport = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+    tall = min(max(int(height), viewport["height"]), max_height)
+    if tall > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": tall})
+        page.wait_for_timeout(500)  # let plotly redraw at the new size
+    try:
+        page.screenshot(path=path, full_page=True)
+    finally:
+        page.set_viewport_size(viewport)

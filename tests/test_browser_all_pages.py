@@ -21,6 +21,7 @@ from browser_checks import (
     main_text,
     navigation_sections,
     navigation_titles,
+    screenshot_whole_page,
     wait_for_chart,
     wait_until_idle,
 )
@@ -86,7 +87,7 @@ def test_page_renders_in_chromium(tour: Tour, app_url: str, listed: ListedPage) 
     wait_until_idle(page, timeout_s=120)
     chart = wait_for_chart(page) if draws_a_chart(listed.source) else None
     TOUR_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(TOUR_SCREENSHOTS / f"{listed.name}.png"), full_page=True)  # type: ignore[attr-defined]
+    screenshot_whole_page(page, str(TOUR_SCREENSHOTS / f"{listed.name}.png"))
 
     assert exception_texts(page) == []
     expected = EXPECTED_ERRORS.get(listed.name)
