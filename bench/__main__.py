@@ -85,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(table + "\n")
     if args.readme:
-        README.write_text(replace_readme_block(README.read_text(), table))
+        try:
+            README.write_text(replace_readme_block(README.read_text(), table))
+        except (OSError, ValueError) as error:
+            print(f"README not updated: {error}", file=sys.stderr)
+            return 2
     return 0 if all(row.ok for row in rows) else 1
 
 
