@@ -11,7 +11,8 @@ Not part of ``python -m pytest`` (it takes minutes on 2 cores). What it does:
 2. session 0 opens the MNIST page in a tab of its own and presses Start; more sessions press
    Start on the MNIST page one after the other until one is told it has to wait (the
    server-wide training cap), or ``--max-trainers`` is reached;
-3. meanwhile every session visits every page app.py lists, in the lecture's order, timing each
+3. meanwhile every session visits every page app.py lists, in the lecture's order (the first by
+   URL, the others through the sidebar, so each student is one Streamlit session), timing each
    visit until the page has rendered (script finished, main chart drawn);
 4. every visit is checked: no traceback, no ``st.error``, no dialog, no console error, no
    request leaving the machine;
@@ -107,13 +108,31 @@ async def _page_errors(page: object) -> list[str]:
     return errors
 
 
-async def visit(page: object, listed: ListedPage, base_url: str, session: int, problems: list[str], timeout_s: float) -> Visit:
+async def _open(page: object, listed: ListedPage, base_url: str, timeout_s: float, *, by_sidebar: bool) -> None:
+    if not by_sidebar:
+        await page.goto(listed.url(base_url), timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+        await _wait_idle(page, timeout_s)
+        return
+    exact = re.compile(rf"^\s*{re.escape(listed.title)}\s*$")
+    link = page.locator('[data-testid="stSidebarNavLink"]').filter(  # type: ignore[attr-defined]
+        has=page.locator('[data-testid="stMarkdownContainer"]', has_text=exact)  # type: ignore[attr-defined]
+    )
+    await link.first.click(timeout=timeout_s * 1000)
+    await page.wait_for_url(listed.url(base_url), timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    try:  # the run the click asked for may not have started yet
+        await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', state="attached", timeout=2000)  # type: ignore[attr-defined]
+    except Exception:
+        pass
+    await _wait_idle(page, timeout_s)
+
+
+async def visit(page: object, listed: ListedPage, base_url: str, session: int, problems: list[str], timeout_s: float, *, by_sidebar: bool) -> Visit:
+    """Open one page (by URL for a session's first page, then by its sidebar link) and check it."""
     problems.clear()
     start = time.perf_counter()
     errors: list[str] = []
     try:
-        await page.goto(listed.url(base_url), timeout=timeout_s * 1000)  # type: ignore[attr-defined]
-        await _wait_idle(page, timeout_s)
+        await _open(page, listed, base_url, timeout_s, by_sidebar=by_sidebar)
         if browser_checks.draws_a_chart(listed.source):
             chart = await _wait_chart(page, timeout_s=30)
             if chart is None or not chart.non_empty:
@@ -130,7 +149,11 @@ async def tour(context: object, pages: list[ListedPage], base_url: str, session:
     page = await context.new_page()  # type: ignore[attr-defined]
     problems: list[str] = []
     _watch(page, problems)
-    visits = [await visit(page, listed, base_url, session, problems, timeout_s) for listed in pages]
+    # One Streamlit session per student: the first page by URL, the others through the sidebar.
+    visits = [
+        await visit(page, listed, base_url, session, problems, timeout_s, by_sidebar=index > 0)
+        for index, listed in enumerate(pages)
+    ]
     await page.close()
     return visits
 

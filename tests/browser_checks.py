@@ -182,3 +182,24 @@ def screenshot_whole_page(page: Page, path: str, *, max_height: int = 8000) -> N
         page.screenshot(path=path, full_page=True)
     finally:
         page.set_viewport_size(viewport)
+
+
+def sidebar_link(page: Page, title: str):  # -> Locator
+    """The sidebar navigation link of the page with this title."""
+    labels = page.locator('[data-testid="stSidebarNavLink"]')
+    exact = re.compile(rf"^\s*{re.escape(title)}\s*$")
+    return labels.filter(has=page.locator('[data-testid="stMarkdownContainer"]', has_text=exact)).first
+
+
+def navigate_by_sidebar(page: Page, title: str, url: str, *, timeout_s: float = 180.0) -> float:
+    """Click the page's sidebar link (the same session goes on, as for a student) and wait until
+    it has rendered; returns the seconds from the click."""
+    start = time.monotonic()
+    sidebar_link(page, title).click()
+    page.wait_for_url(url, timeout=timeout_s * 1000)
+    try:  # the run the click asked for may not have started yet
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', state="attached", timeout=2000)
+    except Exception:
+        pass
+    wait_until_idle(page, timeout_s=timeout_s)
+    return time.monotonic() - start
