@@ -28,11 +28,17 @@ check_venv() {  # $1 = label, $2 = venv python
   "$python" - <<'EOF' || return 1
 import importlib, os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-for name in ["streamlit", "keras", "tensorflow", "plotly", "sklearn", "pandas", "numpy", "PIL", "streamlit_drawable_canvas"]:
+for name in ["streamlit", "keras", "tensorflow", "plotly", "sklearn", "pandas", "numpy", "PIL"]:
     module = importlib.import_module(name)
     print(f"  {name:28s} {getattr(module, '__version__', '(no __version__)')}")
 import keras
 assert keras.backend.backend() == "tensorflow", keras.backend.backend()
+# A Components-v2 package registers its assets only inside a Streamlit runtime: a bare
+# `import streamlit_drawable_canvas` raises StreamlitAPIException, in a script run it works.
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_string("import streamlit_drawable_canvas\nimport streamlit as st\nst.write('canvas ok')").run(timeout=120)
+assert not app.exception, [e.value for e in app.exception]
+print(f"  {'streamlit_drawable_canvas':28s} imports inside a script run")
 EOF
 
   say "$label: every page once through AppTest"
