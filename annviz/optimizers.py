@@ -68,10 +68,13 @@ class Hyperparameter:
             raise ValueError(f"{optimizer_name}: {self.label} must be a finite number, not {value}.")
         if self.name == "learning_rate":
             if value == 0:
-                raise ValueError(f"{optimizer_name}: a learning rate of 0 never moves; use a positive value such as 0.01.")
+                raise ValueError(
+                    f"{optimizer_name}: a learning rate of 0 never moves; use a positive value such as 0.01."
+                )
             if value < 0:
                 raise ValueError(
-                    f"{optimizer_name}: a negative learning rate ({value:g}) climbs uphill; use a positive value such as 0.01."
+                    f"{optimizer_name}: a negative learning rate ({value:g}) climbs uphill; "
+                    "use a positive value such as 0.01."
                 )
         too_low = value <= self.low if self.low_open else value < self.low
         too_high = value >= self.high if self.high_open else value > self.high
@@ -268,7 +271,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 r"\theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \hat\epsilon} \\"
                 r"\text{Keras: } \alpha_t = \eta\,\frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t},\quad "
                 r"\theta_t = \theta_{t-1} - \alpha_t\,\frac{m_t}{\sqrt{v_t} + \epsilon}"
-                r"\quad(\hat\epsilon = \epsilon\sqrt{1 - \beta_2^t})"
+                r"\quad(\hat\epsilon = \epsilon / \sqrt{1 - \beta_2^t})"
             ),
             when_to_use="Momentum and RMSprop together, with bias correction; a robust default "
             "for most problems (the lecture's MNIST network is trained with it).",
@@ -340,9 +343,12 @@ def make_racer(optimizer: str, **hyperparameters: float | bool) -> Racer:
     spec = OPTIMIZERS[optimizer]
     unknown = set(hyperparameters) - set(spec.defaults)
     if unknown:
-        raise ValueError(f"{spec.name} has no hyperparameter {', '.join(sorted(unknown))}; it has {', '.join(spec.defaults)}.")
+        raise ValueError(
+            f"{spec.name} has no hyperparameter {', '.join(sorted(unknown))}; it has {', '.join(spec.defaults)}."
+        )
     settings = tuple(
-        (h.name, h.check(hyperparameters.get(h.name, h.default), optimizer_name=spec.name)) for h in spec.hyperparameters
+        (h.name, h.check(hyperparameters.get(h.name, h.default), optimizer_name=spec.name))
+        for h in spec.hyperparameters
     )
     return Racer(optimizer, settings)
 

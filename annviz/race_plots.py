@@ -138,7 +138,8 @@ def race_figure(
     figure.add_trace(
         go.Scatter(
             x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
-            marker=dict(size=8, opacity=0), showlegend=False, hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
+            marker=dict(size=8, opacity=0), showlegend=False,
+            hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
         )
     )
     figure.add_trace(
@@ -173,7 +174,10 @@ def race_figure(
     animated = list(range(len(figure.data) - len(final), len(figure.data)))
     steps = frame_steps(result.steps, frames)
     figure.frames = [
-        go.Frame(name=str(step), traces=animated, data=[go.Scatter(**part) for part in _trails_and_heads(result, int(step), indices)])
+        go.Frame(
+            name=str(step), traces=animated,
+            data=[go.Scatter(**part) for part in _trails_and_heads(result, int(step), indices)],
+        )
         for step in steps
     ]
     play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
@@ -221,7 +225,8 @@ def loss_figure(result: RaceResult) -> go.Figure:
         figure.add_trace(
             go.Scatter(
                 x=steps, y=np.maximum(path.losses, LOSS_FLOOR), mode="lines", name=path.racer.name,
-                line=dict(color=colour, width=2), hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
+                line=dict(color=colour, width=2),
+                hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
             )
         )
         if path.diverged_at is not None:
@@ -242,7 +247,8 @@ def loss_figure(result: RaceResult) -> go.Figure:
 
 
 def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: int = 400) -> go.Figure:
-    """The surface as a 3D landscape of log10 loss with every racer's finished path on it.
+    """The surface as a 3D landscape of log10 loss with every racer's finished path on it
+    (points that left the window are drawn on its edge).
 
     >>> from annviz.optimizers import make_racer
     >>> from annviz.race import race
@@ -258,18 +264,22 @@ def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: i
         go.Surface(x=xs, y=ys, z=np.maximum(heights, bottom), colorscale="Blues_r", opacity=0.9, showscale=False,
                    hoverinfo="skip")
     )
+    (x_low, x_high), (y_low, y_high) = result.surface.window
     for path in result.paths:
         shown = shown_indices(len(path.points), max_points)
+        # 3D axes do not clip, so a point outside the window is drawn on its edge, on the surface.
+        x = np.clip(path.points[shown, 0], x_low, x_high)
+        y = np.clip(path.points[shown, 1], y_low, y_high)
         figure.add_trace(
             go.Scatter3d(
-                x=path.points[shown, 0], y=path.points[shown, 1], z=np.maximum(log_loss(path.losses[shown]), bottom),
+                x=x, y=y, z=np.maximum(log_loss(result.surface.loss(x, y)), bottom),
                 mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=6),
             )
         )
-    (x_low, x_high), (y_low, y_high) = result.surface.window
     figure.update_layout(
         height=520, margin=dict(l=0, r=0, t=0, b=0),
         scene=dict(xaxis=dict(title="x", range=[x_low, x_high]), yaxis=dict(title="y", range=[y_low, y_high]),
-                   zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7)),
+                   zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7),
+                   camera=dict(eye=dict(x=-1.3, y=-1.6, z=1.0))),
     )
     return figure

@@ -108,8 +108,8 @@ SURFACES: dict[str, Surface] = {
             name="Ravine",
             formula=r"f(x, y) = 0.05\,x^2 + 2.5\,y^2",
             lesson="An ill-conditioned bowl: across the ravine the surface curves 50 times more "
-            "steeply than along it. SGD's step is η times the slope, so it crawls along the flat floor; momentum "
-            "builds up speed there (and swings across the ravine), while Adam and RMSprop "
+            "steeply than along it. SGD's step is η times the slope, so it crawls along the "
+            "flat floor; momentum builds up speed there (and swings across the ravine), while Adam and RMSprop "
             "take steps of about η in every direction.",
             loss=_ravine_loss,
             gradient=_ravine_gradient,
@@ -137,8 +137,9 @@ SURFACES: dict[str, Surface] = {
             name="Beale",
             formula=r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
             lesson="Flat plateaus and steep walls: gradients range from almost zero on the plateaus "
-            "to huge on the walls, so one learning rate cannot suit both: SGD + momentum at η = 0.01 gathers speed and "
-            "flies off a wall within 10 steps, while Adam and RMSprop rescale every step.",
+            "to huge on the walls, so one learning rate cannot suit both: SGD + momentum at "
+            "η = 0.01 gathers speed and flies off a wall within 10 steps, while Adam and "
+            "RMSprop rescale every step.",
             loss=_beale_loss,
             gradient=_beale_gradient,
             minima=((3.0, 0.5),),
@@ -151,8 +152,8 @@ SURFACES: dict[str, Surface] = {
             name="Saddle",
             formula=r"f(x, y) = x^2 + \tfrac14\,(y^2 - 2)^2",
             lesson="Two minima with a saddle point between them: the start sits next to the saddle "
-            "at (0, 0), where the slope in y is almost zero. SGD's step shrinks with the slope and it stalls; Adam and RMSprop "
-            "divide the gradient by its own size and escape. With the same η = 0.01 for "
+            "at (0, 0), where the slope in y is almost zero. SGD's step shrinks with the slope "
+            "and it stalls; Adam and RMSprop divide the gradient by its own size and escape. With the same η = 0.01 for "
             "all, SGD is still on the saddle after 500 steps while the others have left.",
             loss=_saddle_loss,
             gradient=_saddle_gradient,

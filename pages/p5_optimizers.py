@@ -6,14 +6,13 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from annviz.optimizers import OPTIMIZERS, Racer, keras_code, make_racer
-from annviz.race import DEFAULT_EPSILON, RaceResult, leaderboard, race, race_keras
-from annviz.race_plots import loss_figure, race_figure, surface_3d_figure
+from annviz.race import DEFAULT_EPSILON, leaderboard
 from annviz.surfaces import SURFACES
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from pages._race_views import landscape_view, race_view
+from pages._ui import page_header, shown_as_error
 
 DEFAULT_STEPS = 500
 SAME_LEARNING_RATE = 0.01
@@ -27,35 +26,6 @@ page_header(
     "with bias correction. Here they race from the same start; every step is computed "
     "exactly as `keras.optimizers` computes it.",
 )
-
-
-@st.cache_resource(show_spinner=False)
-def keras_imported() -> bool:
-    """Import Keras once per server and freeze it (else every later rerun pays ~0.5 s of garbage collection)."""
-    import keras  # noqa: F401
-
-    freeze_imported_objects()
-    return True
-
-
-# Races and their figures are shared read-only between sessions (nothing mutates them), so a
-# rerun with the same settings only re-sends the figures instead of rebuilding ~600 plotly objects.
-@st.cache_resource(show_spinner=False, max_entries=32)
-def race_view(
-    surface_key: str, racers: tuple[Racer, ...], start: tuple[float, float], steps: int, engine: str
-) -> tuple[RaceResult, go.Figure, go.Figure]:
-    surface = SURFACES[surface_key]
-    if engine == "keras":
-        keras_imported()
-        result = race_keras(surface, racers, start, steps)
-    else:
-        result = race(surface, racers, start, steps)
-    return result, race_figure(result), loss_figure(result)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def landscape_view(surface_key: str, racers: tuple[Racer, ...], start: tuple[float, float], steps: int) -> go.Figure:
-    return surface_3d_figure(race_view(surface_key, racers, start, steps, "numpy")[0])
 
 
 def start_from_click(surface_key: str) -> None:
@@ -151,7 +121,9 @@ with shown_as_error():
         with st.spinner("Racing with keras.optimizers…"):
             keras_view = race_view(*settings_key, "keras")
         engine_paths, keras_paths = view[0].paths, keras_view[0].paths
-        same = all(a.points.shape == b.points.shape and a.diverged_at == b.diverged_at for a, b in zip(engine_paths, keras_paths))
+        same = all(
+            a.points.shape == b.points.shape and a.diverged_at == b.diverged_at for a, b in zip(engine_paths, keras_paths)
+        )
         if same:
             gap = max(float(np.abs(a.points - b.points).max()) for a, b in zip(engine_paths, keras_paths))
             st.success(
@@ -177,10 +149,9 @@ if view is not None:
     board_column, loss_column = st.columns(2)
     with board_column:
         with shown_as_error():
-            board = pd.DataFrame(
-                leaderboard(result, epsilon=epsilon), columns=["racer", "learning rate", "steps to ε", "final loss", "status"]
-            )
-            board["steps to ε"] = board["steps to ε"].map(lambda steps_to: "—" if pd.isna(steps_to) else f"{int(steps_to):,}")
+            columns = ["racer", "learning rate", "steps to ε", "final loss", "status"]
+            board = pd.DataFrame(leaderboard(result, epsilon=epsilon), columns=columns)
+            board["steps to ε"] = board["steps to ε"].map(lambda n: "—" if pd.isna(n) else f"{int(n):,}")
             st.dataframe(
                 board,
                 hide_index=True,

@@ -70,6 +70,22 @@ def test_adam_bias_correction_makes_the_first_step_eta_times_the_sign() -> None:
     np.testing.assert_allclose(moved, exact, rtol=1e-12)  # θ - θ₁ loses a few bits
 
 
+def test_adam_keras_form_equals_the_bias_corrected_form_the_page_shows() -> None:
+    # θ -= η m̂/(√v̂ + ε̂) with m̂ = m/(1 - β₁ᵗ), v̂ = v/(1 - β₂ᵗ) and ε̂ = ε/sqrt(1 - β₂ᵗ).
+    beta_1, beta_2, eta, eps = float(np.float32(0.9)), float(np.float32(0.999)), float(np.float32(0.01)), 1e-7
+    theta, m, v = 1.0, 0.0, 0.0
+    for t, g in enumerate([3.0, -1.0, 0.5, 2.0, 2.0], start=1):
+        m = m + (g - m) * (1 - 0.9)
+        v = v + (g * g - v) * (1 - 0.999)
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        theta -= eta * m_hat / (math.sqrt(v_hat) + eps / math.sqrt(1 - beta_2**t))
+    racer = make_racer("adam", learning_rate=0.01)
+    ours, slots = 1.0, racer.spec.initial_slots(racer.hyperparameters)
+    for t, g in enumerate([3.0, -1.0, 0.5, 2.0, 2.0], start=1):
+        ours, slots = racer.spec.update(ours, g, slots, t, racer.hyperparameters)
+    assert ours == pytest.approx(theta, rel=1e-13)
+
+
 def test_centered_rmsprop_and_rmsprop_momentum_follow_the_keras_formulas() -> None:
     # Centered, first step: v = 0.1 g², a = 0.1 g, denominator v - a² + ε = 0.09 g² + ε.
     expected = [t - 0.5 * g / math.sqrt(0.1 * g * g - (0.1 * g) ** 2 + 1e-7) for t, g in zip(THETA, GRADIENT)]
@@ -124,7 +140,9 @@ def test_bad_hyperparameters_are_refused_with_a_sentence(optimizer, hyperparamet
 
 def test_missing_hyperparameters_take_the_table_defaults() -> None:
     racer = make_racer("rmsprop")
-    assert racer.hyperparameters == {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": False}
+    assert racer.hyperparameters == {
+        "learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": False,
+    }
     assert keras_code(racer) == (
         "keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False)"
     )
@@ -138,7 +156,10 @@ def test_steps_are_capped(steps: float, expected: int) -> None:
     assert check_steps(steps) == expected
 
 
-@pytest.mark.parametrize(("steps", "message"), [(0, "0 steps shows nothing"), (-5, "-5 steps"), (2.5, "whole number"), (math.inf, "whole number")])
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [(0, "0 steps shows nothing"), (-5, "-5 steps"), (2.5, "whole number"), (math.inf, "whole number")],
+)
 def test_bad_step_counts_are_refused(steps: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         check_steps(steps)
@@ -160,7 +181,7 @@ def test_a_start_outside_the_window_is_refused() -> None:
 @pytest.mark.parametrize("key", list(SURFACES))
 def test_divergence_stops_at_the_last_finite_point(key: str) -> None:
     surface = SURFACES[key]
-    racers = [make_racer("sgd", learning_rate=MAX_LEARNING_RATE), make_racer("momentum", learning_rate=MAX_LEARNING_RATE)]
+    racers = [make_racer(key, learning_rate=MAX_LEARNING_RATE) for key in ("sgd", "momentum")]
     for path in race(surface, racers, surface.start, 2000).paths:
         assert path.diverged_at is not None
         assert len(path.points) == path.diverged_at == len(path.losses)

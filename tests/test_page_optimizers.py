@@ -28,7 +28,7 @@ def board(at: AppTest) -> dict[str, dict]:
 
 
 def race_spec(at: AppTest) -> dict:
-    charts = [element for element in at.get("plotly_chart") if element.proto.id and "opt_race_chart" in element.proto.id]
+    charts = [element for element in at.get("plotly_chart") if "opt_race_chart" in element.proto.id]
     assert len(charts) == 1
     return json.loads(charts[0].proto.spec)
 

@@ -16,7 +16,8 @@ keras = pytest.importorskip("keras")
 
 def defaults_and_one_diverging(surface_key: str) -> list:
     """Every optimizer at Keras's defaults, and plain SGD at ten times the surface's top learning rate."""
-    return [*(make_racer(key) for key in OPTIMIZERS), make_racer("sgd", learning_rate=10 * SURFACES[surface_key].lr_range[1])]
+    diverging = make_racer("sgd", learning_rate=10 * SURFACES[surface_key].lr_range[1])
+    return [*(make_racer(key) for key in OPTIMIZERS), diverging]
 
 
 def the_options(surface_key: str) -> list:

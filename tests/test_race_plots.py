@@ -38,7 +38,9 @@ def decoded(array: object) -> np.ndarray:
 def wild_race():
     """A race on Rosenbrock where two racers diverge within ten steps and two keep going."""
     surface = SURFACES["rosenbrock"]
-    racers = [make_racer("sgd"), make_racer("momentum", learning_rate=MAX_LEARNING_RATE), make_racer("rmsprop"), make_racer("adam")]
+    racers = [
+        make_racer("sgd"), make_racer("momentum", learning_rate=MAX_LEARNING_RATE), make_racer("rmsprop"), make_racer("adam"),
+    ]
     result = race(surface, racers, surface.start, 300)
     assert [p.diverged_at is not None for p in result.paths] == [True, True, False, False]
     return result

@@ -144,7 +144,9 @@ def test_ravine_is_fifty_times_steeper_across_than_along_and_momentum_beats_sgd(
     assert distances["sgd"] > 1 and distances["momentum"] < 0.05
 
 
-@pytest.mark.parametrize(("key", "optimizer"), [("rosenbrock", "sgd"), ("rosenbrock", "momentum"), ("beale", "momentum")])
+@pytest.mark.parametrize(
+    ("key", "optimizer"), [("rosenbrock", "sgd"), ("rosenbrock", "momentum"), ("beale", "momentum")]
+)
 def test_keras_default_learning_rate_diverges_within_ten_steps(key: str, optimizer: str) -> None:
     surface = SURFACES[key]
     (path,) = race(surface, [make_racer(optimizer)], surface.start, 500).paths
@@ -162,5 +164,8 @@ def test_himmelblau_splits_the_racers_between_two_minima() -> None:
     assert surface.start == (0.0, -1.0)
     result = race(surface, _default_racers(0.01), surface.start, 2000)
     minima = np.array(surface.minima)
-    ends = {p.racer.optimizer: tuple(minima[np.argmin(((minima - p.points[-1]) ** 2).sum(axis=1))].round(2)) for p in result.paths}
+    ends = {
+        p.racer.optimizer: tuple(minima[np.argmin(((minima - p.points[-1]) ** 2).sum(axis=1))].round(2))
+        for p in result.paths
+    }
     assert ends == {"sgd": (3.58, -1.85), "momentum": (3.58, -1.85), "rmsprop": (3.0, 2.0), "adam": (3.0, 2.0)}
