@@ -1,0 +1,553 @@
+"""Limitations of a dense network on images (lecture section 9), measured rather than claimed.
+
+- **The shifted 7**: :func:`shift_image` moves a digit by whole pixels; the MLP's first
+  hidden layer is recomputed in NumPy from the model's weights (:func:`dense_layers`,
+  :func:`layer_outputs`) and :func:`compare_activations` says which ReLUs switched on or
+  off. :func:`shift_accuracy_curves` measures test accuracy against shift distance.
+- **Pixel shuffling**: ``annviz.pretrained.shuffle_pixels`` applies one fixed permutation;
+  the MLP does not care, because ``x[:, perm] @ W[perm] == x @ W``.
+- **Parameter explosion**: :func:`first_dense_layer_params` counts H·W·C·neurons + neurons
+  with Python ints (nothing is allocated), :func:`conv_layer_params` counts k·k·C·filters +
+  filters for comparison.
+
+Keras is never imported here: models come in as arguments.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from annviz.mnist import IMAGE_SIDE
+from annviz.pretrained import model_inputs
+
+#: The page's shift sliders run from -MAX_SHIFT to MAX_SHIFT pixels; the curves from 0 to MAX_SHIFT.
+MAX_SHIFT = 8
+
+#: One row per shift direction of the accuracy curves: name → (dx, dy) for a distance of 1 px.
+#: Positive dx moves the digit right, positive dy moves it down.
+SHIFT_DIRECTIONS: dict[str, tuple[int, int]] = {
+    "horizontal": (1, 0),
+    "vertical": (0, 1),
+    "diagonal": (1, 1),
+}
+
+#: Largest size the parameter calculator accepts for any one field (Python ints go further,
+#: but a 10^9-pixel side already makes the point).
+MAX_CALCULATOR_SIZE = 10**9
+
+#: Counts at or above this are shown in scientific notation.
+SCIENTIFIC_FROM = 10**12
+
+BYTES_PER_FLOAT32 = 4
+
+
+@dataclass(frozen=True)
+class CalculatorField:
+    """One input of the parameter calculator; the page builds its widgets from :data:`CALCULATOR_FIELDS`."""
+
+    name: str  # keyword of first_dense_layer_params / conv_layer_params
+    label: str
+    default: int
+    layer: str  # "dense", "conv" or "both"
+
+
+#: The parameter calculator's inputs with the lecture's example as defaults (100×100 RGB, 512 neurons).
+CALCULATOR_FIELDS: tuple[CalculatorField, ...] = (
+    CalculatorField("height", "Image height H (px)", 100, "dense"),
+    CalculatorField("width", "Image width W (px)", 100, "dense"),
+    CalculatorField("channels", "Channels C (3 = RGB)", 3, "both"),
+    CalculatorField("neurons", "Neurons in the first dense layer", 512, "dense"),
+    CalculatorField("kernel_size", "Conv kernel size k (k×k)", 3, "conv"),
+    CalculatorField("filters", "Conv filters", 32, "conv"),
+)
+
+#: A predictor turns uint8 images (n, 28, 28) into class probabilities (n, 10).
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+# --------------------------------------------------------------------------- the shifted 7
+
+
+def _whole_pixels(value: Any, name: str) -> int:
+    """Accept an integral number of pixels (int, numpy int, or a float like 3.0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number of pixels, not {value}.")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    raise ValueError(f"{name} = {value} is not a whole number of pixels: shift by an integer such as 3 or -2.")
+
+
+def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Translate an image (or a stack of images) by whole pixels, filling with zeros.
+
+    ``shifted[y, x] = image[y - dy, x - dx]`` where that pixel exists, else 0; positive
+    ``dx`` moves the content right, positive ``dy`` moves it down. It equals
+    ``scipy.ndimage.shift(image, (dy, dx), order=0, cval=0)``. Works on the last two axes,
+    so ``(n, 28, 28)`` stacks shift in one vectorised step. A shift of the full width or
+    height or more leaves only zeros (see :func:`is_shifted_out`).
+
+    >>> img = np.arange(9).reshape(3, 3)
+    >>> shift_image(img, 1, 0)
+    array([[0, 0, 1],
+           [0, 3, 4],
+           [0, 6, 7]])
+    >>> shift_image(img, 0, -1)
+    array([[3, 4, 5],
+           [6, 7, 8],
+           [0, 0, 0]])
+    """
+    dx = _whole_pixels(dx, "dx")
+    dy = _whole_pixels(dy, "dy")
+    image = np.asarray(image)
+    if image.ndim < 2 or 0 in image.shape[-2:]:
+        raise ValueError(f"Expected an image with rows and columns, got an array of shape {image.shape}.")
+    height, width = image.shape[-2:]
+    shifted = np.zeros_like(image)
+    if abs(dx) >= width or abs(dy) >= height:
+        return shifted
+    shifted[..., max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = image[
+        ..., max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)
+    ]
+    return shifted
+
+
+def ink_kept(image: np.ndarray, shifted: np.ndarray) -> float:
+    """Fraction of the digit's ink (sum of pixel values) still inside the frame after a shift.
+
+    ``sum(shifted) / sum(image)``; 1.0 when nothing left the frame, 0.0 when everything did.
+    An image with no ink at all counts as fully kept.
+
+    >>> img = np.zeros((4, 4)); img[1, 1] = img[1, 3] = 1.0
+    >>> ink_kept(img, shift_image(img, 1, 0))
+    0.5
+    """
+    total = float(np.asarray(image, dtype=np.float64).sum())
+    if total == 0.0:
+        return 1.0
+    return float(np.asarray(shifted, dtype=np.float64).sum()) / total
+
+
+def is_shifted_out(image: np.ndarray, shifted: np.ndarray) -> bool:
+    """True when the image had ink and the shift moved all of it out of the frame.
+
+    >>> seven = np.zeros((28, 28)); seven[5:20, 10:18] = 1.0
+    >>> is_shifted_out(seven, shift_image(seven, 20, 0)), is_shifted_out(seven, shift_image(seven, 8, 0))
+    (True, False)
+    """
+    return bool(np.asarray(image).any()) and not bool(np.asarray(shifted).any())
+
+
+def direction_of_shift(dx: int, dy: int) -> tuple[str, int] | None:
+    """The curve a shift lies on: ``(direction, distance)`` if ``(dx, dy) = distance · unit vector``.
+
+    Only the measured directions of :data:`SHIFT_DIRECTIONS` count; (0, 0) lies on every curve
+    and is reported as the first. Anything else (a shift left, a knight's move) gives None.
+
+    >>> direction_of_shift(3, 3), direction_of_shift(0, 5), direction_of_shift(-2, 0), direction_of_shift(0, 0)
+    (('diagonal', 3), ('vertical', 5), None, ('horizontal', 0))
+    """
+    for direction, (ux, uy) in SHIFT_DIRECTIONS.items():
+        distance = max(abs(dx), abs(dy))
+        if (dx, dy) == (distance * ux, distance * uy):
+            return direction, distance
+    return None
+
+
+def select_test_image(labels: np.ndarray, *, index: int | None = None, digit: int | None = None, occurrence: int = 0) -> int:
+    """Index of the test image to show: ``index`` itself, or the ``occurrence``-th image of class ``digit``.
+
+    Give exactly one of ``index`` and ``digit``. Raises ``ValueError`` with a sentence when the
+    index is out of range or the class has fewer images than asked for.
+
+    >>> labels = np.array([7, 2, 1, 0, 4, 1])
+    >>> select_test_image(labels, index=0), select_test_image(labels, digit=1, occurrence=1)
+    (0, 5)
+    """
+    labels = np.asarray(labels)
+    n_images = len(labels)
+    if (index is None) == (digit is None):
+        raise ValueError("Choose a test image either by its index or by its class, not both.")
+    if index is not None:
+        index = _whole_pixels(index, "The image index") if not isinstance(index, numbers.Integral) else int(index)
+        if not 0 <= index < n_images:
+            raise ValueError(f"Image index {index} is out of range: the test set has images 0 to {n_images - 1:,}.")
+        return index
+    digit = int(digit)  # type: ignore[arg-type]
+    if not 0 <= digit <= 9:
+        raise ValueError(f"Class {digit} does not exist: MNIST classes are the digits 0 to 9.")
+    matches = np.flatnonzero(labels == digit)
+    occurrence = int(occurrence)
+    if not 0 <= occurrence < len(matches):
+        raise ValueError(
+            f"There are {len(matches):,} test images of a {digit}: choose an occurrence from 0 to {len(matches) - 1:,}."
+        )
+    return int(matches[occurrence])
+
+
+# ------------------------------------------------------------------ the MLP in NumPy
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _linear(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+#: The activations a shipped dense layer may use, by their Keras name.
+DENSE_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": _relu,
+    "softmax": _softmax,
+    "linear": _linear,
+}
+
+
+@dataclass(frozen=True)
+class DenseLayer:
+    """One dense layer's weights as NumPy arrays: ``activation(x @ kernel + bias)``."""
+
+    kernel: np.ndarray  # (inputs, units)
+    bias: np.ndarray  # (units,)
+    activation: str
+
+    @property
+    def units(self) -> int:
+        return int(self.bias.shape[0])
+
+
+def dense_layers(model: Any) -> tuple[DenseLayer, ...]:
+    """Copy a Keras MLP's Dense layers out as NumPy arrays, so a forward pass needs no TensorFlow.
+
+    ``model`` is any object whose ``layers`` each offer ``get_config()`` (with ``units`` and
+    ``activation``) and ``get_weights()`` (kernel, bias), i.e. a Keras ``Sequential`` of
+    ``Dense`` layers.
+    """
+    layers = []
+    for layer in model.layers:
+        config = layer.get_config()
+        activation = config.get("activation")
+        if "units" not in config or not isinstance(activation, str) or activation not in DENSE_ACTIVATIONS:
+            raise ValueError(
+                f"Layer {config.get('name', layer)!r} is not a Dense layer with a "
+                f"{'/'.join(DENSE_ACTIVATIONS)} activation: only MLPs run in NumPy here."
+            )
+        kernel, bias = layer.get_weights()
+        layers.append(DenseLayer(np.asarray(kernel, dtype=np.float32), np.asarray(bias, dtype=np.float32), activation))
+    if not layers:
+        raise ValueError("The model has no layers to run.")
+    return tuple(layers)
+
+
+def layer_outputs(layers: tuple[DenseLayer, ...], x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output for inputs ``x`` (n, 784): ``a_0 = x``, ``a_l = f_l(a_{l-1} W_l + b_l)``.
+
+    ``layer_outputs(layers, x)[0]`` is the first hidden layer (128 ReLUs in the lecture's
+    MLP); the last entry is the softmax probabilities.
+
+    >>> layer = DenseLayer(np.array([[1.0, -1.0]], dtype=np.float32), np.zeros(2, np.float32), "relu")
+    >>> layer_outputs((layer,), np.array([[2.0]], dtype=np.float32))[0].tolist()
+    [[2.0, 0.0]]
+    """
+    x = np.asarray(x, dtype=np.float32)
+    expected = layers[0].kernel.shape[0]
+    if x.ndim != 2 or x.shape[1] != expected:
+        raise ValueError(f"The network expects inputs of length {expected}, got an array of shape {x.shape}.")
+    outputs = []
+    for layer in layers:
+        x = DENSE_ACTIVATIONS[layer.activation](x @ layer.kernel + layer.bias)
+        outputs.append(x)
+    return outputs
+
+
+def mlp_probabilities(layers: tuple[DenseLayer, ...], x: np.ndarray) -> np.ndarray:
+    """The MLP's output (class probabilities for the shipped models) in NumPy.
+
+    >>> layer = DenseLayer(np.zeros((2, 3), np.float32), np.zeros(3, np.float32), "softmax")
+    >>> [round(float(p), 3) for p in mlp_probabilities((layer,), np.ones((1, 2), np.float32))[0]]
+    [0.333, 0.333, 0.333]
+    """
+    return layer_outputs(layers, x)[-1]
+
+
+@dataclass(frozen=True)
+class ActivationChange:
+    """How a layer's activation vector changed between the original and the shifted input.
+
+    Arrays have the shape of the inputs without their last axis (one entry per image).
+    """
+
+    switched_on: np.ndarray  # bool (..., units): was 0, now > 0
+    switched_off: np.ndarray  # bool (..., units): was > 0, now 0
+    correlation: np.ndarray  # Pearson r between the two vectors; NaN where one is constant
+
+    @property
+    def n_switched(self) -> np.ndarray:
+        return self.switched_on.sum(axis=-1) + self.switched_off.sum(axis=-1)
+
+
+def compare_activations(original: np.ndarray, shifted: np.ndarray) -> ActivationChange:
+    """Which ReLUs switched on or off, and the correlation of the two activation vectors.
+
+    switched on: ``a == 0 and a' > 0``; switched off: ``a > 0 and a' == 0``;
+    ``r = sum((a - mean a)(a' - mean a')) / sqrt(sum((a - mean a)^2) sum((a' - mean a')^2))``
+    along the last axis (NaN where a vector is constant, since r is undefined there).
+
+    >>> change = compare_activations(np.array([0.0, 1.0, 2.0, 0.0]), np.array([0.5, 0.0, 2.0, 0.0]))
+    >>> change.switched_on.tolist(), change.switched_off.tolist(), round(float(change.correlation), 3)
+    ([True, False, False, False], [False, True, False, False], 0.782)
+    """
+    original = np.asarray(original, dtype=np.float64)
+    shifted = np.asarray(shifted, dtype=np.float64)
+    if original.shape != shifted.shape or original.ndim == 0:
+        raise ValueError(f"Cannot compare activations of shapes {original.shape} and {shifted.shape}.")
+    a = original - original.mean(axis=-1, keepdims=True)
+    b = shifted - shifted.mean(axis=-1, keepdims=True)
+    denominator = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.where(denominator > 0, (a * b).sum(axis=-1) / np.where(denominator > 0, denominator, 1), np.nan)
+    return ActivationChange(
+        switched_on=(original <= 0) & (shifted > 0),
+        switched_off=(original > 0) & (shifted <= 0),
+        correlation=correlation,
+    )
+
+
+# ------------------------------------------------------------------ predictors and curves
+
+
+def numpy_mlp_predictor(name: str, layers: tuple[DenseLayer, ...]) -> Predictor:
+    """uint8 images → probabilities of the shipped MLP ``name`` computed in NumPy (no TensorFlow call).
+
+    Uses ``annviz.pretrained.model_inputs(name, ...)``, so ``"mlp_shuffled"`` gets shuffled pixels.
+    """
+    return lambda images: mlp_probabilities(layers, model_inputs(name, images))
+
+
+def keras_predictor(name: str, model: Any, *, batch_size: int = 2500) -> Predictor:
+    """uint8 images → probabilities of the shipped Keras model ``name`` via ``model.predict_on_batch``.
+
+    Chunks of ``batch_size`` keep memory flat; ``predict_on_batch`` on equal-sized chunks skips
+    the per-call overhead of ``model.predict`` (about 4× faster here on 10,000 images).
+    """
+
+    def predict(images: np.ndarray) -> np.ndarray:
+        inputs = model_inputs(name, images)
+        chunks = [np.asarray(model.predict_on_batch(inputs[i : i + batch_size])) for i in range(0, len(inputs), batch_size)]
+        return np.concatenate(chunks) if chunks else np.zeros((0, 10), dtype=np.float32)
+
+    return predict
+
+
+def accuracy(y_true: np.ndarray, probabilities: np.ndarray) -> float:
+    """Share of images whose most probable class is the true one: ``mean(argmax p == y)``.
+
+    >>> accuracy(np.array([1, 0]), np.array([[0.2, 0.8], [0.3, 0.7]]))
+    0.5
+    """
+    y_true = np.asarray(y_true)
+    probabilities = np.asarray(probabilities)
+    if len(y_true) == 0 or probabilities.shape[0] != len(y_true):
+        raise ValueError(f"Need one probability row per label: got {probabilities.shape[0]} rows for {len(y_true)} labels.")
+    return float(np.mean(probabilities.argmax(axis=-1) == y_true))
+
+
+@dataclass(frozen=True)
+class ShiftCurves:
+    """Test accuracy against shift distance, one array per direction of :data:`SHIFT_DIRECTIONS`."""
+
+    distances: np.ndarray  # (d,) pixels, 0 … max_distance
+    accuracy: dict[str, np.ndarray]  # direction → (d,) accuracy at each distance
+
+    def mean_over_directions(self) -> np.ndarray:
+        return np.mean([self.accuracy[direction] for direction in self.accuracy], axis=0)
+
+
+def shift_accuracy_curves(
+    predict: Predictor,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    max_distance: int = MAX_SHIFT,
+    directions: dict[str, tuple[int, int]] = SHIFT_DIRECTIONS,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ShiftCurves:
+    """Accuracy of ``predict`` on ``images`` shifted by 0 … ``max_distance`` px in each direction.
+
+    For direction ``(ux, uy)`` and distance ``d`` the whole set is shifted by
+    ``(d·ux, d·uy)`` with :func:`shift_image` (one vectorised step) and scored with
+    :func:`accuracy`. Distance 0 is measured once and shared by every direction.
+    ``on_progress(done, total)`` is called after each measurement.
+
+    >>> images = np.zeros((2, 28, 28), np.uint8); images[:, 10:18, 10:18] = 255
+    >>> says_one_if_centre_inked = lambda imgs: np.eye(2)[(imgs[:, 14, 14] > 0).astype(int)]
+    >>> curves = shift_accuracy_curves(says_one_if_centre_inked, images, np.array([1, 1]), max_distance=5)
+    >>> curves.accuracy["horizontal"].tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    max_distance = _whole_pixels(max_distance, "The largest shift distance")
+    if not 0 <= max_distance < IMAGE_SIDE:
+        raise ValueError(f"The largest shift distance must be between 0 and {IMAGE_SIDE - 1} px, not {max_distance}.")
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if len(images) == 0 or len(images) != len(labels):
+        raise ValueError(f"Need one label per image: got {len(images)} images and {len(labels)} labels.")
+    total = 1 + len(directions) * max_distance
+    unshifted = accuracy(labels, predict(images))
+    done = 1
+    if on_progress:
+        on_progress(done, total)
+    curves = {}
+    for direction, (ux, uy) in directions.items():
+        values = [unshifted]
+        for distance in range(1, max_distance + 1):
+            values.append(accuracy(labels, predict(shift_image(images, distance * ux, distance * uy))))
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+        curves[direction] = np.array(values)
+    return ShiftCurves(np.arange(max_distance + 1), curves)
+
+
+# ------------------------------------------------------------------ parameter explosion
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """A layer's parameters as exact Python ints, and the memory they take at float32."""
+
+    weights: int
+    biases: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+    @property
+    def float32_bytes(self) -> int:
+        return self.total * BYTES_PER_FLOAT32
+
+    @property
+    def megabytes(self) -> float:
+        """Memory in MB (10^6 bytes) at 4 bytes per float32 parameter."""
+        return self.float32_bytes / 10**6
+
+
+def _size(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, not {value}.")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, not {value}.")
+    value = int(value)
+    if not 1 <= value <= MAX_CALCULATOR_SIZE:
+        raise ValueError(f"{name} must be between 1 and {MAX_CALCULATOR_SIZE:,}, not {value:,}.")
+    return value
+
+
+def first_dense_layer_params(height: int, width: int, channels: int, neurons: int) -> ParamCount:
+    """Parameters of a dense layer fed a flattened H×W×C image: H·W·C·neurons weights + neurons biases.
+
+    Python ints throughout, so absurd sizes are exact and nothing is allocated.
+
+    >>> count = first_dense_layer_params(100, 100, 3, 512)
+    >>> count.weights, count.biases, count.total, round(count.megabytes, 2)
+    (15360000, 512, 15360512, 61.44)
+    >>> first_dense_layer_params(28, 28, 1, 128).total
+    100480
+    """
+    height = _size(height, "The image height")
+    width = _size(width, "The image width")
+    channels = _size(channels, "The number of channels")
+    neurons = _size(neurons, "The number of neurons")
+    return ParamCount(weights=height * width * channels * neurons, biases=neurons)
+
+
+def conv_layer_params(kernel_size: int, channels: int, filters: int) -> ParamCount:
+    """Parameters of a k×k convolution layer: k·k·C·filters weights + filters biases, whatever the image size.
+
+    >>> conv_layer_params(3, 3, 32).total
+    896
+    >>> conv_layer_params(3, 1, 16).total
+    160
+    """
+    kernel_size = _size(kernel_size, "The kernel size")
+    channels = _size(channels, "The number of channels")
+    filters = _size(filters, "The number of filters")
+    return ParamCount(weights=kernel_size * kernel_size * channels * filters, biases=filters)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_count(value: float, *, digits: int = 4) -> str:
+    """A count with thousands separators, or in scientific notation from 10^12 on.
+
+    >>> format_count(15_360_512), format_count(10**6 * 10**6 * 3 * 512 + 512)
+    ('15,360,512', '1.536 × 10¹⁵')
+    >>> format_count(61.44), format_count(100480.0)
+    ('61.44', '100,480')
+    """
+    if abs(value) >= SCIENTIFIC_FROM:
+        mantissa, exponent = f"{float(value):.{digits - 1}e}".split("e")
+        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    if isinstance(value, numbers.Integral) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{digits}g}" if abs(value) < 1000 else f"{value:,.1f}"
+
+
+_BIG_UNITS = ((10**12, "EB"), (10**9, "PB"), (10**6, "TB"), (10**3, "GB"))
+
+
+def format_megabytes(megabytes: float) -> str:
+    """Memory in MB (10^6 bytes); from a terabyte on in scientific notation with the everyday unit beside it.
+
+    >>> format_megabytes(61.442048), format_megabytes(6_144_000_002.048)
+    ('61.44 MB', '6.144 × 10⁹ MB ≈ 6.1 PB')
+    """
+    if megabytes < 10**6:
+        return f"{megabytes:,.2f} MB"
+    mantissa, exponent = f"{megabytes:.3e}".split("e")
+    scientific = f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)} MB"
+    if megabytes >= 10**15:
+        return scientific
+    size, unit = next((size, unit) for size, unit in _BIG_UNITS if megabytes >= size)
+    return f"{scientific} ≈ {megabytes / size:,.1f} {unit}"
+
+
+def params_against_side(sides: np.ndarray, *, channels: int, neurons: int, kernel_size: int, filters: int) -> dict[str, np.ndarray]:
+    """Parameters of the first dense layer and of a conv layer for square images of each side.
+
+    Dense: ``side² · C · neurons + neurons`` (quadratic in the side, linear in the pixel
+    count ``side²``); conv: ``k² · C · filters + filters`` (the same for every side). Values are
+    float64 for plotting; exact counts come from :func:`first_dense_layer_params`.
+
+    >>> curves = params_against_side(np.array([28, 56]), channels=1, neurons=128, kernel_size=3, filters=32)
+    >>> curves["dense"].tolist(), curves["conv"].tolist(), curves["pixels"].tolist()
+    ([100480.0, 401536.0], [320.0, 320.0], [784.0, 3136.0])
+    """
+    sides = np.asarray(sides)
+    if sides.ndim != 1 or len(sides) == 0:
+        raise ValueError("Give at least one image side.")
+    dense = [float(first_dense_layer_params(int(s), int(s), channels, neurons).total) for s in sides]
+    conv = float(conv_layer_params(kernel_size, channels, filters).total)
+    return {
+        "side": sides.astype(np.float64),
+        "pixels": sides.astype(np.float64) ** 2,
+        "dense": np.array(dense),
+        "conv": np.full(len(sides), conv),
+    }
