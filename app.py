@@ -24,6 +24,7 @@ SECTIONS = {
     ],
     "Evaluation & limits": [
         st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),
+        st.Page("pages/p9_limitations.py", title="9 · Limitations", icon=":material/block:", url_path="limitations"),
     ],
 }
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import streamlit as st
+
+T = TypeVar("T")
 
 
 def page_header(title: str, lecture_text: str) -> None:
@@ -35,3 +38,26 @@ def freeze_imported_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+@st.cache_resource(show_spinner=False)
+def _results_of_the_server() -> tuple[threading.Lock, dict[str, Any]]:
+    return threading.Lock(), {}
+
+
+def measured_once_per_server(key: str, label: str, measure: Callable[[Callable[[int, int], None]], T]) -> T:
+    """Run a long measurement once per server with a progress bar; every session reuses the result.
+
+    ``measure(on_progress)`` calls ``on_progress(done, total)`` as it goes. A session that
+    arrives while another is measuring waits under a spinner instead of measuring again.
+    ``key`` is server-wide: prefix it with the page's name. (A progress bar inside an
+    ``st.cache_data`` function is recorded and replayed on every cache hit, hence this.)
+    """
+    lock, results = _results_of_the_server()
+    if key not in results:
+        with st.spinner(f"{label} (once per server)…"), lock:
+            if key not in results:
+                bar = st.progress(0.0, text=label)
+                results[key] = measure(lambda done, total: bar.progress(done / total, text=f"{label}: {done}/{total}"))
+                bar.empty()
+    return results[key]

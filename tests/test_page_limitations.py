@@ -1,0 +1,159 @@
+"""The limitations page (section 9) run by Streamlit's AppTest: each tab, a shift, a class pick, bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from annviz.mnist import load_mnist
+from annviz.pretrained import read_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "p9_limitations.py")
+#: The first run imports TensorFlow and measures the shift curves on 10,000 images (once per process).
+TIMEOUT = 300
+
+
+def run_page(tab: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    if tab:
+        at.query_params["lim_tab"] = tab  # as a bookmarked URL would
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def figure(at: AppTest, key_part: str) -> dict:
+    """The plotly figure of the chart whose element id contains ``key_part``."""
+    for chart in at.get("plotly_chart"):
+        if key_part in chart.proto.id:
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart {key_part!r}")
+
+
+def values(data: object) -> np.ndarray:
+    """A plotly array as NumPy: plain lists, or the typed ``{"dtype", "bdata", "shape"}`` form plotly 6+ sends."""
+    if isinstance(data, dict) and "bdata" in data:
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+        return array.reshape([int(n) for n in str(data.get("shape", len(array))).split(",")])
+    return np.asarray(data)
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.markdown)
+
+
+@pytest.fixture(scope="module")
+def y_test() -> np.ndarray:
+    return load_mnist()[1][1]
+
+
+def test_the_shifted_seven_default_then_a_slider_move(y_test):
+    at = run_page()
+    assert not at.error
+    shown = metrics(at)
+    assert shown["switched on by the shift"] == "0" and shown["switched off by the shift"] == "0"
+    assert shown["correlation r, original vs shifted"] == "1.00"
+    assert "MLP says **7**" in markdown(at) and y_test[0] == 7
+    curves = figure(at, "lim_curves")
+    assert len(curves["data"]) == 6 + 2  # MLP and CNN × three directions, and the rings at (0, 0)
+    assert values(curves["data"][0]["y"])[0] == pytest.approx(read_manifest()["mlp"]["test_accuracy"], abs=2e-4)
+    assert values(curves["data"][3]["y"])[0] == pytest.approx(read_manifest()["cnn"]["test_accuracy"], abs=2e-4)
+    before = values(figure(at, "lim_probabilities")["data"][1]["y"])
+
+    at.slider(key="lim_dx").set_value(5).run()
+    assert not at.exception
+    moved = metrics(at)
+    assert int(moved["switched on by the shift"]) + int(moved["switched off by the shift"]) > 20
+    assert float(moved["correlation r, original vs shifted"]) < 0.9
+    after = values(figure(at, "lim_probabilities")["data"][1]["y"])
+    assert not np.allclose(after, before) and after.sum() == pytest.approx(1.0, abs=1e-5)
+    assert "shifted by (5, 0)" in json.dumps(figure(at, "lim_digits")["layout"]["annotations"])
+
+
+def test_choosing_by_class_shows_that_image(y_test):
+    at = run_page(lim_pick="class", lim_digit="5", lim_nth="3")
+    assert not at.error
+    index = int(np.flatnonzero(y_test == 5)[3])
+    assert f"test image {index} (a 5)" in json.dumps(figure(at, "lim_digits")["layout"]["annotations"])
+
+
+def test_asking_for_more_images_of_a_class_than_exist_is_an_error_and_the_page_goes_on():
+    at = run_page(lim_pick="class", lim_digit="5", lim_nth="1500")
+    assert [e.value for e in at.error] == ["There are 892 test images of a 5: choose an occurrence from 0 to 891."]
+    assert at.slider(key="lim_dx").value == 0  # the controls are still there
+    at.number_input(key="lim_nth").set_value(891).run()
+    assert not at.error and not at.exception
+
+
+def test_pixel_shuffling_shows_the_measured_accuracies():
+    at = run_page("Pixel shuffling")
+    assert not at.error
+    manifest = read_manifest()
+    shown = metrics(at)
+    for label, name in (("MLP, original pixels", "mlp"), ("MLP, shuffled pixels", "mlp_shuffled"),
+                        ("CNN, original pixels", "cnn"), ("CNN, shuffled pixels", "cnn_shuffled")):
+        assert float(shown[label].rstrip("%")) == pytest.approx(manifest[name]["test_accuracy"] * 100, abs=0.02)
+    assert "The MLP on shuffled pixels lands within 0.4" in markdown(at)
+    assert "The CNN changes by -3.32 points and falls below the MLP" in markdown(at)
+    assert "default_rng(1234).permutation(784)" in at.code[0].value
+    digits = figure(at, "lim_shuffle_digits")["data"]
+    original, shuffled = values(digits[0]["z"]), values(digits[1]["z"])
+    assert sorted(original.ravel()) == sorted(shuffled.ravel()) and not np.array_equal(original, shuffled)
+
+
+def test_parameter_explosion_default_is_the_lectures_example():
+    at = run_page("Parameter explosion")
+    assert metrics(at) == {
+        "dense layer parameters": "15,360,512",
+        "memory at float32 (4 bytes each)": "61.44 MB",
+        "conv layer parameters": "896",
+        "dense ÷ conv": "17,143×",
+    }
+    assert "15,360,000 weights + 512 biases" in markdown(at)
+    assert any("quadratic" in info.value and "exponential" in info.value for info in at.info)
+
+
+def test_parameter_explosion_for_a_million_by_a_million_image_is_shown_in_scientific_notation():
+    at = run_page("Parameter explosion", lim_height="1000000", lim_width="1000000")
+    assert not at.error
+    shown = metrics(at)
+    assert shown["dense layer parameters"] == "1.536 × 10¹⁵"
+    assert shown["memory at float32 (4 bytes each)"] == "6.144 × 10⁹ MB ≈ 6.1 PB"
+
+
+def test_a_first_look_at_cnns_shows_both_parameter_counts():
+    at = run_page("A first look at CNNs")
+    shown = metrics(at)
+    assert shown["MLP parameters"] == "109,386" and shown["CNN parameters"] == "12,810"
+    assert "8.5× fewer parameters" in markdown(at)
+    assert [code.value.split("(")[0] for code in at.code] == ["def _build_mlp", "def _build_cnn"]
+
+
+def test_the_parameter_calculator_opens_without_tensorflow():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({PAGE!r}, default_timeout=60)\n"
+        "at.query_params['lim_tab'] = 'Parameter explosion'\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.metric[0].value == '15,360,512'\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "print(heavy); sys.exit(1 if heavy else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
