@@ -3,7 +3,8 @@
 Two engines run the same race. :func:`race` applies the update steps of
 :data:`annviz.optimizers.OPTIMIZERS` in float64 (plain Python floats, which are IEEE doubles
 like NumPy's float64, and several times faster than NumPy on two numbers). :func:`race_keras`
-hands the same gradients to real ``keras.optimizers`` objects holding float64 variables.
+hands the same gradients to real ``keras.optimizers`` objects holding float64 variables
+(one :class:`KerasRunner` per racer).
 The tests check that both draw the same paths, point by point.
 
 A path stops at its last finite point: if an update sends the parameters or the loss to
@@ -16,13 +17,14 @@ from __future__ import annotations
 import copy
 import math
 import operator
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from annviz.optimizers import Racer
+from annviz.optimizers import OPTIMIZERS, Racer
 from annviz.surfaces import Surface, check_start, distance_to_nearest_minimum
 
 #: Longest race: 5 racers × 5000 steps still run in a fraction of a second.
@@ -123,45 +125,94 @@ def race(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], 
     return RaceResult(surface, (x0, y0), run_steps, int(steps), tuple(paths), "numpy")
 
 
-def race_keras(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], steps: int) -> RaceResult:
+class KerasRunner:
+    """One real ``keras.optimizers`` object racing on one surface, traced once and re-usable.
+
+    It holds a float64 ``keras.Variable`` θ, the optimizer built from ``fixed`` (every
+    hyperparameter but the learning rate) and a ``tf.function`` that runs ``steps``
+    updates: each step the surface's gradient at θ goes to ``optimizer.apply``, as
+    ``model.fit`` runs its train step. :meth:`race` restores the optimizer's variables
+    (iterations, slots) to their freshly built values and sets the learning rate and start,
+    so a re-used runner races exactly like a new optimizer, without tracing again.
+    TensorFlow keeps every traced loop in its function library for the life of the
+    process (about 3 MB a race for four racers), so a server should re-use runners.
+    """
+
+    def __init__(self, surface: Surface, optimizer: str, fixed: tuple[tuple[str, float | bool], ...]) -> None:
+        import keras
+        import tensorflow as tf
+
+        self.surface = surface
+        self.optimizer_key = optimizer
+        spec = OPTIMIZERS[optimizer]
+        self.optimizer = getattr(keras.optimizers, spec.keras_class)(**dict(fixed))
+        self.theta = keras.Variable(np.zeros(2), dtype="float64", name=f"theta_{optimizer}")
+        self.optimizer.build([self.theta])
+        self._fresh = [variable.numpy() for variable in self.optimizer.variables]
+        self._lock = threading.Lock()  # sessions of one server share runners
+
+        def gradient_at(theta: np.ndarray) -> np.ndarray:
+            return np.array(surface.gradient(float(theta[0]), float(theta[1])), dtype=np.float64)
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
+        def run(steps: tf.Tensor) -> tf.Tensor:
+            record = tf.TensorArray(tf.float64, size=steps)
+            for step in tf.range(steps):
+                gradient = tf.numpy_function(gradient_at, [self.theta.value], tf.float64, stateful=False)
+                self.optimizer.apply([tf.reshape(gradient, [2])], [self.theta])
+                record = record.write(step, self.theta.value)
+            return record.stack()
+
+        self._run = run
+
+    def race(self, start: tuple[float, float], learning_rate: float, steps: int) -> np.ndarray:
+        """The ``(steps + 1, 2)`` points θ₀ = start, θ₁, ... (NaN/inf included, as Keras gives them)."""
+        import tensorflow as tf
+
+        with self._lock:
+            for variable, fresh in zip(self.optimizer.variables, self._fresh):
+                variable.assign(fresh)
+            self.optimizer.learning_rate = float(learning_rate)
+            self.theta.assign(np.asarray(start, dtype=np.float64))
+            with _without_graph_rewrites():
+                positions = self._run(tf.constant(steps, dtype=tf.int32)).numpy()
+        return np.vstack([np.asarray(start, dtype=np.float64), positions])
+
+
+def keras_runner_settings(racer: Racer) -> tuple[tuple[str, float | bool], ...]:
+    """What a :class:`KerasRunner` is built from: every hyperparameter but the learning rate.
+
+    >>> from annviz.optimizers import make_racer
+    >>> keras_runner_settings(make_racer("momentum", learning_rate=0.05))
+    (('momentum', 0.9), ('nesterov', False))
+    """
+    return tuple((name, value) for name, value in racer.settings if name != "learning_rate")
+
+
+def new_keras_runner(surface: Surface, racer: Racer) -> KerasRunner:
+    """A fresh runner for this racer (a server passes its cache of runners instead)."""
+    return KerasRunner(surface, racer.optimizer, keras_runner_settings(racer))
+
+
+def race_keras(
+    surface: Surface,
+    racers: Sequence[Racer],
+    start: tuple[float, float],
+    steps: int,
+    *,
+    runner_for: Callable[[Surface, Racer], KerasRunner] = new_keras_runner,
+) -> RaceResult:
     """The same race with real ``keras.optimizers`` objects (imports TensorFlow, ~5 s the first time).
 
-    Each racer gets its own ``keras.Variable`` of dtype float64 and its own optimizer,
-    built from the racer's hyperparameters; every step the surface's gradient at the
-    variable's value goes to ``optimizer.apply``. The loop runs inside one
-    ``tf.function``, as ``model.fit`` runs its train step, so the race takes a fraction
-    of a second instead of the seconds eager calls would take.
+    Each racer runs on its own :class:`KerasRunner` (``runner_for(surface, racer)``): its own
+    float64 ``keras.Variable`` and optimizer, inside a ``tf.function``, so a race takes a
+    fraction of a second instead of the seconds eager calls would take.
     """
     x0, y0 = check_start(surface, start)
     run_steps = check_steps(steps)
-    if not racers:
-        return RaceResult(surface, (x0, y0), run_steps, int(steps), (), "keras")
-    import keras
-    import tensorflow as tf
-
-    optimizers = [getattr(keras.optimizers, r.spec.keras_class)(**r.hyperparameters) for r in racers]
-    variables = [keras.Variable(np.array([x0, y0]), dtype="float64", name=f"theta_{r.optimizer}") for r in racers]
-    for optimizer, variable in zip(optimizers, variables):
-        optimizer.build([variable])
-
-    def gradient_at(theta: np.ndarray) -> np.ndarray:
-        return np.array(surface.gradient(float(theta[0]), float(theta[1])), dtype=np.float64)
-
-    @tf.function
-    def run() -> tf.Tensor:
-        record = tf.TensorArray(tf.float64, size=run_steps)
-        for step in tf.range(run_steps):
-            for optimizer, variable in zip(optimizers, variables):
-                gradient = tf.numpy_function(gradient_at, [variable.value], tf.float64, stateful=False)
-                optimizer.apply([tf.reshape(gradient, [2])], [variable])
-            record = record.write(step, tf.stack([v.value for v in variables]))
-        return record.stack()
-
-    with _without_graph_rewrites():
-        positions = run().numpy()  # (steps, racers, 2)
     paths = []
-    for index, racer in enumerate(racers):
-        points = np.vstack([[x0, y0], positions[:, index, :]])
+    for racer in racers:
+        points = runner_for(surface, racer).race((x0, y0), float(racer.hyperparameters["learning_rate"]), run_steps)
         with np.errstate(over="ignore", invalid="ignore"):
             losses = surface.loss(points[:, 0], points[:, 1])
         finite = np.isfinite(points).all(axis=1) & np.isfinite(losses)

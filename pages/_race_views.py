@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from annviz.optimizers import Racer
-from annviz.race import RaceResult, race, race_keras
+from annviz.race import KerasRunner, RaceResult, keras_runner_settings, race, race_keras
 from annviz.race_plots import loss_figure, race_figure, surface_3d_figure
-from annviz.surfaces import SURFACES
+from annviz.surfaces import SURFACES, Surface
 from pages._ui import freeze_imported_objects
 
 
@@ -26,6 +26,18 @@ def keras_imported() -> bool:
     return True
 
 
+# TensorFlow never frees a traced loop, so every session of the server shares one Keras runner
+# per surface and optimizer settings; a new learning rate, start or step count re-uses it.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def keras_runner(surface_key: str, optimizer: str, fixed: tuple[tuple[str, float | bool], ...]) -> KerasRunner:
+    keras_imported()
+    return KerasRunner(SURFACES[surface_key], optimizer, fixed)
+
+
+def shared_runner(surface: Surface, racer: Racer) -> KerasRunner:
+    return keras_runner(surface.key, racer.optimizer, keras_runner_settings(racer))
+
+
 # Races and their figures are shared read-only between sessions (nothing mutates them), so a
 # rerun with the same settings only re-sends the figures instead of rebuilding ~600 plotly objects.
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -34,8 +46,7 @@ def race_view(
 ) -> tuple[RaceResult, go.Figure, go.Figure]:
     surface = SURFACES[surface_key]
     if engine == "keras":
-        keras_imported()
-        result = race_keras(surface, racers, start, steps)
+        result = race_keras(surface, racers, start, steps, runner_for=shared_runner)
     else:
         result = race(surface, racers, start, steps)
     return result, race_figure(result), loss_figure(result)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from annviz.optimizers import OPTIMIZERS, keras_code, make_racer
-from annviz.race import race, race_keras
+from annviz.race import keras_runner_settings, new_keras_runner, race, race_keras
 from annviz.surfaces import SURFACES
 
 keras = pytest.importorskip("keras")
@@ -65,6 +65,25 @@ def test_keras_path_equals_keras_run_step_by_step_eagerly() -> None:
             optimizer.apply([np.array(beale.gradient(float(x), float(y)))], [variable])
             points.append(variable.numpy().copy())
         np.testing.assert_allclose(path.points, np.array(points), rtol=1e-6, atol=1e-12)
+
+
+def test_a_reused_keras_runner_races_like_a_new_optimizer() -> None:
+    # The page shares one runner per surface and settings (TensorFlow never frees a traced
+    # loop); each race resets the optimizer's slots and iterations and sets η, start and steps.
+    himmelblau = SURFACES["himmelblau"]
+    runners: dict = {}
+
+    def shared(surface, racer):
+        key = (surface.key, racer.optimizer, keras_runner_settings(racer))
+        return runners.setdefault(key, new_keras_runner(surface, racer))
+
+    for learning_rate, start, steps in [(0.01, (0.0, -1.0), 300), (0.002, (-4.0, 4.0), 120), (0.05, (1.0, 1.0), 200)]:
+        racers = [make_racer(key, learning_rate=learning_rate) for key in OPTIMIZERS]
+        reused = race_keras(himmelblau, racers, start, steps, runner_for=shared)
+        for a, b in zip(race(himmelblau, racers, start, steps).paths, reused.paths, strict=True):
+            assert a.diverged_at == b.diverged_at
+            np.testing.assert_allclose(a.points, b.points, rtol=1e-6, atol=1e-12, err_msg=keras_code(a.racer))
+    assert len(runners) == len(OPTIMIZERS)
 
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
