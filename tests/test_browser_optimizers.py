@@ -44,8 +44,13 @@ CLICK_POSITION_JS = """
 
 
 def dismiss_page_not_found(page: object) -> None:
-    """Close the "Page not found" dialog Streamlit 1.67 shows on a fresh server's first visit to a
-    non-root URL (seen on every page of this app, not specific to this one; the page itself runs)."""
+    """Close the "Page not found" dialog of a fresh server's first visit to a deep link.
+
+    Streamlit 1.67 resolves a fresh server's first request against the ``pages/`` folder
+    (the old multipage convention) before ``st.navigation`` has run once, so a url_path that
+    is not a file name ("optimizers", "metrics") gets the dialog, and then the right page.
+    Renaming the folder (e.g. ``app_pages/``) removes it; that is app-wide, not this page's.
+    """
     dialog = page.locator('[role="dialog"]')  # type: ignore[attr-defined]
     if dialog.count() and "Page not found" in dialog.inner_text():
         page.keyboard.press("Escape")  # type: ignore[attr-defined]
