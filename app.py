@@ -21,6 +21,7 @@ SECTIONS = {
     ],
     "Training": [
         st.Page("pages/p5_optimizers.py", title="5 · Optimizers", icon=":material/sports_score:", url_path="optimizers"),
+        st.Page("pages/p7_draw.py", title="7 · Draw a digit", icon=":material/draw:", url_path="draw"),
     ],
     "Evaluation & limits": [
         st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),

@@ -1,0 +1,154 @@
+"""Section 7: draw a digit (or upload a photo), prepare it the way MNIST was made, ask a model."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from annviz import digit_plots
+from annviz.digits import MAX_UPLOAD_BYTES, DigitSteps, as_probabilities, decode_image, inputs_for_model, prepare_digit
+from annviz.mnist import load_mnist
+from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
+from pages._ui import freeze_imported_objects, page_header, shown_as_error
+
+TABS = ("Draw", "Upload a photo")
+#: The shipped models a student can ask: radio label → name in ``annviz.pretrained.PRETRAINED``.
+SHIPPED_MODELS = {"Lecture MLP (shipped)": "mlp", "Small CNN (shipped)": "cnn"}
+#: The MNIST page leaves the session's freshly trained Keras model (and its description) here.
+TRAINED_MODEL_KEY, TRAINED_LABEL_KEY = "trained_model", "trained_model_label"
+TRAINED_CHOICE = "Your model from the MNIST page"
+#: The canvas: 10× MNIST's 28 px, white pen on black like MNIST; the pen is as thick relative to
+#: a digit drawn across the canvas as MNIST's strokes are in the 20 px box (about 2 px).
+CANVAS_SIDE, PEN_WIDTH = 280, 22
+#: The lecture's example shown while nothing is drawn: MNIST test image 0, a 7.
+EXAMPLE_INDEX = 0
+
+page_header(
+    "7 · Draw a digit",
+    "The MLP has only ever seen MNIST digits, and MNIST digits were all made the same way: "
+    "**white ink on black, scaled into a 20×20 box, centred by their centre of mass in a 28×28 "
+    "image**. Draw a digit (or upload a photo of one on paper), see the 784 pixels the network "
+    "actually receives, and what it answers.",
+)
+
+
+@st.cache_resource(show_spinner=False)
+def example_drawing() -> np.ndarray:
+    """MNIST test image 0 enlarged to the canvas's size by pixel replication (a "drawing" of a 7)."""
+    _, (x_test, _) = load_mnist()
+    return np.kron(x_test[EXAMPLE_INDEX], np.ones((10, 10), dtype=np.uint8))
+
+
+@st.cache_resource(show_spinner="Loading TensorFlow and the model (once per server)…")
+def shipped_model(name: str):
+    from annviz.pretrained import load_pretrained
+
+    model = load_pretrained(name)
+    freeze_imported_objects()  # else every later rerun pays TensorFlow's garbage collection
+    return model
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def prepared_upload(data: bytes) -> DigitSteps:
+    return prepare_digit(decode_image(data))
+
+
+def ask_model(choice: str, image: np.ndarray) -> tuple[np.ndarray, str]:
+    """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model."""
+    if choice == TRAINED_CHOICE:
+        model = st.session_state[TRAINED_MODEL_KEY]
+        with st.spinner("Asking your model…"):
+            outputs = model(inputs_for_model(getattr(model, "input_shape", ()), image[None]), training=False)
+        name = f"your model ({st.session_state.get(TRAINED_LABEL_KEY, 'trained on the MNIST page')})"
+    else:
+        key = SHIPPED_MODELS[choice]
+        model = shipped_model(key)
+        outputs = model(model_inputs(key, image[None]), training=False)
+        accuracy = read_manifest()[key]["test_accuracy"]
+        name = f"the shipped {PRETRAINED[key].title} (test accuracy {accuracy:.2%})"
+    probabilities, softmax_applied = as_probabilities(np.asarray(outputs)[0])
+    if softmax_applied:
+        name += "; its outputs are not probabilities, so softmax was applied to them"
+    return probabilities, name
+
+
+input_column, answer_column = st.columns([1, 1.4], gap="large")
+with input_column:
+    draw_tab, upload_tab = st.tabs(TABS, key="draw_source", bind="query-params")
+    # Both tabs are always rendered, so switching keeps the drawing and the upload.
+    with draw_tab:
+        st.space("small")  # room for the canvas's toolbar, which sits above it
+        canvas = st_canvas(
+            stroke_width=PEN_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+            width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
+            return_image_data=True, key="draw_canvas",
+        )
+        st.caption("Draw one digit, large, filling most of the square. The toolbar above it undoes a stroke or clears the canvas.")
+    with upload_tab:
+        upload = st.file_uploader(
+            "A photo of one digit on paper (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="draw_upload",
+            max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+        )
+        st.caption("A thick dark pen on plain white paper works best; crop the photo to the digit and its paper.")
+
+steps = None
+with input_column, shown_as_error():
+    if upload_tab.open:
+        if upload is None:
+            st.info("Upload a photo of a digit to see what the model makes of it.", icon=":material/upload:")
+        else:
+            steps = prepared_upload(upload.getvalue())
+    elif canvas.json_data and canvas.json_data.get("objects") and canvas.image_data is not None:
+        steps = prepare_digit(canvas.image_data)
+    else:
+        st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
+
+with answer_column:
+    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if TRAINED_MODEL_KEY in st.session_state else [])
+    choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
+    if steps is None:
+        st.markdown(
+            f"**Nothing to read yet.** Below, MNIST test image {EXAMPLE_INDEX} (a 7), enlarged to the "
+            f"canvas's {CANVAS_SIDE}×{CANVAS_SIDE}, goes through the same steps your drawing will."
+        )
+    else:
+        with shown_as_error():  # a missing model file, a session model of another shape: a sentence
+            probabilities, model_name = ask_model(choice, steps.image)
+            top = int(probabilities.argmax())
+            st.markdown(f"Answer: **{top}**, with probability **{probabilities[top]:.1%}**, from {model_name}.")
+            st.plotly_chart(
+                digit_plots.probability_bars_figure(probabilities, title="Probability of each class (softmax output)"),
+                key="draw_probabilities", config={"displayModeBar": False},
+            )
+
+shown = steps if steps is not None else prepare_digit(example_drawing())
+st.plotly_chart(digit_plots.preparation_figure(shown), key="draw_steps", config={"displayModeBar": False})
+row, column = shown.centre_of_mass
+st.caption(
+    f"Ink box {shown.box[3] - shown.box[1]}×{shown.box[2] - shown.box[0]} px → scaled to "
+    f"{shown.scaled.shape[1]}×{shown.scaled.shape[0]}; centre of mass moved to row {row + shown.offset[0]:.2f}, "
+    f"column {column + shown.offset[1]:.2f} (MNIST: within half a pixel of 14, 14)."
+    + (" The digit sits so far off its centre of mass that it was kept whole instead." if shown.clamped else "")
+)
+
+with st.expander("How MNIST was made, and the same steps in code"):
+    st.markdown(
+        "LeCun, Cortes and Burges normalised each NIST digit to fit a 20×20 box keeping its aspect "
+        "ratio (anti-aliasing made the edges grey), then placed it in 28×28 so that its **centre of "
+        "mass** lands on the centre:"
+    )
+    st.latex(r"\bar r = \frac{\sum_{r,c} r\,I(r,c)}{\sum_{r,c} I(r,c)},\qquad "
+             r"\bar c = \frac{\sum_{r,c} c\,I(r,c)}{\sum_{r,c} I(r,c)},\qquad "
+             r"\text{shift} = \operatorname{round}\big((14, 14) - (\bar r, \bar c)\big)")
+    st.markdown("annviz's version, step by step (`annviz/digits.py`):")
+    st.code(inspect.getsource(prepare_digit), language="python")
+    st.markdown("Then the lecture's preprocessing and prediction:")
+    st.code(
+        "x = steps.image.reshape(1, 784).astype('float32') / 255   # 28×28 → 784 numbers in [0, 1]\n"
+        "probabilities = model.predict(x)[0]                         # ten numbers that sum to 1\n"
+        "digit = int(np.argmax(probabilities))",
+        language="python",
+    )
