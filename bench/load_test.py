@@ -39,7 +39,9 @@ from bench.app_server import CHROMIUM, CHROMIUM_ARGS, ListedPage, browser_checks
 START = re.compile(r"^\W*(start|train)\b", re.IGNORECASE)
 STOP = re.compile(r"^\W*stop\b", re.IGNORECASE)
 #: What a trainer turned away by the server-wide cap is told.
-CAP_MESSAGE = re.compile(r"queue|busy|wait|already|limit|at once|capacity|in use", re.IGNORECASE)
+CAP_MESSAGE = re.compile(r"queue|busy|at once|capacity|in use|already running|slots?\b|try again", re.IGNORECASE)
+ALERTS = '[data-testid="stAlertContainer"]'
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -162,23 +164,21 @@ def mnist_page(pages: list[ListedPage]) -> ListedPage | None:
     return next((p for p in pages if p.lecture_section == 7 and "mnist" in p.name), None)
 
 
-async def _press_start(page: object, listed: ListedPage, base_url: str, timeout_s: float) -> str:
-    """Open the MNIST page in ``page`` and press Start; returns "" or what stood in the way."""
+async def _press_start(page: object, listed: ListedPage, base_url: str, timeout_s: float) -> tuple[str, str]:
+    """Open the MNIST page in ``page`` and press Start.
+
+    Returns (what stood in the way or "", the cap message among the alerts that appeared or "").
+    """
     await page.goto(listed.url(base_url), timeout=timeout_s * 1000)  # type: ignore[attr-defined]
     await _wait_idle(page, timeout_s)
     start = page.get_by_role("button", name=START)  # type: ignore[attr-defined]
     if await start.count() == 0:
-        return "no Start button on the MNIST page"
+        return "no Start button on the MNIST page", ""
+    before = set(await _texts(page, ALERTS))
     await start.first.click()
-    await page.wait_for_timeout(3000)  # type: ignore[attr-defined]
-    return ""
-
-
-async def _cap_message(page: object) -> str:
-    for text in await _texts(page, '[data-testid="stAlertContainer"], [data-testid="stMain"] p'):
-        if CAP_MESSAGE.search(text):
-            return text
-    return ""
+    await page.wait_for_timeout(4000)  # type: ignore[attr-defined]
+    new_alerts = [text for text in await _texts(page, ALERTS) if text not in before]
+    return "", next((text for text in new_alerts if CAP_MESSAGE.search(text)), "")
 
 
 async def start_trainers(contexts: list[object], pages: list[ListedPage], base_url: str, max_trainers: int, timeout_s: float) -> tuple[TrainingReport, list[object]]:
@@ -193,12 +193,11 @@ async def start_trainers(contexts: list[object], pages: list[ListedPage], base_u
         problems: list[str] = []
         _watch(tab, problems)
         tabs.append(tab)
-        missing = await _press_start(tab, listed, base_url, timeout_s)
+        missing, message = await _press_start(tab, listed, base_url, timeout_s)
         if missing:
             report.status = f"skipped: {missing}"
             return report, tabs
         report.errors += [f"trainer {index}: {e}" for e in await _page_errors(tab) + problems]
-        message = await _cap_message(tab)
         if message:
             report.cap_message = message
             report.status = f"cap holds: trainer {index + 1} was told to wait after {index} started"
