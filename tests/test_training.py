@@ -1,0 +1,343 @@
+"""The training engine: settings, the generated Keras program, the live loop, Stop, NaN, the server cap.
+
+The loop is checked against Keras itself: the weights after :func:`annviz.training.train`
+equal those of a bare ``model.fit`` and of the generated program run with ``exec``.
+Trainings here use a few hundred images so the whole file takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from annviz.architecture import DenseSpec, ModelSpec
+from annviz.training import (
+    LECTURE_MODEL,
+    MAX_EPOCHS,
+    SETTINGS,
+    TrainingCap,
+    TrainingConfig,
+    TrainingRun,
+    compile_model,
+    config_from_settings,
+    evaluate_on_test,
+    execution_steps,
+    keras_workflow_code,
+    prepare_training_data,
+    settings_of,
+    train,
+    trained_model_label,
+    workflow_steps,
+)
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare_training_data()
+
+
+def ignore(_event) -> None:
+    pass
+
+
+def never() -> bool:
+    return False
+
+
+def max_weight_difference(a, b) -> float:
+    return max(float(np.abs(x - y).max()) for x, y in zip(a.get_weights(), b.get_weights()))
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_lecture_defaults():
+    config = TrainingConfig()
+    assert config.model == LECTURE_MODEL and config.model.sizes == (784, 128, 64, 10)
+    assert (config.optimizer, config.learning_rate, config.loss, config.metrics) == (
+        "adam", 0.001, "sparse_categorical_crossentropy", ("accuracy",)
+    )
+    assert (config.epochs, config.batch_size, config.validation_split) == (10, 64, 0.1)
+    # Keras's validation_split keeps the first ⌊60000 · 0.9⌋ images for training.
+    assert (config.train_size, config.validation_size, config.batches_per_epoch) == (54_000, 6_000, 844)
+
+
+#: Bad settings and a few words of the sentence each must produce.
+BAD_SETTINGS = [
+    ({"batch_size": 0}, "batch size is 0"),
+    ({"batch_size": 54_001}, "54,000 training images"),
+    ({"batch_size": 2.5}, "whole number"),
+    ({"epochs": 0}, "number of epochs is 0"),
+    ({"epochs": MAX_EPOCHS + 1}, "between 1 and 50"),
+    ({"validation_split": 0.0}, "between 0 and 1"),
+    ({"validation_split": 1.0}, "between 0 and 1"),
+    ({"validation_split": -0.2}, "between 0 and 1"),
+    ({"validation_split": float("nan")}, "finite"),
+    ({"subset_size": 60_001}, "MNIST has 60,000"),
+    ({"subset_size": 0}, "subset size is 0"),
+    ({"subset_size": 2, "validation_split": 0.6}, "both need at least one image"),
+    ({"subset_size": 100, "validation_split": 1e-17}, "both need at least one image"),
+    ({"learning_rate": 0.0}, "above 0"),
+    ({"learning_rate": float("inf")}, "finite"),
+    ({"learning_rate": "fast"}, "must be a number"),
+    ({"optimizer": "adamw2"}, "Unknown optimizer"),
+    ({"loss": "mse"}, "Unknown loss"),
+    ({"metrics": ("accuracy", "accuracy")}, "only once"),
+    ({"metrics": ("f1",)}, "Unknown metric"),
+    ({"seed": -1}, "seed"),
+    ({"model": ModelSpec(784, (DenseSpec(4000), DenseSpec(500)))}, "too many to train"),
+    ({"model": ModelSpec(100, (DenseSpec(4),))}, "784 pixel values"),
+]
+
+
+@pytest.mark.parametrize(("changes", "words"), BAD_SETTINGS, ids=[str(c) for c, _ in BAD_SETTINGS])
+def test_bad_settings_are_sentences(changes, words):
+    with pytest.raises(ValueError, match=words):
+        TrainingConfig(**changes)
+
+
+def test_batch_size_is_checked_against_the_subset():
+    with pytest.raises(ValueError, match="between 1 and the 90 training images"):
+        TrainingConfig(subset_size=100, batch_size=91)
+    assert TrainingConfig(subset_size=100, batch_size=90).batches_per_epoch == 1
+
+
+@pytest.mark.parametrize(
+    "config",
+    [TrainingConfig(), TrainingConfig(model=ModelSpec(784, (DenseSpec(32, "tanh"),)), optimizer="sgd", learning_rate=0.5,
+                                      loss="categorical_crossentropy", metrics=(), epochs=3, subset_size=1000, seed=7)],
+)
+def test_the_form_round_trips(config):
+    assert config_from_settings(settings_of(config)) == config
+    assert set(settings_of(config)) == {s.name for s in SETTINGS}
+
+
+def test_the_form_reports_bad_layers_as_sentences():
+    with pytest.raises(ValueError, match="not a whole number"):
+        config_from_settings({**settings_of(TrainingConfig()), "layers": "many relu"})
+
+
+def test_execution_steps_keep_one_call_near_the_lecture_budget():
+    assert execution_steps(TrainingConfig()) == 64
+    assert execution_steps(TrainingConfig(batch_size=1)) == 64
+    wide = TrainingConfig(model=ModelSpec(784, (DenseSpec(1024), DenseSpec(512))))
+    assert 1 <= execution_steps(wide) <= 8
+    assert execution_steps(TrainingConfig(batch_size=4096)) == 1
+
+
+def test_workflow_steps_give_the_lectures_numbers():
+    steps = workflow_steps(TrainingConfig())
+    assert "109,386 parameters (100,480 + 8,256 + 650)" in steps["1 · Define"]
+    assert "8,440 weight updates" in steps["3 · Fit"] and "6,000 images validate" in steps["3 · Fit"]
+    assert "Adam with learning rate 0.001" in steps["2 · Compile"]
+
+
+# --- the generated program ----------------------------------------------------------------------
+
+PROGRAMS = {
+    "lecture on 300 images": TrainingConfig(epochs=1, subset_size=300),
+    "sgd, one-hot, top-3": TrainingConfig(
+        model=ModelSpec(784, (DenseSpec(16, "tanh"), DenseSpec(8, "sigmoid"))), optimizer="sgd", learning_rate=0.1,
+        loss="categorical_crossentropy", metrics=("accuracy", "top_3_accuracy"), epochs=2, batch_size=32,
+        validation_split=0.2, subset_size=400, seed=3,
+    ),
+    "rmsprop, no metric": TrainingConfig(optimizer="rmsprop", metrics=(), epochs=1, subset_size=200, batch_size=50),
+}
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_the_generated_program_runs_and_learns_what_the_app_learns(name, data, monkeypatch):
+    config = PROGRAMS[name]
+    (x_train, y_train), (x_test, y_test) = ((np.asarray(a) for a in pair) for pair in _uint8_splits())
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((x_train, y_train), (x_test, y_test)))
+    namespace: dict = {}
+    exec(compile(keras_workflow_code(config), f"<{name}>", "exec"), namespace)  # noqa: S102
+    students = namespace["model"]
+    assert students.count_params() == compile_model(config).count_params()
+    assert [layer.units for layer in students.layers] == [layer.units for layer in config.model.layers]
+    ours = train(config, data, on_progress=ignore, should_stop=never).model
+    assert max_weight_difference(students, ours) == 0.0
+    assert int(namespace["probabilities"].argmax()) == int(ours.predict(data.x_test[:1], verbose=0).argmax())
+
+
+_SPLITS: list = []
+
+
+def _uint8_splits():
+    if not _SPLITS:
+        from annviz.mnist import load_mnist
+
+        _SPLITS.append(load_mnist())
+    return _SPLITS[0]
+
+
+# --- the live loop ------------------------------------------------------------------------------
+
+
+def test_one_epoch_through_the_callback_protocol_equals_a_bare_fit(data):
+    config = TrainingConfig(epochs=2, subset_size=640, batch_size=32, seed=5)
+    events = []
+    result = train(config, data, on_progress=events.append, should_stop=never, progress_interval_s=0.0)
+    assert result.outcome == "completed" and result.history.complete_epochs == 2
+
+    keras.utils.set_random_seed(config.seed)
+    bare = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"),
+                             keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    bare.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    bare_history = bare.fit(data.x_train[:640], data.y_train[:640], epochs=2, batch_size=32, validation_split=0.1,
+                            verbose=0).history
+    assert max_weight_difference(bare, result.model) == 0.0
+    for row in result.history.epochs:
+        for name, values in bare_history.items():
+            assert row.values[name] == pytest.approx(values[row.epoch - 1], rel=1e-6)
+
+    # The events: the first at the start, then every call and epoch end; progress only grows.
+    fractions = [event.fraction for event in events]
+    assert fractions[0] == 0 and fractions[-1] == 1 and fractions == sorted(fractions)
+    assert events[-1].history == result.history and events[-1].describe().startswith("Epoch 2/2 · batch 18/18")
+    assert any(event.eta_s and event.eta_s > 0 for event in events)
+
+
+def test_block_means_average_back_to_the_epoch_mean(data):
+    # 18 batches of 32 with execution_steps = 64 would be one block per epoch: force smaller blocks.
+    config = TrainingConfig(model=ModelSpec(784, (DenseSpec(1500),)), epochs=1, subset_size=2000, batch_size=100)
+    steps = execution_steps(config)
+    result = train(config, data, on_progress=ignore, should_stop=never)
+    blocks = result.history.batches
+    assert len(blocks) == -(-config.batches_per_epoch // steps) > 1
+    sizes = np.diff([0] + [min(round(p.epochs_done * config.batches_per_epoch) * 100, config.train_size) for p in blocks])
+    for metric in ("loss", "accuracy"):
+        weighted = sum(size * p.values[metric] for size, p in zip(sizes, blocks)) / sizes.sum()
+        assert weighted == pytest.approx(result.history.epochs[0].values[metric], rel=1e-5)
+
+
+def test_stop_is_honoured_within_a_second_and_keeps_the_partial_model(data):
+    config = TrainingConfig(epochs=5, subset_size=30_000)
+    stop = threading.Event()
+    asked: list[float] = []
+
+    def on_progress(event):
+        if event.history.batches and not stop.is_set():
+            asked.append(time.monotonic())
+            stop.set()
+
+    result = train(config, data, on_progress=on_progress, should_stop=stop.is_set)
+    latency = time.monotonic() - asked[0]
+    assert result.outcome == "stopped" and latency < 1.0
+    assert result.history.epochs and not result.history.epochs[-1].complete
+    assert "val_loss" not in result.history.epochs[-1].values
+    # The partial model is a model: it answers, and better than chance after its few hundred updates.
+    report = evaluate_on_test(result.model, config, data)
+    assert report.accuracy > 0.5 and report.first_label == 7
+    assert "(stopped)" in trained_model_label(config, result, report)
+
+
+def test_a_learning_rate_that_blows_up_stops_with_an_explanation(data):
+    config = TrainingConfig(optimizer="sgd", learning_rate=1e6, epochs=3, subset_size=3000)
+    result = train(config, data, on_progress=ignore, should_stop=never)
+    assert result.outcome == "nan"
+    assert "NaN" in result.message and "learning rate of 1e+06" in result.message and "0.01" in result.message
+    assert len(result.history.epochs) == 1 and not result.history.epochs[0].complete
+
+
+def test_evaluation_is_keras_evaluate_and_predict(data):
+    config = TrainingConfig(epochs=1, subset_size=1000, metrics=("accuracy", "top_3_accuracy"))
+    model = train(config, data, on_progress=ignore, should_stop=never).model
+    report = evaluate_on_test(model, config, data)
+    loss, accuracy, top3 = model.evaluate(data.x_test, data.y_test, verbose=0)
+    assert report.loss == pytest.approx(loss, rel=1e-5)
+    assert report.accuracy == pytest.approx(accuracy, abs=1e-6) and report.metrics["accuracy"] == pytest.approx(accuracy)
+    assert report.metrics["top_3_accuracy"] == pytest.approx(top3) and top3 >= accuracy
+    np.testing.assert_allclose(report.first_probabilities, model.predict(data.x_test[:1], verbose=0)[0], rtol=1e-5)
+    assert report.first_probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+# --- sessions and the server cap -----------------------------------------------------------------
+
+
+def test_the_cap_never_lets_more_than_its_limit_run():
+    cap = TrainingCap(2)
+    held = []
+    peak = []
+
+    def worker():
+        for _ in range(200):
+            if cap.try_acquire():
+                held.append(1)
+                peak.append(cap.running)
+                held.pop()
+                cap.release()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert max(peak) <= 2 and cap.running == 0
+    with pytest.raises(RuntimeError):
+        cap.release()
+    with pytest.raises(ValueError):
+        TrainingCap(0)
+
+
+def test_a_run_waits_for_a_slot_and_can_be_cancelled_while_queued(data):
+    cap = TrainingCap(1)
+    assert cap.try_acquire()  # another session's training holds the only slot
+    run = TrainingRun(TrainingConfig(epochs=1, subset_size=300), data, cap).start()
+    time.sleep(0.5)
+    assert run.snapshot().status == "queued" and run.snapshot().waiting_s > 0.3
+    run.request_stop()
+    assert run.join(2.0)
+    assert run.snapshot().status == "failed" and "Cancelled" in run.snapshot().error
+    cap.release()
+    assert cap.running == 0
+
+
+def test_a_run_trains_in_its_thread_while_streamlit_clears_the_keras_session(data):
+    """Streamlit calls keras.backend.clear_session() after every script run, also while a run trains."""
+    config = TrainingConfig(epochs=2, subset_size=3000, seed=11)
+    quiet = train(config, data, on_progress=ignore, should_stop=never).model
+    cap = TrainingCap(2)
+    done = threading.Event()
+
+    def rerun_pages():
+        while not done.wait(0.02):
+            keras.backend.clear_session(free_memory=False)
+
+    pages = threading.Thread(target=rerun_pages)
+    pages.start()
+    try:
+        run = TrainingRun(config, data, cap).start()
+        assert run.join(120)
+    finally:
+        done.set()
+        pages.join()
+    snapshot = run.snapshot()
+    assert snapshot.status == "done", snapshot.error
+    assert snapshot.result.outcome == "completed" and snapshot.report is not None
+    assert max_weight_difference(quiet, snapshot.result.model) == 0.0
+    assert cap.running == 0
+
+
+def test_models_build_while_streamlit_clears_the_keras_session():
+    """Automatic layer names come from a counter clear_session resets; a reset mid-build used to fail ~7 %."""
+    done = threading.Event()
+
+    def rerun_pages():
+        while not done.wait(0.005):
+            keras.backend.clear_session(free_memory=False)
+
+    pages = threading.Thread(target=rerun_pages)
+    pages.start()
+    try:
+        models = [compile_model(TrainingConfig()) for _ in range(30)]
+    finally:
+        done.set()
+        pages.join()
+    assert all([layer.name for layer in m.layers] == ["hidden_1", "hidden_2", "output"] for m in models)
