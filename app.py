@@ -21,6 +21,8 @@ SECTIONS = {
     ],
     "Training": [
         st.Page("pages/p5_optimizers.py", title="5 · Optimizers", icon=":material/sports_score:", url_path="optimizers"),
+        st.Page("pages/p6_keras_workflow.py", title="6 · Keras workflow", icon=":material/code_blocks:", url_path="keras-workflow"),
+        st.Page("pages/p7_mnist.py", title="7 · MNIST", icon=":material/model_training:", url_path="mnist"),
         st.Page("pages/p7_draw.py", title="7 · Draw a digit", icon=":material/draw:", url_path="draw"),
     ],
     "Evaluation & limits": [

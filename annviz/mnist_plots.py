@@ -53,7 +53,9 @@ def class_counts(labels: np.ndarray) -> np.ndarray:
 
 
 def _image_axes(width: int, height: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    frame = {"showgrid": False, "zeroline": False, "showline": True, "linecolor": "#94a3b8", "mirror": True}
+    # Square pixels; "constrain" shrinks the plot area instead of widening the range in a narrow column.
+    frame = {"showgrid": False, "zeroline": False, "showline": True, "linecolor": "#94a3b8", "mirror": True,
+             "constrain": "domain"}
     return (
         {**frame, "range": [-0.5, width - 0.5], "showticklabels": False},
         {**frame, "range": [height - 0.5, -0.5], "scaleanchor": "x"},
@@ -122,14 +124,17 @@ def digit_values_figure(image: np.ndarray, *, title: str, height: int = 620, val
     image = np.asarray(image)
     text = np.where((image > 0) & values, image.astype(int).astype(str), "")
     xaxis, yaxis = _image_axes(IMAGE_SIDE, IMAGE_SIDE)
-    xaxis.update(showticklabels=True, side="top", dtick=4, title={"text": "column"})
-    yaxis.update(dtick=4, title={"text": "row"})
+    if values:
+        xaxis.update(showticklabels=True, dtick=4, title={"text": "column"})
+        yaxis.update(dtick=4, title={"text": "row"})
+    else:
+        yaxis.update(showticklabels=False)
     data = [{
         "type": "heatmap", "z": image, "text": text, "texttemplate": "%{text}", "textfont": {"size": 8},
         "colorscale": "Greys", "zmin": 0, "zmax": 255, "showscale": False,
         "hovertemplate": "row %{y}, column %{x}: %{z}<extra></extra>",
     }]
-    layout = {"height": height, "margin": {**_MARGIN, "t": 80}, "title": _title(title), "xaxis": xaxis, "yaxis": yaxis}
+    layout = {"height": height, "margin": _MARGIN, "title": _title(title), "xaxis": xaxis, "yaxis": yaxis}
     return go.Figure({"data": data, "layout": layout})
 
 
@@ -171,7 +176,8 @@ def training_curves_figure(history: TrainingHistory, metric: str, *, epochs: int
     [('train, per batch block', [1.0, 0.5]), ('train, epoch mean', [0.75]), ('validation', [0.6])]
     """
     val_name = f"val_{metric}"
-    epoch_rows = [row for row in history.epochs if metric in row.values]
+    # An epoch cut short by Stop has a mean over part of the epoch only: the block line shows it.
+    epoch_rows = [row for row in history.epochs if metric in row.values and row.complete]
     val_rows = [row for row in history.epochs if val_name in row.values]
     data = [
         {"type": "scatter", "mode": "lines", "name": "train, per batch block",
@@ -195,5 +201,36 @@ def training_curves_figure(history: TrainingHistory, metric: str, *, epochs: int
         "xaxis": {"range": [0, epochs], "title": {"text": "epoch"}, "dtick": max(1, epochs // 10)},
         "yaxis": yaxis,
         "legend": {"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom", "font": {"size": 11}},
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def data_split_figure(train_size: int, validation_size: int, *, total: int = 60_000, test_size: int = 10_000,
+                      height: int = 190) -> go.Figure:
+    """Where the images go: trained on, held out for validation, left out (subset), and the test set.
+
+    >>> fig = data_split_figure(54_000, 6_000)
+    >>> [(t.name, list(t.x)) for t in fig.data]
+    [('training', [54000, 0]), ('validation', [6000, 0]), ('not used', [0, 0]), ('test', [0, 10000])]
+    """
+    unused = total - train_size - validation_size
+    rows = ["training file", "test file"]
+    segments = (
+        ("training", [train_size, 0], TRAIN_COLOUR),
+        ("validation", [validation_size, 0], VALIDATION_COLOUR),
+        ("not used", [unused, 0], "#e2e8f0"),
+        ("test", [0, test_size], TEST_COLOUR),
+    )
+    data = [{
+        "type": "bar", "orientation": "h", "name": name, "x": counts, "y": rows, "marker": {"color": colour},
+        "text": [f"{name} {count:,}" if count else "" for count in counts], "textposition": "inside",
+        "insidetextanchor": "middle", "hovertemplate": "%{x:,} images<extra>" + name + "</extra>",
+    } for name, counts, colour in segments]
+    layout = {
+        "barmode": "stack", "height": height, "margin": {**_MARGIN, "t": 40},
+        "title": _title(f"Where the images go: {train_size:,} to learn from, {validation_size:,} to validate, "
+                        f"{test_size:,} to test"),
+        "xaxis": {"range": [0, total], "tickformat": ",", "title": {"text": "images"}},
+        "yaxis": {"autorange": "reversed"}, "showlegend": False, "uniformtext": {"minsize": 9, "mode": "hide"},
     }
     return go.Figure({"data": data, "layout": layout})

@@ -284,7 +284,7 @@ def keras_workflow_code(config: TrainingConfig) -> str:
             "y_test = keras.utils.to_categorical(y_test, 10)",
         ]
     lines += [
-        f"keras.utils.set_random_seed({config.seed})  # same initial weights and batch order every run",
+        f"keras.utils.set_random_seed({config.seed})  # same weights and batches every run",
         "",
         "# 1. Define the network",
         keras_model_code(config.model, var="model"),
@@ -294,15 +294,15 @@ def keras_workflow_code(config: TrainingConfig) -> str:
         f"    optimizer={_optimizer_code(config)},",
         f'    loss="{config.loss}",',
         f"    metrics={_metrics_code(config)},",
-        f"    steps_per_execution={steps},  # {steps} batches per call: same updates, less overhead",
+        f"    steps_per_execution={steps},  # {steps} batches per call, same maths",
         ")",
         "",
-        f"# 3. Fit: {config.epochs} epochs in batches of {config.batch_size}; "
-        f"the last {config.validation_split:.0%} of the images check for overfitting",
+        f"# 3. Fit: {config.epochs} epochs, batches of {config.batch_size}, "
+        f"the last {config.validation_split:.0%} of the images to validate",
         f"history = model.fit(x_train, y_train, epochs={config.epochs}, batch_size={config.batch_size}, "
         f"validation_split={config.validation_split!r})",
         "",
-        "# 4. Evaluate on the 10,000 unseen test images; predict the first one (a 7)",
+        "# 4. Evaluate on 10,000 unseen images; predict the first one (a 7)",
         f"{_evaluate_targets(config)} = model.evaluate(x_test, y_test)",
         "probabilities = model.predict(x_test[:1])",
         'print("predicted class:", probabilities.argmax())',

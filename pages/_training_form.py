@@ -1,0 +1,77 @@
+"""The training settings form shared by the Keras workflow page (6) and the MNIST page (7).
+
+One table, ``annviz.training.SETTINGS``, gives every widget its label, range and help; each
+widget's key is ``<page prefix>_<setting name>`` and its value lives in the URL, so
+``/mnist?mnist_epochs=3`` opens the MNIST page with 3 epochs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from annviz.training import LOSSES, METRICS, OPTIMIZERS, SETTINGS, Setting, TrainingConfig, config_from_settings
+from annviz.training import settings_of
+from pages._ui import shown_as_error
+
+#: The options are shown by their Keras names (what the code says); the help spells them out.
+OPTION_HELP = {
+    **{name: choice.label for name, choice in OPTIMIZERS.items()},
+    **{name: choice.label for name, choice in LOSSES.items()},
+    **{name: choice.label for name, choice in METRICS.items()},
+}
+DEFAULTS = settings_of(TrainingConfig())
+
+
+def setting_key(prefix: str, setting: Setting) -> str:
+    return f"{prefix}_{setting.name}"
+
+
+def _widget(setting: Setting, key: str) -> Any:
+    default = DEFAULTS[setting.name]
+    options = "\n".join(f"- `{option}`: {OPTION_HELP[option]}" for option in setting.options)
+    help_text = f"{setting.help}\n\n{options}" if options else setting.help
+    common = {"key": key, "help": help_text, "bind": "query-params"}
+    if setting.kind == "layers":
+        return st.text_input(setting.label, default, max_chars=200, **common)
+    if setting.kind == "choice":
+        return st.selectbox(setting.label, setting.options, index=setting.options.index(default), **common)
+    if setting.kind == "choices":
+        return st.multiselect(setting.label, setting.options, default=default, **common)
+    if setting.kind == "int":
+        return st.number_input(
+            setting.label, int(setting.min_value), int(setting.max_value), int(default), int(setting.step), **common
+        )
+    step = setting.step if setting.step is not None else default
+    return st.number_input(
+        setting.label, float(setting.min_value), float(setting.max_value), float(default), float(step), format="%g", **common
+    )
+
+
+#: Column widths of the form: the fourth holds the loss, whose Keras name is long.
+COLUMN_WIDTHS = (1.1, 1, 1, 1.7, 1.2)
+
+
+def training_form(prefix: str) -> TrainingConfig | None:
+    """Every setting as a widget, in columns; the config, or None after an ``st.error`` saying why."""
+    values: dict[str, Any] = {}
+    slots = st.columns(COLUMN_WIDTHS)
+    for index, setting in enumerate(SETTINGS):
+        with slots[index % len(slots)]:
+            values[setting.name] = _widget(setting, setting_key(prefix, setting))
+    with shown_as_error():
+        return config_from_settings(values)
+    return None
+
+
+def query_params_for(prefix: str, config: TrainingConfig) -> dict[str, str | list[str]]:
+    """The URL parameters that open a page with ``prefix``'s form filled in with ``config``.
+
+    A multiselect takes repeated parameters (``?mnist_metrics=accuracy&mnist_metrics=...``).
+    """
+    values = settings_of(config)
+    return {
+        setting_key(prefix, setting): ([str(v) for v in value] or "") if isinstance(value, list) else str(value)
+        for setting, value in ((s, values[s.name]) for s in SETTINGS)
+    }

@@ -1,0 +1,47 @@
+"""Section 6: the Keras workflow. Four steps as a form, the program they make, and a way to run it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annviz.training import keras_workflow_code, workflow_steps
+from pages._training_form import query_params_for, training_form
+from pages._ui import page_header
+
+MNIST_PAGE = "pages/p7_mnist.py"
+
+page_header(
+    "6 · The Keras workflow",
+    "Every Keras model is made in four steps: **define** the layers, **compile** (choose the "
+    "optimizer, the loss and the metrics), **fit** on the training data, then **evaluate** on "
+    "unseen data and **predict**. Change any setting: the program below changes with it, and it is "
+    "exactly what runs when you train it on the MNIST page.",
+)
+
+config = training_form("workflow")
+
+if config is not None:
+    code_column, steps_column = st.columns([3, 2])
+    with code_column:
+        st.code(keras_workflow_code(config), language="python", line_numbers=True, wrap_lines=True)
+    with steps_column:
+        for step, text in workflow_steps(config).items():
+            st.markdown(f"**{step}**  \n{text}")
+        if st.button("Train it on the MNIST page", key="workflow_train", type="primary", icon=":material/model_training:"):
+            st.switch_page(MNIST_PAGE, query_params={**query_params_for("mnist", config), "mnist_tab": "Train and test"})
+
+with st.expander("What `fit` does with each batch"):
+    st.markdown(
+        "For every batch of `batch_size` images: the network computes its probabilities (forward "
+        "pass), the loss measures how wrong they are, backpropagation gives the gradient of the "
+        "loss with respect to every weight, and the optimizer moves each weight against it:"
+    )
+    st.latex(
+        r"L = -\frac{1}{B}\sum_{i=1}^{B} \log \hat{p}_{i,\,y_i}"
+        r"\qquad w \leftarrow w - \eta\,\frac{\partial L}{\partial w}\ \ \text{(SGD; Adam scales each step)}"
+    )
+    st.markdown(
+        "One **epoch** is one pass over all training images, ⌈n / batch size⌉ updates. After each "
+        "epoch, the **validation** images (never trained on) show whether the network generalises "
+        "or starts to memorise (overfitting: training loss falls, validation loss rises)."
+    )

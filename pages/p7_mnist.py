@@ -1,0 +1,248 @@
+"""Section 7: MNIST. Look at the digits, train the lecture's MLP live, test it on unseen images.
+
+The training runs in a background thread owned by this session (``annviz.training.TrainingRun``,
+kept in ``st.session_state["mnist_run"]``), so it survives reruns and page switches; a fragment
+polls it once a second while it runs. At most ``MAX_TRAININGS`` run at once on the server.
+
+Contract with the metrics (8) and draw-a-digit (7) pages: when a training ends, finished or
+stopped, its Keras model goes to ``st.session_state["trained_model"]`` and one line naming it
+(architecture, epochs done, test accuracy) to ``st.session_state["trained_model_label"]``. The
+page publishes them the first time it runs after the end (it is polling while it trains).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from annviz import mnist_plots as plots
+from annviz.digit_plots import probability_bars_figure
+from annviz.mnist import flatten_and_scale, load_mnist
+from annviz.pretrained import read_manifest
+from annviz.training import (
+    RunSnapshot,
+    TrainingCap,
+    TrainingConfig,
+    TrainingRun,
+    execution_steps,
+    format_seconds,
+    keras_workflow_code,
+    prepare_training_data,
+    trained_model_label,
+)
+from pages._training_form import training_form
+from pages._ui import freeze_imported_objects, page_header, shown_as_error
+
+TABS = ("Explore the data", "Train and test")
+#: Trainings running at once on one server: 2 cores, 2.7 GB on Community Cloud.
+MAX_TRAININGS = 2
+#: Seconds between redraws of the live plots (each redraw is a script run: keep it modest).
+POLL_S = 1.0
+RUN_KEY, PUBLISHED_KEY = "mnist_run", "mnist_published_run"
+TRAINED_MODEL_KEY, TRAINED_LABEL_KEY = "trained_model", "trained_model_label"
+SAMPLES_PER_CLASS = 10
+
+page_header(
+    "7 · MNIST: a network learns to read digits",
+    "70,000 handwritten digits, 28×28 pixels each, 0 (black) to 255 (white). The network sees "
+    "**784 numbers between 0 and 1**: each image is flattened (`reshape(-1, 784)`) and scaled "
+    "(`/ 255`). It is trained on 60,000 images, 10 % of them kept aside for **validation**, and "
+    "judged on **10,000 test images** it has never seen. Watch the loss fall and the accuracy rise.",
+)
+
+# Training opens first: in class it must start in one click.
+tab_explore, tab_train = st.tabs(TABS, default=TABS[1], key="mnist_tab", bind="query-params")
+
+
+@st.cache_resource(show_spinner=False)
+def mnist_arrays():
+    """The uint8 arrays as Keras gives them, shared read-only by every session."""
+    splits = load_mnist()
+    for array in (*splits[0], *splits[1]):
+        array.setflags(write=False)
+    return splits
+
+
+@st.cache_resource(show_spinner="Preparing the 70,000 images as float32 (once per server)…")
+def training_data():
+    return prepare_training_data(mnist_arrays())
+
+
+@st.cache_resource(show_spinner="Loading TensorFlow (once per server, a few seconds)…")
+def keras_loaded() -> bool:
+    import keras  # noqa: F401  (the training thread needs it; import it here, under a spinner)
+
+    freeze_imported_objects()
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def training_cap() -> TrainingCap:
+    return TrainingCap(MAX_TRAININGS)
+
+
+@st.cache_data(show_spinner=False)
+def shipped_mlp_accuracy() -> float:
+    return float(read_manifest()["mlp"]["test_accuracy"])
+
+
+def publish(run: TrainingRun) -> None:
+    """Hand a finished run's model to the other pages (once per run)."""
+    snapshot = run.snapshot()
+    if snapshot.status != "done" or st.session_state.get(PUBLISHED_KEY) == id(run):
+        return
+    st.session_state[TRAINED_MODEL_KEY] = snapshot.result.model
+    st.session_state[TRAINED_LABEL_KEY] = trained_model_label(run.config, snapshot.result, snapshot.report)
+    st.session_state[PUBLISHED_KEY] = id(run)
+
+
+def start(config: TrainingConfig) -> None:
+    current = st.session_state.get(RUN_KEY)
+    if current is not None and current.snapshot().active:
+        return  # never two trainings in one session
+    keras_loaded()
+    st.session_state[RUN_KEY] = TrainingRun(config, training_data(), training_cap()).start()
+
+
+def status_line(snapshot: RunSnapshot, config: TrainingConfig) -> None:
+    if snapshot.status == "queued":
+        st.warning(
+            f"Queued: {MAX_TRAININGS} trainings are already running on this server, the most it allows at once. "
+            f"Yours starts as soon as one ends (waiting {format_seconds(snapshot.waiting_s)}).",
+            icon=":material/hourglass_top:",
+        )
+    elif snapshot.progress is None:
+        st.progress(0.0, text="Building the model and tracing its training step…")
+    elif snapshot.status == "running":
+        st.progress(snapshot.progress.fraction, text=snapshot.progress.describe())
+    elif snapshot.status == "evaluating":
+        st.progress(1.0, text="Evaluating on the 10,000 test images…")
+    if snapshot.status == "failed":
+        st.error(snapshot.error, icon=":material/error:")
+    elif snapshot.result is not None and snapshot.status == "done":
+        result = snapshot.result
+        text = f"{result.message} {result.history.complete_epochs}/{config.epochs} epochs in {format_seconds(result.seconds)}."
+        (st.error if result.outcome == "nan" else st.success if result.outcome == "completed" else st.info)(text)
+
+
+def curves(snapshot: RunSnapshot, config: TrainingConfig) -> None:
+    history = snapshot.result.history if snapshot.result else snapshot.progress.history if snapshot.progress else None
+    if history is None:
+        return
+    metrics = ("loss", *config.metrics)
+    for column, metric in zip(st.columns(len(metrics)), metrics):
+        column.plotly_chart(plots.training_curves_figure(history, metric, epochs=config.epochs), key=f"mnist_curve_{metric}")
+
+
+def test_results(snapshot: RunSnapshot) -> None:
+    report = snapshot.report
+    if report is None:
+        return
+    st.subheader("4 · Evaluate and predict")
+    numbers, digit, bars = st.columns([1, 1, 2])
+    numbers.metric("Test loss", f"{report.loss:.4f}")
+    numbers.metric(
+        "Test accuracy",
+        f"{report.accuracy:.2%}",
+        f"{(report.accuracy - shipped_mlp_accuracy()) * 100:+.2f} points vs the shipped MLP ({shipped_mlp_accuracy():.2%})",
+        delta_color="off",
+        help="Share of the 10,000 test images whose most probable class is the right one. The shipped MLP "
+        "was trained with the lecture's settings (10 epochs, seed 42).",
+    )
+    (_, _), (x_test, _) = mnist_arrays()
+    digit.plotly_chart(
+        plots.digit_values_figure(x_test[0], title=f"x_test[0], a {report.first_label}", height=320, values=False),
+        key="mnist_first_test_digit",
+    )
+    predicted = int(np.argmax(report.first_probabilities))
+    bars.plotly_chart(
+        probability_bars_figure(report.first_probabilities, title=f"model.predict(x_test[:1]) → class {predicted}"),
+        key="mnist_first_test_probabilities",
+    )
+
+
+def live_view(polling: bool) -> None:
+    run: TrainingRun | None = st.session_state.get(RUN_KEY)
+    if run is None:
+        st.info("Choose the settings above and press **Start training**; the curves appear here as it learns.")
+        return
+    snapshot = run.snapshot()
+    if snapshot.active:
+        st.button("Stop", key="mnist_stop", icon=":material/stop_circle:", on_click=run.request_stop)
+    elif polling:
+        st.rerun(scope="app")  # the run just ended: redraw the whole page (buttons, results)
+    status_line(snapshot, run.config)
+    curves(snapshot, run.config)
+    test_results(snapshot)
+    with st.expander("The Keras code of this run"):
+        st.code(keras_workflow_code(run.config), language="python")
+
+
+if RUN_KEY in st.session_state:
+    publish(st.session_state[RUN_KEY])
+
+if tab_explore.open:
+    with tab_explore:
+        (x_train, y_train), (x_test, y_test) = mnist_arrays()
+        grid, counts = st.columns([3, 2])
+        grid.plotly_chart(
+            plots.digit_grid_figure(x_train, plots.first_of_each_class(y_train, SAMPLES_PER_CLASS)), key="mnist_grid"
+        )
+        counts.plotly_chart(
+            plots.class_counts_figure(plots.class_counts(y_train), plots.class_counts(y_test)), key="mnist_counts"
+        )
+        st.subheader("One digit up close")
+        picker, heatmap = st.columns([1, 2.4])
+        index = picker.number_input(
+            "Training image index", 0, len(x_train) - 1, 0, key="mnist_index", bind="query-params"
+        )
+        image = x_train[index]
+        flat = flatten_and_scale(image[None])[0]
+        picker.markdown(
+            f"`x_train[{index}]` is a **{y_train[index]}**.\n\n"
+            f"- shape `{image.shape}`, dtype `{image.dtype}`, values {image.min()}…{image.max()}\n"
+            f"- `reshape(-1, 784)` → shape `(1, 784)`: row 0, then row 1, …\n"
+            f"- `.astype(\"float32\") / 255` → {flat.min():.0f}…{flat.max():.3g}\n"
+            f"- {np.count_nonzero(flat)} of the 784 inputs are not 0"
+        )
+        with picker.expander("The preprocessing in Keras", expanded=True):
+            st.code(
+                "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()\n"
+                "x_train = x_train.reshape(-1, 784).astype(\"float32\") / 255\n"
+                "x_test = x_test.reshape(-1, 784).astype(\"float32\") / 255\n"
+                "# x_train: (60000, 784), x_test: (10000, 784), values 0…1",
+                language="python",
+            )
+        heatmap.plotly_chart(
+            plots.digit_values_figure(image, title=f"x_train[{index}]: 28×28 pixel values (0 not written)"),
+            key="mnist_digit",
+        )
+        st.plotly_chart(
+            plots.flattened_figure(flat, title=f"x_train[{index}].reshape(784) / 255: the 784 numbers the network receives"),
+            key="mnist_flat",
+        )
+
+if tab_train.open:
+    with tab_train:
+        st.markdown(
+            "The lecture's settings are the defaults (all 60,000 images, 10 epochs: about 20 s here). "
+            "Use a **subset** to train in a few seconds, or open "
+            "[6 · Keras workflow](keras-workflow) to see every setting as code."
+        )
+        config = training_form("mnist")
+        run = st.session_state.get(RUN_KEY)
+        active = run is not None and run.snapshot().active
+        if config is not None:
+            st.plotly_chart(plots.data_split_figure(config.train_size, config.validation_size), key="mnist_split")
+            st.caption(
+                f"{config.batches_per_epoch:,} batches per epoch · {execution_steps(config)} batches per call "
+                "of Keras's train function"
+            )
+        with shown_as_error():
+            if st.button(
+                "Start training", key="mnist_start", type="primary", icon=":material/play_arrow:",
+                disabled=config is None or active,
+            ):
+                start(config)
+                st.rerun()  # redraw with Start disabled and the live view polling
+        st.fragment(live_view, run_every=POLL_S if active else None)(polling=active)

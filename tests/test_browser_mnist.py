@@ -1,0 +1,116 @@
+"""The Keras workflow and MNIST pages in Chromium: code follows the form, hand-off, Start, live curves, Stop.
+
+Screenshots: ``p6_keras_workflow.png``, ``p7_mnist_training.png`` (mid-training, live curves),
+``p7_mnist.png`` (after Stop: curves, test results, the prediction for x_test[:1]) and
+``p7_mnist_explore.png``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from browser_checks import chart_state, error_texts, exception_texts, main_text, wait_for_chart, wait_until_idle
+from conftest import SCREENSHOT_DIR
+
+pytestmark = pytest.mark.browser
+
+#: How many points the live loss chart has drawn (its first trace: the per-block means).
+LOSS_POINTS_JS = """
+() => {
+  const charts = [...document.querySelectorAll('.js-plotly-plot')].filter(el => el.layout && el.layout.title &&
+      /(^|>)Loss(<|$)/.test(el.layout.title.text || ''));
+  return charts.length ? (charts[0].data[0].x || []).length : -1;
+}
+"""
+
+
+def dismiss_page_not_found(page) -> None:
+    """Close the "Page not found" dialog a fresh server shows on the first visit to a non-root URL."""
+    dialog = page.locator('[role="dialog"]')
+    if dialog.count() and "Page not found" in dialog.inner_text():
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="detached", timeout=5_000)
+
+
+def screenshot(page, name: str, height: int = 1500) -> None:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(SCREENSHOT_DIR / name))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def set_number(page, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_until_idle(page, timeout_s=60)
+
+
+def test_workflow_code_follows_the_form_and_hands_over_to_mnist(app_url, page):
+    page.goto(f"{app_url}/keras-workflow")
+    wait_until_idle(page, timeout_s=60)
+    dismiss_page_not_found(page)
+    assert exception_texts(page) == [] and error_texts(page) == []
+    code = page.locator('[data-testid="stCode"]').first
+    assert "history = model.fit(x_train, y_train, epochs=10, batch_size=64, validation_split=0.1)" in code.inner_text()
+    assert "109,386 parameters" in main_text(page)
+
+    set_number(page, "Epochs", 3)
+    assert "epochs=3" in code.inner_text() and "mnist" not in urlparse(page.url).path
+    assert parse_qs(urlparse(page.url).query)["workflow_epochs"] == ["3"]
+    screenshot(page, "p6_keras_workflow.png", height=1300)
+
+    set_number(page, "Epochs", 0)  # a bad value: a sentence, and the rest of the page stays
+    assert any("number of epochs is 0" in text for text in error_texts(page))
+    assert exception_texts(page) == []
+    set_number(page, "Epochs", 3)
+
+    page.get_by_role("button", name=re.compile("Train it on the MNIST page")).click()
+    page.wait_for_url(re.compile(r"/mnist\?"), timeout=60_000)
+    wait_until_idle(page, timeout_s=120)
+    assert page.get_by_label("Epochs", exact=True).input_value() == "3"
+    assert page.get_by_role("button", name=re.compile("Start training")).is_visible()
+    assert exception_texts(page) == []
+
+
+def test_mnist_trains_live_stops_and_shows_its_test_results(app_url, page):
+    page.goto(f"{app_url}/mnist?mnist_subset_size=30000&mnist_epochs=8")
+    wait_until_idle(page, timeout_s=60)
+    dismiss_page_not_found(page)
+    assert exception_texts(page) == []
+    assert wait_for_chart(page).non_empty  # where the images go: 27,000 / 3,000 / 10,000
+    assert "27,000" in main_text(page)
+
+    page.get_by_role("button", name=re.compile("Start training")).click()
+    stop = page.get_by_role("button", name=re.compile("^Stop"))
+    stop.wait_for(timeout=60_000)
+    deadline = time.monotonic() + 120
+    while page.evaluate(LOSS_POINTS_JS) < 8 and time.monotonic() < deadline:  # a couple of epochs drawn
+        page.wait_for_timeout(300)
+    assert page.evaluate(LOSS_POINTS_JS) >= 8
+    assert re.search(r"Epoch \d/8 · batch \d+/422", main_text(page))
+    screenshot(page, "p7_mnist_training.png")
+
+    clicked = time.monotonic()
+    stop.click()
+    page.get_by_text("Training was stopped").wait_for(timeout=30_000)
+    # Stop lands within one call of Keras's train function (< 1 s); the page shows it at its next redraw.
+    assert time.monotonic() - clicked < 5
+    wait_until_idle(page, timeout_s=60)
+    text = main_text(page)
+    assert "Test accuracy" in text and "model.predict(x_test[:1])" in text
+    assert page.get_by_role("button", name=re.compile("Start training")).is_enabled()
+    assert exception_texts(page) == [] and error_texts(page) == []
+    screenshot(page, "p7_mnist.png", height=1700)
+
+    page.get_by_role("tab", name="Explore the data").click()
+    wait_until_idle(page, timeout_s=60)
+    state = chart_state(page)
+    assert state is not None and state.non_empty
+    assert "is a **5**" not in main_text(page) and "is a 5" in main_text(page)
+    screenshot(page, "p7_mnist_explore.png", height=1500)
+    assert exception_texts(page) == []

@@ -1,0 +1,189 @@
+"""The Keras workflow page (6) and the MNIST page (7) run by Streamlit's AppTest.
+
+The code on page 6 is the generator's output for the form's values; page 7 trains a small
+subset to the end, publishes the model for the other pages, caps trainings per server and
+never runs two in one session.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from annviz.architecture import DenseSpec, ModelSpec
+from annviz.training import TrainingConfig, keras_workflow_code
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = str(ROOT / "pages" / "p6_keras_workflow.py")
+MNIST = str(ROOT / "pages" / "p7_mnist.py")
+TIMEOUT = 120
+
+
+def run_page(path: str, **query) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value  # as a bookmarked URL would
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_code(at: AppTest) -> str:
+    return at.code[0].value
+
+
+# --- 6 · Keras workflow --------------------------------------------------------------------------
+
+
+def test_workflow_shows_the_lectures_program_by_default():
+    at = run_page(WORKFLOW)
+    assert shown_code(at) == keras_workflow_code(TrainingConfig())
+    text = "\n".join(m.value for m in at.markdown)
+    assert "109,386 parameters" in text and "8,440 weight updates" in text
+    assert at.button(key="workflow_train").label == "Train it on the MNIST page"
+    assert not at.error
+
+
+def test_workflow_code_follows_every_setting():
+    at = run_page(WORKFLOW)
+    at.text_input(key="workflow_layers").set_value("32 tanh")
+    at.selectbox(key="workflow_optimizer").set_value("sgd")
+    at.number_input(key="workflow_learning_rate").set_value(0.05)
+    at.selectbox(key="workflow_loss").set_value("categorical_crossentropy")
+    at.multiselect(key="workflow_metrics").set_value(["accuracy", "top_3_accuracy"])
+    at.number_input(key="workflow_epochs").set_value(3)
+    at.number_input(key="workflow_batch_size").set_value(128)
+    at.number_input(key="workflow_validation_split").set_value(0.2)
+    at.number_input(key="workflow_subset_size").set_value(10_000)
+    at.number_input(key="workflow_seed").set_value(7)
+    at.run()
+    assert not at.exception and not at.error
+    expected = TrainingConfig(
+        model=ModelSpec(784, (DenseSpec(32, "tanh"),)), optimizer="sgd", learning_rate=0.05,
+        loss="categorical_crossentropy", metrics=("accuracy", "top_3_accuracy"), epochs=3, batch_size=128,
+        validation_split=0.2, subset_size=10_000, seed=7,
+    )
+    assert shown_code(at) == keras_workflow_code(expected)
+    assert "to_categorical" in shown_code(at) and "x_train[:10000]" in shown_code(at)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("workflow_epochs", 0, "number of epochs is 0"),
+        ("workflow_batch_size", 0, "batch size is 0"),
+        ("workflow_validation_split", 1.0, "between 0 and 1"),
+        ("workflow_layers", "lots of relu", "Could not read the hidden layer"),
+        ("workflow_layers", "5000 relu, 500 relu", "too many to train"),
+    ],
+)
+def test_workflow_bad_settings_are_a_sentence_and_the_form_stays(key, value, words):
+    at = run_page(WORKFLOW)
+    widget = at.text_input(key=key) if key == "workflow_layers" else at.number_input(key=key)
+    widget.set_value(value).run()
+    assert not at.exception
+    assert len(at.error) == 1 and words in at.error[0].value
+    assert not at.code  # no program for settings that cannot run
+    assert widget.value == value and at.number_input(key="workflow_seed").value == 42  # nothing else lost
+
+
+def test_workflow_reads_its_settings_from_the_url():
+    at = run_page(WORKFLOW, workflow_epochs="5", workflow_optimizer="rmsprop")
+    assert "epochs=5" in shown_code(at) and "keras.optimizers.RMSprop(learning_rate=0.001)" in shown_code(at)
+
+
+def test_neither_page_imports_tensorflow_before_training_starts():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"for path, query in (({WORKFLOW!r}, {{}}), ({MNIST!r}, {{}}), ({MNIST!r}, {{'mnist_tab': 'Explore the data'}})):\n"
+        "    at = AppTest.from_file(path, default_timeout=60)\n"
+        "    for k, v in query.items(): at.query_params[k] = v\n"
+        "    at.run()\n"
+        "    assert not at.exception, at.exception\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- 7 · MNIST -------------------------------------------------------------------------------------
+
+
+def test_mnist_opens_on_training_with_the_lectures_settings():
+    at = run_page(MNIST)
+    assert at.number_input(key="mnist_subset_size").value == 60_000
+    assert at.number_input(key="mnist_epochs").value == 10
+    start = at.button(key="mnist_start")
+    assert start.label == "Start training" and not start.disabled
+    assert "844 batches per epoch" in at.caption[0].value
+    assert "Start training" in at.info[0].value
+    assert "trained_model" not in at.session_state
+
+
+def test_mnist_explore_tab_shows_the_data():
+    at = run_page(MNIST, mnist_tab="Explore the data", mnist_index="0")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "`x_train[0]` is a **5**" in text and "166 of the 784 inputs are not 0" in text
+    assert len([node for node in at if node.type == "plotly_chart"]) == 4
+
+
+def test_mnist_bad_settings_disable_start_with_a_sentence():
+    at = run_page(MNIST)
+    at.number_input(key="mnist_batch_size").set_value(0).run()
+    assert "batch size is 0" in at.error[0].value
+    assert at.button(key="mnist_start").disabled
+
+
+def start_training(at: AppTest, subset: int, epochs: int):
+    at.number_input(key="mnist_subset_size").set_value(subset)
+    at.number_input(key="mnist_epochs").set_value(epochs)
+    at.run()
+    at.button(key="mnist_start").click().run()
+    assert not at.exception, at.exception
+    return at.session_state["mnist_run"]
+
+
+def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
+    at = run_page(MNIST)
+    run = start_training(at, subset=600, epochs=2)
+    # Never two trainings in one session: Start is disabled while this one runs.
+    assert at.button(key="mnist_start").disabled and at.button(key="mnist_stop").label == "Stop"
+    assert run.join(120)
+    at.run()
+    assert not at.exception, at.exception
+    snapshot = run.snapshot()
+    assert snapshot.status == "done" and snapshot.result.outcome == "completed"
+    assert at.session_state["trained_model"] is snapshot.result.model
+    label = at.session_state["trained_model_label"]
+    assert label.startswith("784-128-64-10 MLP, 2/2 epochs on 540 images, test accuracy ")
+    assert f"{snapshot.report.accuracy:.2%}" in label
+    assert "Training finished all epochs. 2/2 epochs" in at.success[0].value
+    assert [m.label for m in at.metric] == ["Test loss", "Test accuracy"]
+    assert at.metric[1].value == f"{snapshot.report.accuracy:.2%}"
+    assert not at.button(key="mnist_start").disabled
+    assert "epochs=2" in at.code[-1].value  # the code of the run that was shown
+
+
+def test_the_server_wide_cap_queues_a_third_training():
+    sessions = [run_page(MNIST) for _ in range(3)]
+    runs = []
+    try:
+        for at in sessions:
+            runs.append(start_training(at, subset=60_000, epochs=10))
+        time.sleep(0.5)
+        sessions[2].run()
+        assert [r.snapshot().status for r in runs][2] == "queued"
+        assert "Queued: 2 trainings are already running" in sessions[2].warning[0].value
+    finally:
+        for run in runs:
+            run.request_stop()
+        for run in runs:
+            assert run.join(60)
+    assert runs[2].snapshot().error.startswith("Cancelled")
