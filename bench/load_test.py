@@ -103,6 +103,16 @@ async def _texts(page: object, selector: str) -> list[str]:
     return [" ".join(t.split()) for t in await page.locator(selector).all_inner_texts()]  # type: ignore[attr-defined]
 
 
+async def _close_dialogs(page: object) -> list[str]:
+    """Close open modal dialogs (they make the page behind them inert); returns their texts."""
+    texts = await _texts(page, '[role="dialog"]')
+    for _ in texts:
+        await page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    if texts:
+        await page.locator('[role="dialog"]').first.wait_for(state="detached", timeout=5000)  # type: ignore[attr-defined]
+    return [f"dialog: {t[:200]}" for t in texts]
+
+
 async def _page_errors(page: object) -> list[str]:
     errors = [f"traceback: {t[:200]}" for t in await _texts(page, '[data-testid="stException"]')]
     errors += [f"st.error: {t[:200]}" for t in await _texts(page, '[data-testid="stAlertContentError"]:not([data-testid="stException"] *)')]
@@ -144,6 +154,7 @@ async def visit(page: object, listed: ListedPage, base_url: str, session: int, p
     seconds = time.perf_counter() - start
     errors += await _page_errors(page)
     errors += problems
+    await _close_dialogs(page)  # reported above; closed so the session can go on
     return Visit(session, listed.title, seconds, errors)
 
 
@@ -164,14 +175,21 @@ def mnist_page(pages: list[ListedPage]) -> ListedPage | None:
     return next((p for p in pages if p.lecture_section == 7 and "mnist" in p.name), None)
 
 
-async def _press_start(page: object, listed: ListedPage, base_url: str, timeout_s: float) -> tuple[str, str]:
+async def _press_start(page: object, listed: ListedPage, base_url: str, timeout_s: float, problems: list[str]) -> tuple[str, str]:
     """Open the MNIST page in ``page`` and press Start.
 
     Returns (what stood in the way or "", the cap message among the alerts that appeared or "").
     """
     await page.goto(listed.url(base_url), timeout=timeout_s * 1000)  # type: ignore[attr-defined]
     await _wait_idle(page, timeout_s)
+    dialogs = await _close_dialogs(page)
+    if dialogs:
+        problems.extend(dialogs)
     start = page.get_by_role("button", name=START)  # type: ignore[attr-defined]
+    train_tab = page.locator('[data-testid="stTab"]', has_text=re.compile("train", re.IGNORECASE))  # type: ignore[attr-defined]
+    if await start.count() == 0 and await train_tab.count():
+        await train_tab.first.click()
+        await _wait_idle(page, timeout_s)
     if await start.count() == 0:
         return "no Start button on the MNIST page", ""
     before = set(await _texts(page, ALERTS))
@@ -193,7 +211,7 @@ async def start_trainers(contexts: list[object], pages: list[ListedPage], base_u
         problems: list[str] = []
         _watch(tab, problems)
         tabs.append(tab)
-        missing, message = await _press_start(tab, listed, base_url, timeout_s)
+        missing, message = await _press_start(tab, listed, base_url, timeout_s, problems)
         if missing:
             report.status = f"skipped: {missing}"
             return report, tabs
@@ -270,11 +288,19 @@ def format_report(visits: list[Visit], report: TrainingReport, wall: float, rss:
     lines.append(
         f"| **all pages** | {len(all_times)} | {statistics.median(all_times):.2f} s | {_p95(all_times):.2f} s | {max(all_times):.2f} s | {total_errors} |"
     )
-    details = [f"- session {v.session}, {v.page}: {e}" for v in visits for e in v.errors] + [f"- {e}" for e in report.errors]
+    # The same error on many sessions is one line with its count and the sessions that saw it.
+    grouped: dict[str, list[int]] = {}
+    for v in visits:
+        for error in v.errors:
+            grouped.setdefault(f"{v.page}: {error}", []).append(v.session)
+    details = [
+        f"- {len(sessions)}× {text} (sessions {', '.join(map(str, sorted(set(sessions))))})"
+        for text, sessions in grouped.items()
+    ] + [f"- {e}" for e in report.errors]
     if details:
-        lines += ["", "errors:", *details[:60]]
-        if len(details) > 60:
-            lines.append(f"- ... and {len(details) - 60} more")
+        lines += ["", "errors:", *details[:80]]
+        if len(details) > 80:
+            lines.append(f"- ... and {len(details) - 80} more")
     return "\n".join(lines)
 
 

@@ -73,4 +73,4 @@ def test_load_report_percentiles_and_errors() -> None:
     visits = [Visit(s, "Overview", 1.0 + s, []) for s in range(10)] + [Visit(0, "8 · Metrics", 2.0, ["traceback: boom"])]
     report = format_report(visits, TrainingReport(status="cap holds"), 12.0, 500 * 2**20, 10)
     assert "| Overview | 10 | 5.50 s | 10.00 s | 10.00 s | 0 |" in report
-    assert "| **all pages** | 11 |" in report and report.splitlines()[-1] == "- session 0, 8 · Metrics: traceback: boom"
+    assert "| **all pages** | 11 |" in report and report.splitlines()[-1] == "- 1× 8 · Metrics: traceback: boom (sessions 0)"
