@@ -822,7 +822,7 @@ class TrainingCap:
 class RunSnapshot:
     """A consistent view of a :class:`TrainingRun` for one redraw of the page."""
 
-    status: str  # "queued", "running", "evaluating", "done", "failed"
+    status: str  # "queued", "running", "evaluating", "done", "cancelled", "failed"
     progress: ProgressEvent | None
     result: TrainingResult | None
     report: EvaluationReport | None
@@ -838,8 +838,8 @@ class TrainingRun:
     """One session's training in a background thread; the page keeps it in its session and polls it.
 
     The thread waits for a free slot of ``cap`` (status "queued"), trains with :func:`train`
-    ("running"), evaluates on the test set ("evaluating") and ends in "done" (or "failed" with a
-    sentence). :meth:`request_stop` ends it within one call of Keras's train function, also
+    ("running"), evaluates on the test set ("evaluating", skipped when the loss went NaN) and ends
+    in "done" ("cancelled" if stopped while queued, "failed" with a sentence if something broke). :meth:`request_stop` ends it within one call of Keras's train function, also
     while queued. The thread never touches Streamlit; the page reads :meth:`snapshot`.
     """
 
@@ -887,7 +887,7 @@ class TrainingRun:
     def _run(self) -> None:
         while not self._cap.try_acquire():
             if self._stop.wait(self.POLL_QUEUE_S):
-                self._set(status="failed", error="Cancelled while waiting for a free training slot.")
+                self._set(status="cancelled", error="Cancelled before it started: nothing was trained.")
                 return
         try:
             self._set(status="running")
@@ -896,7 +896,9 @@ class TrainingRun:
                 on_progress=lambda event: self._set(progress=event), should_stop=self._stop.is_set,
             )
             self._set(status="evaluating", result=result)
-            report = evaluate_on_test(result.model, self.config, self._data) if result.history.epochs else None
+            # A model whose weights went NaN answers nothing worth testing (or handing on).
+            trained = result.outcome != "nan" and bool(result.history.batches)
+            report = evaluate_on_test(result.model, self.config, self._data) if trained else None
             self._set(status="done", report=report)
         except ValueError as error:
             self._set(status="failed", error=str(error))

@@ -112,5 +112,5 @@ def test_mnist_trains_live_stops_and_shows_its_test_results(app_url, page):
     state = chart_state(page)
     assert state is not None and state.non_empty
     assert "is a **5**" not in main_text(page) and "is a 5" in main_text(page)
-    screenshot(page, "p7_mnist_explore.png", height=1500)
+    screenshot(page, "p7_mnist_explore.png", height=2000)
     assert exception_texts(page) == []

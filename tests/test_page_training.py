@@ -171,6 +171,16 @@ def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
     assert "epochs=2" in at.code[-1].value  # the code of the run that was shown
 
 
+def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
+    at = run_page(MNIST, mnist_optimizer="sgd", mnist_learning_rate="1000000")
+    run = start_training(at, subset=3000, epochs=3)
+    assert run.join(120)
+    at.run()
+    assert not at.exception, at.exception
+    assert "The loss became NaN" in at.error[0].value and "learning rate of 1e+06" in at.error[0].value
+    assert "trained_model" not in at.session_state and not at.metric
+
+
 def test_the_server_wide_cap_queues_a_third_training():
     sessions = [run_page(MNIST) for _ in range(3)]
     runs = []
@@ -186,4 +196,4 @@ def test_the_server_wide_cap_queues_a_third_training():
             run.request_stop()
         for run in runs:
             assert run.join(60)
-    assert runs[2].snapshot().error.startswith("Cancelled")
+    assert runs[2].snapshot().status == "cancelled"
