@@ -21,7 +21,7 @@ page_header(
 config = training_form("workflow")
 
 if config is not None:
-    code_column, steps_column = st.columns([3, 2])
+    code_column, steps_column = st.columns([2, 1])
     with code_column:
         st.code(keras_workflow_code(config), language="python", line_numbers=True, wrap_lines=True)
     with steps_column:

@@ -62,7 +62,7 @@ def test_workflow_code_follows_the_form_and_hands_over_to_mnist(app_url, page):
     set_number(page, "Epochs", 3)
     assert "epochs=3" in code.inner_text() and "mnist" not in urlparse(page.url).path
     assert parse_qs(urlparse(page.url).query)["workflow_epochs"] == ["3"]
-    screenshot(page, "p6_keras_workflow.png", height=1300)
+    screenshot(page, "p6_keras_workflow.png", height=1450)
 
     set_number(page, "Epochs", 0)  # a bad value: a sentence, and the rest of the page stays
     assert any("number of epochs is 0" in text for text in error_texts(page))
