@@ -6,7 +6,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
-st.set_page_config(page_title="annviz: ANNs, live", page_icon=":material/neurology:", layout="wide")
+st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
 
 # The lecture's order. Only pages that fully work are listed.
 SECTIONS = {
