@@ -12,13 +12,12 @@ from annviz import digit_plots
 from annviz.digits import MAX_UPLOAD_BYTES, DigitSteps, as_probabilities, decode_image, inputs_for_model, prepare_digit
 from annviz.mnist import load_mnist
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
+from pages._trained import collect_trained_model
 from pages._ui import freeze_imported_objects, page_header, shown_as_error
 
 TABS = ("Draw", "Upload a photo")
 #: The shipped models a student can ask: radio label → name in ``annviz.pretrained.PRETRAINED``.
 SHIPPED_MODELS = {"Lecture MLP (shipped)": "mlp", "Small CNN (shipped)": "cnn"}
-#: The MNIST page leaves the session's freshly trained Keras model (and its description) here.
-TRAINED_MODEL_KEY, TRAINED_LABEL_KEY = "trained_model", "trained_model_label"
 TRAINED_CHOICE = "Your model from the MNIST page"
 #: The canvas: 10× MNIST's 28 px, white pen on black like MNIST; the pen is as thick relative to
 #: a digit drawn across the canvas as MNIST's strokes are in the 20 px box (about 2 px).
@@ -58,11 +57,11 @@ def prepared_upload(data: bytes) -> DigitSteps:
 
 def ask_model(choice: str, image: np.ndarray) -> tuple[np.ndarray, str]:
     """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model."""
-    if choice == TRAINED_CHOICE:
-        model = st.session_state[TRAINED_MODEL_KEY]
+    if choice == TRAINED_CHOICE and (own := collect_trained_model()) is not None:
+        model, label = own
         with st.spinner("Asking your model…"):
             outputs = model(inputs_for_model(getattr(model, "input_shape", ()), image[None]), training=False)
-        name = f"your model ({st.session_state.get(TRAINED_LABEL_KEY, 'trained on the MNIST page')})"
+        name = f"your model ({label})"
     else:
         key = SHIPPED_MODELS[choice]
         model = shipped_model(key)
@@ -107,7 +106,7 @@ with input_column, shown_as_error():
         st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
 
 with answer_column:
-    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if TRAINED_MODEL_KEY in st.session_state else [])
+    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if collect_trained_model() is not None else [])
     choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
     if steps is None:
         st.markdown(

@@ -4,10 +4,9 @@ The training runs in a background thread owned by this session (``annviz.trainin
 kept in ``st.session_state["mnist_run"]``), so it survives reruns and page switches; a fragment
 polls it every ``POLL_S`` seconds while it runs. At most ``MAX_TRAININGS`` run at once on the server.
 
-Contract with the metrics (8) and draw-a-digit (7) pages: when a training ends, finished or
-stopped, its Keras model goes to ``st.session_state["trained_model"]`` and one line naming it
-(architecture, epochs done, test accuracy) to ``st.session_state["trained_model_label"]``. The
-page publishes them the first time it runs after the end (it is polling while it trains).
+Contract with the metrics (8) and draw-a-digit (7) pages: ``pages/_trained.py`` hands an ended
+run's Keras model and one line naming it (architecture, epochs done, test accuracy) to whichever
+of these pages runs first after the end.
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ from annviz.training import (
     format_seconds,
     keras_workflow_code,
     prepare_training_data,
-    trained_model_label,
 )
+from pages._trained import RUN_KEY, collect_trained_model
 from pages._training_form import training_form
 from pages._ui import freeze_imported_objects, page_header, shown_as_error
 
@@ -41,8 +40,6 @@ MAX_TRAININGS = 2
 #: of the train function is instantiated again (0.15–0.5 s here). The lecture's full training in
 #: the server took 27 s redrawn every second, 22 s every 2 s (bench/bench_training.py).
 POLL_S = 2.0
-RUN_KEY, PUBLISHED_KEY = "mnist_run", "mnist_published_run"
-TRAINED_MODEL_KEY, TRAINED_LABEL_KEY = "trained_model", "trained_model_label"
 SAMPLES_PER_CLASS = 10
 
 page_header(
@@ -87,16 +84,6 @@ def training_cap() -> TrainingCap:
 @st.cache_data(show_spinner=False)
 def shipped_mlp_accuracy() -> float:
     return float(read_manifest()["mlp"]["test_accuracy"])
-
-
-def publish(run: TrainingRun) -> None:
-    """Hand a finished run's model to the other pages (once per run)."""
-    snapshot = run.snapshot()
-    if snapshot.status != "done" or snapshot.report is None or st.session_state.get(PUBLISHED_KEY) == id(run):
-        return  # not finished, or nothing worth handing on (a NaN model), or already handed on
-    st.session_state[TRAINED_MODEL_KEY] = snapshot.result.model
-    st.session_state[TRAINED_LABEL_KEY] = trained_model_label(run.config, snapshot.result, snapshot.report)
-    st.session_state[PUBLISHED_KEY] = id(run)
 
 
 def start(config: TrainingConfig) -> None:
@@ -186,8 +173,7 @@ def live_view(polling: bool) -> None:
         st.code(keras_workflow_code(run.config), language="python")
 
 
-if RUN_KEY in st.session_state:
-    publish(st.session_state[RUN_KEY])
+collect_trained_model()
 
 if tab_explore.open:
     with tab_explore:

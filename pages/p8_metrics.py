@@ -8,6 +8,7 @@ import streamlit as st
 from annviz import metric_plots, metrics
 from annviz.inputs import format_vector
 from annviz.mnist import N_CLASSES, flatten_and_scale, load_mnist
+from pages._trained import collect_trained_model
 from pages._ui import freeze_imported_objects, page_header, shown_as_error
 
 SHIPPED_MODEL = "mlp"
@@ -92,10 +93,10 @@ def chosen_model() -> tuple[str, np.ndarray]:
     """The model the tabs evaluate, its description, and its probabilities on the test set."""
     from annviz.pretrained import PRETRAINED
 
-    own = st.session_state.get("trained_model")
+    own = collect_trained_model()
     options = {"shipped": f"the shipped {PRETRAINED[SHIPPED_MODEL].title}"}
     if own is not None:
-        label = st.session_state.get("trained_model_label", "trained in this session")
+        label = own[1]
         options["session"] = f"your model from the MNIST page ({label})"
         choice = st.radio(
             "Model", list(options), format_func=options.get, horizontal=True, key="metrics_model", bind="query-params"
@@ -104,7 +105,7 @@ def chosen_model() -> tuple[str, np.ndarray]:
         choice = "shipped"
     keras_imported()
     with st.spinner("Running the model on the 10,000 test images (once)…"):
-        probabilities = shipped_probabilities(SHIPPED_MODEL) if choice == "shipped" else session_probabilities(own)
+        probabilities = shipped_probabilities(SHIPPED_MODEL) if choice == "shipped" else session_probabilities(own[0])
     return options[choice], probabilities
 
 

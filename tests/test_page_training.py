@@ -197,3 +197,27 @@ def test_the_server_wide_cap_queues_a_third_training():
         for run in runs:
             assert run.join(60)
     assert runs[2].snapshot().status == "cancelled"
+
+
+def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_directly():
+    """The student starts a training, goes to page 8 (or the draw page) and it ends there:
+    the next rerun of that page offers the model, without a detour through the MNIST page."""
+    from annviz.mnist import load_mnist
+    from annviz.training import TrainingCap, TrainingRun, prepare_training_data
+
+    run = TrainingRun(TrainingConfig(epochs=1, subset_size=600), prepare_training_data(load_mnist()), TrainingCap(1))
+    run.start()
+    assert run.join(120) and run.snapshot().status == "done"
+    for page, query, radio, choice in (
+        ("p8_metrics.py", {"metrics_tab": "Ten classes"}, "metrics_model", "your model from the MNIST page ("),
+        ("p7_draw.py", {}, "draw_model", "Your model from the MNIST page"),
+    ):
+        at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.session_state["mnist_run"] = run  # what the MNIST page left in this session
+        at.run()
+        assert not at.exception, at.exception
+        assert at.session_state["trained_model"] is run.snapshot().result.model
+        assert any(option.startswith(choice) for option in at.radio(key=radio).options)
+        assert "1/1 epochs on 540 images" in at.session_state["trained_model_label"]
