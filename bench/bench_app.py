@@ -38,7 +38,6 @@ COLD_START_TARGET_S = 3.0
 RERUN_TARGET_S = 0.100
 RSS_TARGET_BYTES = 1.5 * 1024**3
 EXTRA_SESSION_TARGET_BYTES = 30 * 1024**2
-APP_SCRIPT = "app.py"
 BARE_APP = 'import streamlit as st\nst.write("hello")\n'
 MB = 1024**2
 
@@ -67,7 +66,7 @@ def _cold_start_seconds(browser: object, script: str, cwd: Path, *, wait_chart: 
         stop_server(process)
 
 
-def cold_start_rows(browser: object, repeats: int = 3) -> list[BenchRow]:
+def cold_start_rows(browser: object, repeats: int = 5) -> list[BenchRow]:
     default = listed_pages()[0]
     app_times: list[float] = []
     bare_times: list[float] = []
@@ -99,9 +98,7 @@ def rerun_rows(repeats: int = 5) -> list[BenchRow]:
     baseline = median_seconds(trivial.run, repeats=repeats, warmup=1)
     rows = []
     for page in listed_pages():
-        # The default page links to the others, which only resolves inside app.py's navigation.
-        script = APP_SCRIPT if page.default else page.script
-        test = AppTest.from_file(str(ROOT / script), default_timeout=180)
+        test = AppTest.from_file(str(ROOT / page.runnable_script), default_timeout=180)
         test.run()  # first run: imports, caches, models
         value = median_seconds(test.run, repeats=repeats, warmup=1)
         failed = [str(e.value) for e in test.exception]

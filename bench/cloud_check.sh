@@ -51,7 +51,7 @@ from streamlit.testing.v1 import AppTest
 failed = []
 for page in listed_pages():
     start = time.perf_counter()
-    test = AppTest.from_file(f"{root}/{page.script}", default_timeout=600)
+    test = AppTest.from_file(f"{root}/{page.runnable_script}", default_timeout=600)
     test.run()
     problems = [e.value for e in test.exception]
     print(f"  {page.script:32s} {time.perf_counter() - start:6.1f} s  {'OK' if not problems else problems[0][:100]}")

@@ -8,6 +8,8 @@ The browser tests and the benchmarks are generic over this list, so a page added
 (True, '')
 >>> all(page.script.startswith("pages/") for page in pages)
 True
+>>> pages[0].runnable_script, pages[1].runnable_script == pages[1].script
+('app.py', True)
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ class ListedPage:
         """The lecture section number in the file name (``p7_mnist.py`` → 7), if any."""
         match = _SECTION_NUMBER.match(self.name)
         return int(match.group(1)) if match else None
+
+    @property
+    def runnable_script(self) -> str:
+        """The script ``AppTest.from_file`` can run for this page: the default page links to the
+        others (``st.page_link``), which resolves only inside app.py's navigation, so it runs
+        through ``app.py``; every other page runs alone."""
+        return "app.py" if self.default else self.script
 
     @property
     def source(self) -> str:
