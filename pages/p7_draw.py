@@ -55,9 +55,11 @@ def prepared_upload(data: bytes) -> DigitSteps:
     return prepare_digit(decode_image(data))
 
 
-def ask_model(choice: str, image: np.ndarray) -> tuple[np.ndarray, str]:
-    """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model."""
-    if choice == TRAINED_CHOICE and (own := collect_trained_model()) is not None:
+def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) -> tuple[np.ndarray, str]:
+    """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model.
+
+    ``own`` is the session's trained model and its label (:func:`collect_trained_model`)."""
+    if choice == TRAINED_CHOICE and own is not None:
         model, label = own
         with st.spinner("Asking your model…"):
             outputs = model(inputs_for_model(getattr(model, "input_shape", ()), image[None]), training=False)
@@ -106,7 +108,8 @@ with input_column, shown_as_error():
         st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
 
 with answer_column:
-    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if collect_trained_model() is not None else [])
+    own = collect_trained_model()
+    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if own is not None else [])
     choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
     if steps is None:
         st.markdown(
@@ -115,7 +118,7 @@ with answer_column:
         )
     else:
         with shown_as_error():  # a missing model file, a session model of another shape: a sentence
-            probabilities, model_name = ask_model(choice, steps.image)
+            probabilities, model_name = ask_model(choice, steps.image, own)
             top = int(probabilities.argmax())
             st.markdown(f"Answer: **{top}**, with probability **{probabilities[top]:.1%}**, from {model_name}.")
             st.plotly_chart(
