@@ -6,7 +6,12 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
+from pages._serving import start_background_work
+
 st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
+# The Keras worker starts with the server's first session and measures the shipped models in
+# the background, so the pages that show those measurements rarely wait for them.
+start_background_work()
 
 # The lecture's order. Only pages that fully work are listed.
 SECTIONS = {

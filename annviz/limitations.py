@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from annviz.activations import ACTIVATIONS
 from annviz.mnist import IMAGE_SIDE
 from annviz.pretrained import model_inputs
 
@@ -207,11 +208,17 @@ def _linear(z: np.ndarray) -> np.ndarray:
     return z
 
 
-#: The activations a shipped dense layer may use, by their Keras name.
+def _in_float32(value: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda z: np.asarray(value(z), dtype=np.float32)
+
+
+#: The activations a dense layer may use, by their Keras name: the shipped MLPs' three, and every
+#: hidden activation of annviz.activations (a network trained on the MNIST page may use any).
 DENSE_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": _relu,
     "softmax": _softmax,
     "linear": _linear,
+    **{name: _in_float32(entry.value) for name, entry in ACTIVATIONS.items() if name not in ("relu", "linear")},
 }
 
 

@@ -11,31 +11,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from annviz.optimizers import Racer
-from annviz.race import KerasRunner, RaceResult, keras_runner_settings, race, race_keras
+from annviz.race import RaceResult, race
 from annviz.race_plots import loss_figure, race_figure, surface_3d_figure
-from annviz.surfaces import SURFACES, Surface
-from pages._ui import freeze_imported_objects
-
-
-@st.cache_resource(show_spinner=False)
-def keras_imported() -> bool:
-    """Import Keras once per server and freeze it (else every later rerun pays ~0.5 s of garbage collection)."""
-    import keras  # noqa: F401
-
-    freeze_imported_objects()
-    return True
-
-
-# TensorFlow never frees a traced loop, so every session of the server shares one Keras runner
-# per surface and optimizer settings; a new learning rate, start or step count re-uses it.
-@st.cache_resource(show_spinner=False, max_entries=64)
-def keras_runner(surface_key: str, optimizer: str, fixed: tuple[tuple[str, float | bool], ...]) -> KerasRunner:
-    keras_imported()
-    return KerasRunner(SURFACES[surface_key], optimizer, fixed)
-
-
-def shared_runner(surface: Surface, racer: Racer) -> KerasRunner:
-    return keras_runner(surface.key, racer.optimizer, keras_runner_settings(racer))
+from annviz.serving import keras_race
+from annviz.surfaces import SURFACES
+from pages._serving import keras_worker
 
 
 # Races and their figures are shared read-only between sessions (nothing mutates them), so a
@@ -45,8 +25,8 @@ def race_view(
     surface_key: str, racers: tuple[Racer, ...], start: tuple[float, float], steps: int, engine: str
 ) -> tuple[RaceResult, go.Figure, go.Figure]:
     surface = SURFACES[surface_key]
-    if engine == "keras":
-        result = race_keras(surface, racers, start, steps, runner_for=shared_runner)
+    if engine == "keras":  # the Keras worker keeps one traced runner per surface and settings
+        result = keras_worker().run(keras_race, surface_key, racers, start, steps)
     else:
         result = race(surface, racers, start, steps)
     return result, race_figure(result), loss_figure(result)

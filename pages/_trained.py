@@ -1,8 +1,8 @@
 """The session's own trained model, handed from the MNIST page (7) to the draw (7) and metrics (8) pages.
 
-The MNIST page keeps its training thread (``annviz.training.TrainingRun``) in
+The MNIST page keeps its training job (``annviz.serving.TrainingJob``, a process of its own) in
 ``st.session_state[RUN_KEY]``. When a run has ended (finished or stopped, with a model worth
-using), its Keras model goes to ``st.session_state[TRAINED_MODEL_KEY]`` and one line naming it to
+using), its model (``annviz.serving.TrainedMLP``: the weights as NumPy arrays) goes to ``st.session_state[TRAINED_MODEL_KEY]`` and one line naming it to
 ``st.session_state[TRAINED_LABEL_KEY]``. Every page that offers the model calls
 :func:`collect_trained_model` first, so a training that ends while the student is on another page
 is offered there on the next rerun, without a detour through the MNIST page.

@@ -19,7 +19,8 @@ from annviz.neuron import (
     neuron_output,
 )
 from annviz.network_plot import neuron_figure
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from pages._serving import keras_job
+from pages._ui import page_header, shown_as_error
 
 page_header(
     "2 · A single neuron",
@@ -27,15 +28,6 @@ page_header(
     "through an activation: **z = w₁x₁ + … + wₙxₙ + b**, **a = σ(z)**. The lecture's example: "
     "x = [2, −1, 3], w = [0.5, −0.6, 0.8], b = 0.2 with ReLU gives z = 4.2 and a = 4.2.",
 )
-
-
-@st.cache_resource(show_spinner="Loading Keras (first time only)…")
-def keras_ready() -> bool:
-    """Import Keras once per server, then freeze it out of the garbage collector's rounds."""
-    import keras  # noqa: F401
-
-    freeze_imported_objects()
-    return True
 
 
 left, right = st.columns([2, 3])
@@ -103,8 +95,7 @@ if result is not None:
         bottom_right.dataframe(pd.DataFrame(A, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_A")
 
         if st.button("Check with Keras", icon=":material/verified:", key="neuron_keras_check"):
-            keras_ready()
-            keras_A = keras_dense_output(X, W, bias, activation)
+            keras_A = keras_job(keras_dense_output, X, W, bias, activation, spinner="Asking keras.layers.Dense…")
             difference = float(np.max(np.abs(keras_A - A)))
             st.success(
                 f"`keras.layers.Dense({h}, activation='{ACTIVATIONS[activation].keras_name}')` with the same W and b "

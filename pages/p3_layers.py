@@ -11,7 +11,6 @@ from annviz.architecture import (
     PRESETS,
     TASKS,
     ModelSpec,
-    build_keras_model,
     count_model_params,
     format_hidden_layers,
     keras_model_code,
@@ -20,7 +19,9 @@ from annviz.architecture import (
     parse_hidden_layers,
 )
 from annviz.network_plot import network_figure
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from annviz.serving import keras_param_count
+from pages._serving import keras_job
+from pages._ui import page_header, shown_as_error
 
 DEFAULT = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
 
@@ -43,15 +44,6 @@ def load_preset() -> None:
     st.session_state.layers_hidden = format_hidden_layers(preset.spec.hidden)
     st.session_state.layers_task = preset.spec.task
     st.session_state.layers_classes = preset.spec.n_classes
-
-
-@st.cache_resource(show_spinner="Loading Keras (first time only)…")
-def keras_ready() -> bool:
-    """Import Keras once per server, then freeze it out of the garbage collector's rounds."""
-    import keras  # noqa: F401
-
-    freeze_imported_objects()
-    return True
 
 
 st.selectbox(
@@ -110,8 +102,8 @@ with shown_as_error():
         "Confirm with Keras count_params()", icon=":material/verified:", key="layers_count_params",
         help=None if buildable else f"Models above {MAX_BUILD_PARAMS:,} parameters are counted, never built.",
     ):
-        keras_total = build_keras_model(spec).count_params()  # refuses oversized models before importing Keras
-        keras_ready()
+        # The Keras worker builds it (and refuses oversized models with a sentence).
+        keras_total = keras_job(keras_param_count, spec, spinner="Building it with Keras…")
         verdict = "matches" if keras_total == total else "DOES NOT match"
         st.success(f"Keras built the model: `model.count_params()` = {keras_total:,}, which {verdict} {total:,}.")
 

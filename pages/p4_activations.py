@@ -16,7 +16,8 @@ from annviz.activations import (
 )
 from annviz.inputs import format_vector, parse_vector
 from annviz.neuron import stacked_layers_demo
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from pages._serving import keras_job
+from pages._ui import page_header, shown_as_error
 
 TABLE_ACTIVATIONS = ("relu", "sigmoid")
 
@@ -28,15 +29,6 @@ page_header(
     "a gradient of 1 for z > 0 and is the default for hidden layers; **softmax** turns the output "
     "layer's scores into probabilities that sum to 1.",
 )
-
-
-@st.cache_resource(show_spinner="Loading TensorFlow (first time only)…")
-def keras_ready() -> bool:
-    """Import Keras once per server, then freeze it out of the garbage collector's rounds."""
-    import keras  # noqa: F401
-
-    freeze_imported_objects()
-    return True
 
 
 c1, c2 = st.columns([3, 1])
@@ -66,13 +58,13 @@ table = pd.DataFrame({"z": z})
 for name in TABLE_ACTIVATIONS:
     table[f"{ACTIVATIONS[name].label} (annviz)"] = ACTIVATIONS[name].value(z)
 if st.button("Compute it with TensorFlow too", icon=":material/memory:", key="act_tf_table"):
-    keras_ready()
-    largest = 0.0
-    for name in TABLE_ACTIVATIONS:
-        tf_values = keras_activation_values(name, z)
-        table[f"{ACTIVATIONS[name].label} (TensorFlow)"] = tf_values
-        largest = max(largest, float(np.max(np.abs(tf_values - ACTIVATIONS[name].value(z)))))
-    st.success(f"TensorFlow and annviz agree: the largest difference is {largest:.1g} (TensorFlow uses float32).")
+    with shown_as_error():
+        largest = 0.0
+        for name in TABLE_ACTIVATIONS:
+            tf_values = keras_job(keras_activation_values, name, z, spinner="Asking keras.activations…")
+            table[f"{ACTIVATIONS[name].label} (TensorFlow)"] = tf_values
+            largest = max(largest, float(np.max(np.abs(tf_values - ACTIVATIONS[name].value(z)))))
+        st.success(f"TensorFlow and annviz agree: the largest difference is {largest:.1g} (TensorFlow uses float32).")
 st.dataframe(table.style.format("{:.3f}"), hide_index=True, key="act_table")
 
 st.subheader("Why we need the non-linearity: stacked linear layers collapse")

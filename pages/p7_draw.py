@@ -11,9 +11,12 @@ from streamlit_drawable_canvas import st_canvas
 from annviz import digit_plots
 from annviz.digits import MAX_UPLOAD_BYTES, DigitSteps, as_probabilities, decode_image, inputs_for_model, prepare_digit
 from annviz.mnist import load_mnist
+from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
+from annviz.serving import shipped_predict
+from pages._serving import background_result, keras_job
 from pages._trained import collect_trained_model
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from pages._ui import page_header, shown_as_error
 
 TABS = ("Draw", "Upload a photo")
 #: The shipped models a student can ask: radio label → name in ``annviz.pretrained.PRETRAINED``.
@@ -41,13 +44,9 @@ def example_drawing() -> np.ndarray:
     return np.kron(x_test[EXAMPLE_INDEX], np.ones((10, 10), dtype=np.uint8))
 
 
-@st.cache_resource(show_spinner="Loading TensorFlow and the model (once per server)…")
-def shipped_model(name: str):
-    from annviz.pretrained import load_pretrained
-
-    model = load_pretrained(name)
-    freeze_imported_objects()  # else every later rerun pays TensorFlow's garbage collection
-    return model
+def shipped_mlp_layers() -> tuple:
+    """The shipped MLP's weights as NumPy arrays: a stroke is answered in NumPy, in the server."""
+    return background_result("mlp_layers", "Loading the shipped MLP's weights (once per server)…")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -61,13 +60,14 @@ def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) ->
     ``own`` is the session's trained model and its label (:func:`collect_trained_model`)."""
     if choice == TRAINED_CHOICE and own is not None:
         model, label = own
-        with st.spinner("Asking your model…"):
-            outputs = model(inputs_for_model(getattr(model, "input_shape", ()), image[None]), training=False)
+        outputs = model.probabilities(inputs_for_model(model.input_shape, image[None]))
         name = f"your model ({label})"
     else:
         key = SHIPPED_MODELS[choice]
-        model = shipped_model(key)
-        outputs = model(model_inputs(key, image[None]), training=False)
+        if PRETRAINED[key].input_kind == "flat":
+            outputs = mlp_probabilities(shipped_mlp_layers(), model_inputs(key, image[None]))
+        else:  # the CNN needs Keras: one image in the Keras worker
+            outputs = keras_job(shipped_predict, key, image[None], spinner="Asking the CNN…")
         accuracy = read_manifest()[key]["test_accuracy"]
         name = f"the shipped {PRETRAINED[key].title} (test accuracy {accuracy:.2%})"
     probabilities, softmax_applied = as_probabilities(np.asarray(outputs)[0])

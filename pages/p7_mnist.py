@@ -1,12 +1,13 @@
 """Section 7: MNIST. Look at the digits, train the lecture's MLP live, test it on unseen images.
 
-The training runs in a background thread owned by this session (``annviz.training.TrainingRun``,
-kept in ``st.session_state["mnist_run"]``), so it survives reruns and page switches; a fragment
-polls it every ``POLL_S`` seconds while it runs. At most ``MAX_TRAININGS`` run at once on the server.
+The training runs in a process of its own (``annviz.serving.TrainingService``); this session
+keeps its job in ``st.session_state["mnist_run"]``, so it survives reruns and page switches, and
+a fragment polls it every ``POLL_S`` seconds while it runs. At most ``MAX_TRAININGS`` run at
+once on the server; the rest wait in a first-come-first-served queue.
 
 Contract with the metrics (8) and draw-a-digit (7) pages: ``pages/_trained.py`` hands an ended
-run's Keras model and one line naming it (architecture, epochs done, test accuracy) to whichever
-of these pages runs first after the end.
+run's model (its weights as NumPy arrays, ``annviz.serving.TrainedMLP``) and one line naming it
+(architecture, epochs done, test accuracy) to whichever of these pages runs first after the end.
 """
 
 from __future__ import annotations
@@ -18,27 +19,16 @@ from annviz import mnist_plots as plots
 from annviz.digit_plots import probability_bars_figure
 from annviz.mnist import flatten_and_scale, load_mnist
 from annviz.pretrained import read_manifest
-from annviz.training import (
-    RunSnapshot,
-    TrainingCap,
-    TrainingConfig,
-    TrainingRun,
-    execution_steps,
-    format_seconds,
-    keras_workflow_code,
-    prepare_training_data,
-)
+from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
+from annviz.training import TrainingConfig, execution_steps, format_seconds, keras_workflow_code
+from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import RUN_KEY, collect_trained_model
 from pages._training_form import training_form
-from pages._ui import freeze_imported_objects, page_header, shown_as_error
+from pages._ui import page_header, shown_as_error
 
 TABS = ("Explore the data", "Train and test")
-#: Trainings running at once on one server: 2 cores, 2.7 GB on Community Cloud.
-MAX_TRAININGS = 2
-#: Seconds between redraws of the live plots. Each redraw is a script run, after which Streamlit
-#: calls keras.backend.clear_session(); that drops TensorFlow's cached kernels, and the next call
-#: of the train function is instantiated again (0.15–0.5 s here). The lecture's full training in
-#: the server took 27 s redrawn every second, 22 s every 2 s (bench/bench_training.py).
+#: Seconds between redraws of the live plots while training: each redraw is a fragment run in
+#: the server, which a whole class shares.
 POLL_S = 2.0
 SAMPLES_PER_CLASS = 10
 
@@ -63,24 +53,6 @@ def mnist_arrays():
     return splits
 
 
-@st.cache_resource(show_spinner="Preparing the 70,000 images as float32 (once per server)…")
-def training_data():
-    return prepare_training_data(mnist_arrays())
-
-
-@st.cache_resource(show_spinner="Loading TensorFlow (once per server, a few seconds)…")
-def keras_loaded() -> bool:
-    import keras  # noqa: F401  (the training thread needs it; import it here, under a spinner)
-
-    freeze_imported_objects()
-    return True
-
-
-@st.cache_resource(show_spinner=False)
-def training_cap() -> TrainingCap:
-    return TrainingCap(MAX_TRAININGS)
-
-
 @st.cache_data(show_spinner=False)
 def shipped_mlp_accuracy() -> float:
     return float(read_manifest()["mlp"]["test_accuracy"])
@@ -90,18 +62,16 @@ def start(config: TrainingConfig) -> None:
     current = st.session_state.get(RUN_KEY)
     if current is not None and current.snapshot().active:
         return  # never two trainings in one session
-    keras_loaded()
-    st.session_state[RUN_KEY] = TrainingRun(config, training_data(), training_cap()).start()
+    owner, alive = session_owner()
+    st.session_state[RUN_KEY] = training_service().submit(config, owner=owner, alive=alive)
 
 
-def status_line(snapshot: RunSnapshot, config: TrainingConfig) -> None:
+def status_line(snapshot: JobSnapshot, config: TrainingConfig) -> None:
     if snapshot.status == "queued":
-        st.warning(
-            f"Queued: {MAX_TRAININGS} trainings are already running on this server, the most it allows at once. "
-            f"Yours starts as soon as one ends (waiting {format_seconds(snapshot.waiting_s)}).",
-            icon=":material/hourglass_top:",
-        )
-    elif snapshot.progress is None:
+        st.warning(expected_wait_sentence(snapshot, MAX_TRAININGS), icon=":material/hourglass_top:")
+    elif snapshot.status == "starting":
+        st.progress(0.0, text="Starting a Keras process for your training (TensorFlow loads in a few seconds)…")
+    elif snapshot.status == "running" and snapshot.progress is None:
         st.progress(0.0, text="Building the model and tracing its training step…")
     elif snapshot.status == "running":
         st.progress(snapshot.progress.fraction, text=snapshot.progress.describe())
@@ -120,7 +90,7 @@ def status_line(snapshot: RunSnapshot, config: TrainingConfig) -> None:
             (st.success if result.outcome == "completed" else st.info)(f"{result.message} {done}")
 
 
-def curves(snapshot: RunSnapshot, config: TrainingConfig) -> None:
+def curves(snapshot: JobSnapshot, config: TrainingConfig) -> None:
     history = snapshot.result.history if snapshot.result else snapshot.progress.history if snapshot.progress else None
     if history is None:
         return
@@ -129,7 +99,7 @@ def curves(snapshot: RunSnapshot, config: TrainingConfig) -> None:
         column.plotly_chart(plots.training_curves_figure(history, metric, epochs=config.epochs), key=f"mnist_curve_{metric}")
 
 
-def show_test_results(snapshot: RunSnapshot) -> None:
+def show_test_results(snapshot: JobSnapshot) -> None:
     report = snapshot.report
     if report is None:
         return
@@ -157,7 +127,7 @@ def show_test_results(snapshot: RunSnapshot) -> None:
 
 
 def live_view(polling: bool) -> None:
-    run: TrainingRun | None = st.session_state.get(RUN_KEY)
+    run: TrainingJob | None = st.session_state.get(RUN_KEY)
     if run is None:
         st.info("Choose the settings above and press **Start training**; the curves appear here as it learns.")
         return

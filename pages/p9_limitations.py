@@ -10,8 +10,9 @@ import streamlit as st
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.mnist import load_mnist
-from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, shuffle_pixels
-from pages._ui import freeze_imported_objects, measured_once_per_server, page_header, shown_as_error
+from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
+from pages._serving import background_result, background_results
+from pages._ui import page_header, shown_as_error
 
 TABS = ("The shifted 7", "Pixel shuffling", "Parameter explosion", "A first look at CNNs")
 #: The curves' models: label → (shipped model, how it runs). The MLP runs in NumPy, the CNN in Keras.
@@ -40,53 +41,27 @@ def test_set() -> tuple[np.ndarray, np.ndarray]:
     return x_test, y_test
 
 
-@st.cache_resource(show_spinner="Loading TensorFlow and the shipped models (once per server)…")
-def shipped_model(name: str):
-    from annviz.pretrained import load_pretrained
-
-    model = load_pretrained(name)
-    freeze_imported_objects()  # else every later rerun pays TensorFlow's garbage collection
-    return model
-
-
-@st.cache_resource(show_spinner=False)
 def mlp_layers(name: str) -> tuple[lim.DenseLayer, ...]:
-    """The MLP's weights as NumPy arrays: a slider move runs one image through NumPy, not TensorFlow."""
-    return lim.dense_layers(shipped_model(name))
-
-
-def predictor(name: str) -> lim.Predictor:
-    if PRETRAINED[name].input_kind == "flat":
-        return lim.numpy_mlp_predictor(name, mlp_layers(name))
-    return lim.keras_predictor(name, shipped_model(name))
+    """The MLP's weights as NumPy arrays: a slider move runs one image through NumPy, in the server."""
+    return background_result(f"{name}_layers", "Loading the shipped MLP's weights (once per server)…")
 
 
 def shift_curves() -> dict[str, lim.ShiftCurves]:
-    x_test, y_test = test_set()
-    return {
-        label: measured_once_per_server(
-            f"lim_curves_{name}",
-            f"Measuring the {label}'s accuracy on all 10,000 test images, shifted",
-            lambda on_progress, name=name: lim.shift_accuracy_curves(predictor(name), x_test, y_test, on_progress=on_progress),
-        )
-        for label, name in CURVE_MODELS.items()
-    }
+    """Both models' accuracy on the shifted test set, measured once per server by the Keras worker."""
+    keys = [f"curves_{name}" for name in CURVE_MODELS.values()]
+    curves = background_results(keys, "Measuring the MLP's and the CNN's accuracy on all 10,000 test images, shifted")
+    return dict(zip(CURVE_MODELS, curves))
 
 
 def shuffle_accuracies() -> dict[str, dict[str, float]]:
-    x_test, y_test = test_set()
-
-    def measure(on_progress) -> dict[str, dict[str, float]]:
-        result: dict[str, dict[str, float]] = {}
-        names = [name for pair in SHUFFLE_PAIRS.values() for name in pair]
-        for label, (original, shuffled) in SHUFFLE_PAIRS.items():
-            result[label] = {}
-            for variant, name in (("original pixels", original), ("shuffled pixels", shuffled)):
-                result[label][variant] = lim.accuracy(y_test, predictor(name)(x_test))
-                on_progress(names.index(name) + 1, len(names))
-        return result
-
-    return measured_once_per_server("lim_shuffle_accuracy", "Measuring the four models on the 10,000 test images", measure)
+    """The four shipped models' test accuracy, original and shuffled pixels (once per server)."""
+    names = [name for pair in SHUFFLE_PAIRS.values() for name in pair]
+    values = dict(zip(names, background_results([f"accuracy_{name}" for name in names],
+                                                "Measuring the four models on the 10,000 test images")))
+    return {
+        label: {"original pixels": values[original], "shuffled pixels": values[shuffled]}
+        for label, (original, shuffled) in SHUFFLE_PAIRS.items()
+    }
 
 
 def chosen_test_image() -> int:
@@ -312,18 +287,18 @@ if tab_cnn.open:
             "(conv-pool-conv-pool-dense) needs far fewer parameters than the MLP and is more accurate. "
             "The next lecture covers CNNs properly; here is only why they are needed."
         )
-        models = {label: shipped_model(name) for label, name in CURVE_MODELS.items()}
+        params = {label: int(read_manifest()[name]["params"]) for label, name in CURVE_MODELS.items()}
         accuracies = shuffle_accuracies()
         curves = shift_curves()
         left, right = st.columns([1, 1.4])
         with left:
-            for label, model in models.items():
+            for label, count in params.items():
                 first, second = st.columns(2)
-                first.metric(f"{label} parameters", f"{model.count_params():,}")
+                first.metric(f"{label} parameters", f"{count:,}")
                 second.metric(f"{label} test accuracy", f"{accuracies[label]['original pixels']:.2%}")
             mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
             st.markdown(
-                f"The CNN has {models['MLP'].count_params() / models['CNN'].count_params():.1f}× fewer parameters. "
+                f"The CNN has {params['MLP'] / params['CNN']:.1f}× fewer parameters. "
                 f"Shifted by 2 px it keeps {cnn_at[2]:.1%} (MLP {mlp_at[2]:.1%}); by 4 px it is down to "
                 f"{cnn_at[4]:.1%} (MLP {mlp_at[4]:.1%}): pooling buys a little tolerance, not invariance."
             )

@@ -1,0 +1,94 @@
+"""The server's one Keras worker and training service, and what the pages ask of them.
+
+The Streamlit process never imports TensorFlow (``annviz.serving`` says why): every Keras job
+goes to the long-lived worker, every training to a process of its own. Server-wide results
+(the shipped models' weights and test-set measurements) are sent to the worker as soon as the
+first session opens any page, so they are usually ready before a student asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+from streamlit.runtime import get_instance
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from annviz import serving
+
+#: Trainings running at once on one server: 2 cores, 2.7 GB on Community Cloud.
+MAX_TRAININGS = 2
+#: Measured once per server in the background, in this order (the pages' first needs first).
+BACKGROUND = {
+    "mlp_layers": (serving.shipped_dense_layers, "mlp"),
+    "mlp_test_probabilities": (serving.shipped_test_probabilities, "mlp"),
+    "curves_mlp": (serving.shipped_shift_curves, "mlp"),
+    "curves_cnn": (serving.shipped_shift_curves, "cnn"),
+    "accuracy_mlp": (serving.shipped_test_accuracy, "mlp"),
+    "accuracy_mlp_shuffled": (serving.shipped_test_accuracy, "mlp_shuffled"),
+    "accuracy_cnn": (serving.shipped_test_accuracy, "cnn"),
+    "accuracy_cnn_shuffled": (serving.shipped_test_accuracy, "cnn_shuffled"),
+}
+
+
+@st.cache_resource(show_spinner=False)
+def keras_worker() -> serving.KerasWorker:
+    worker = serving.KerasWorker()
+    for key, (job, *args) in BACKGROUND.items():
+        worker.once(key, job, *args)
+    return worker
+
+
+@st.cache_resource(show_spinner=False)
+def training_service() -> serving.TrainingService:
+    return serving.TrainingService(MAX_TRAININGS)
+
+
+def start_background_work() -> None:
+    """Start the worker and its server-wide measurements (app.py calls this on every run; cheap)."""
+    keras_worker()
+
+
+def keras_job(job: Callable[..., Any], *args: Any, spinner: str = "Asking Keras…") -> Any:
+    """``job(*args)`` in the Keras worker, under a spinner; a dead worker is a sentence (WorkerLost)."""
+    with st.spinner(spinner):
+        return keras_worker().run(job, *args)
+
+
+def background_result(key: str, spinner: str) -> Any:
+    """One of :data:`BACKGROUND`'s results, waiting for it under a spinner if it is not ready yet."""
+    job, *args = BACKGROUND[key]
+    future = keras_worker().once(key, job, *args)
+    if future.done():
+        return serving.result_of(future)
+    with st.spinner(spinner):
+        return serving.result_of(future)
+
+
+def background_results(keys: list[str], label: str) -> list[Any]:
+    """Several background results with a progress bar while any is still being measured."""
+    worker = keras_worker()
+    futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
+    if not all(future.done() for future in futures):
+        bar = st.progress(0.0, text=f"{label} (once per server)…")
+        for done, future in enumerate(futures, start=1):
+            serving.result_of(future)
+            bar.progress(done / len(futures), text=f"{label} (once per server): {done}/{len(futures)}")
+        bar.empty()
+    return [serving.result_of(future) for future in futures]
+
+
+def session_owner() -> tuple[str, Callable[[], bool] | None]:
+    """This session's id and a probe that says whether it is still connected.
+
+    The training service cancels a training whose session has gone (a closed tab), so it
+    never holds a slot for nobody. ``Runtime.is_active_session`` is Streamlit's thread-safe
+    query for exactly that; the session id comes from the script run's context.
+    """
+    ctx = get_script_run_ctx()
+    session_id = ctx.session_id if ctx is not None else "no-session"
+    try:
+        runtime = get_instance()
+    except RuntimeError:  # no server around this run (AppTest): nobody can go away
+        return session_id, None
+    return session_id, lambda: runtime.is_active_session(session_id)

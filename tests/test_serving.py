@@ -1,0 +1,222 @@
+"""The serving layer: Keras work in worker processes, trainings in processes of their own.
+
+Each training process imports TensorFlow (~5 s here), so the trainings below are tiny (a few
+thousand images, one or two epochs) and share work where they can.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annviz import serving
+from annviz.architecture import parse_hidden_layers
+from annviz.training import TrainingConfig, compile_model, prepare_training_data
+
+TINY = TrainingConfig(subset_size=3000, epochs=1)
+
+
+def alive_pids(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+
+
+@pytest.fixture()
+def service():
+    service = serving.TrainingService(2, grace_s=1.0, watch_s=0.2)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="module")
+def worker():
+    worker = serving.KerasWorker()
+    yield worker
+    worker.shutdown()
+
+
+def test_the_worker_computes_keras_jobs_without_tensorflow_in_this_process_first(worker: serving.KerasWorker) -> None:
+    from annviz.architecture import ModelSpec, DenseSpec
+
+    spec = ModelSpec(5, (), task="multiclass", n_classes=4)
+    assert worker.run(serving.keras_param_count, spec) == 24  # the lecture's Dense(4) on 5 inputs
+    assert worker.run(serving.keras_param_count, ModelSpec(3, (DenseSpec(4, "relu"),), task="regression")) == 21
+    assert worker.pid() != os.getpid()
+
+
+def test_a_worker_error_with_a_sentence_reaches_the_page_as_that_valueerror(worker: serving.KerasWorker) -> None:
+    from annviz.architecture import DenseSpec, ModelSpec
+
+    huge = ModelSpec(100_000, (DenseSpec(100_000, "relu"),), task="regression")
+    with pytest.raises(ValueError, match="too large to build here"):
+        worker.run(serving.keras_param_count, huge)
+
+
+def test_a_worker_killed_mid_job_is_a_sentence_and_the_next_job_gets_a_new_worker() -> None:
+    worker = serving.KerasWorker()
+    try:
+        first = worker.pid()
+        future = worker.submit(time.sleep, 30)
+        time.sleep(0.5)
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(serving.WorkerLost, match="stopped in the middle of this job"):
+            serving.result_of(future, timeout=20)
+        assert issubclass(serving.WorkerLost, ValueError)  # the pages show it with st.error
+        second = worker.pid()
+        assert second != first and worker.starts == 2
+        assert worker.run(sum, [1, 2, 3]) == 6
+    finally:
+        worker.shutdown()
+
+
+def test_a_server_wide_result_is_computed_once_and_again_after_its_worker_died() -> None:
+    worker = serving.KerasWorker()
+    try:
+        first = worker.once("pid", os.getpid)
+        assert worker.once("pid", os.getpid) is first
+        pid = first.result(timeout=60)
+        threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()
+        lost = worker.once("slow", time.sleep, 2)
+        with pytest.raises(serving.WorkerLost):
+            serving.result_of(lost, timeout=20)
+        again = worker.once("slow", time.sleep, 2)  # the same job, sent again to the new worker
+        assert again is not lost and serving.result_of(again) is None
+        assert worker.once("slow", time.sleep, 2) is again
+    finally:
+        worker.shutdown()
+
+
+def test_trainings_start_first_come_first_served_with_places_and_expected_waits() -> None:
+    service = serving.TrainingService(1, watch_s=0.2)
+    try:
+        jobs = [service.submit(TINY, owner=f"student {i}") for i in range(3)]
+        time.sleep(0.3)
+        places = [job.snapshot().position for job in jobs]
+        assert places == [None, 1, 2]
+        waits = [job.snapshot().expected_wait_s for job in jobs[1:]]
+        assert 0 < waits[0] < waits[1]
+        started = []
+        deadline = time.monotonic() + 180
+        while len(started) < 3 and time.monotonic() < deadline:
+            for index, job in enumerate(jobs):
+                if index not in started and job.status != serving.QUEUED:
+                    started.append(index)
+            time.sleep(0.05)
+        assert started == [0, 1, 2]
+        assert all(job.join(120) for job in jobs)
+        assert [job.status for job in jobs] == ["done"] * 3
+    finally:
+        service.close()
+
+
+def test_one_session_gets_one_training_however_often_it_presses_start(service: serving.TrainingService) -> None:
+    jobs = {id(service.submit(TINY, owner="eager student")) for _ in range(20)}
+    assert len(jobs) == 1 and service.running + service.queued == 1
+
+
+def test_stop_ends_the_fit_within_a_second_and_keeps_the_model(service: serving.TrainingService) -> None:
+    job = service.submit(TrainingConfig(subset_size=20_000, epochs=20), owner="s")
+    deadline = time.monotonic() + 120
+    while (job.snapshot().progress is None or job.snapshot().progress.batch == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    asked = time.monotonic()
+    job.request_stop()
+    while job.snapshot().status == serving.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert time.monotonic() - asked < 1.0
+    assert job.join(60)
+    snapshot = job.snapshot()
+    assert snapshot.status == "done" and snapshot.result.outcome == "stopped"
+    assert snapshot.report is not None and isinstance(snapshot.result.model, serving.TrainedMLP)
+
+
+def test_a_session_that_goes_away_has_its_training_cancelled_and_its_process_ended(service: serving.TrainingService) -> None:
+    connected = {"yes": True}
+    job = service.submit(TrainingConfig(epochs=50), owner="leaver", alive=lambda: connected["yes"])
+    queued = service.submit(TrainingConfig(epochs=50), owner="second leaver", alive=lambda: connected["yes"])
+    deadline = time.monotonic() + 60
+    while job.pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    connected["yes"] = False
+    gone = time.monotonic()
+    while (job.snapshot().active or queued.snapshot().active) and time.monotonic() < gone + 10:
+        time.sleep(0.05)
+    assert time.monotonic() - gone < 10
+    assert job.status == queued.status == "cancelled" and "went away" in job.snapshot().error
+    time.sleep(0.5)
+    assert alive_pids([job.pid]) == [] and service.running == 0
+
+
+def test_a_training_process_killed_by_the_os_is_failed_with_a_sentence(service: serving.TrainingService) -> None:
+    job = service.submit(TrainingConfig(epochs=50), owner="s")
+    deadline = time.monotonic() + 60
+    while job.status != serving.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(job.pid, signal.SIGKILL)
+    assert job.join(10)
+    snapshot = job.snapshot()
+    assert snapshot.status == "failed" and "killed (signal 9)" in snapshot.error
+    assert service.running == 0
+
+
+def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(service: serving.TrainingService) -> None:
+    config = TrainingConfig(subset_size=4000, epochs=2, seed=7)
+    jobs = [service.submit(config, owner=f"twin {i}") for i in range(2)]
+    assert all(job.join(180) for job in jobs)
+    twins = [job.snapshot().result.model.layers for job in jobs]
+
+    import keras
+
+    data = prepare_training_data()
+    model = compile_model(config)
+    keras.utils.set_random_seed(config.seed)
+    model.fit(
+        data.x_train[: config.subset_size], data.y_train[: config.subset_size], epochs=config.epochs,
+        batch_size=config.batch_size, validation_split=config.validation_split, verbose=0,
+    )
+    bare = [w for layer in model.layers for w in layer.get_weights()]
+    for layers in twins:
+        ours = [w for layer in layers for w in (layer.kernel, layer.bias)]
+        assert all(np.array_equal(a, b) for a, b in zip(ours, bare))
+
+
+@pytest.mark.parametrize("hidden", ["16 tanh, 8 sigmoid", "12 elu, 6 gelu, 4 leaky_relu", "128 relu, 64 relu"])
+def test_a_trained_mlp_in_numpy_answers_as_its_keras_model(hidden: str) -> None:
+    import keras
+
+    from annviz.architecture import ModelSpec
+    from annviz.limitations import dense_layers
+
+    spec = ModelSpec(784, parse_hidden_layers(hidden), task="multiclass", n_classes=10)
+    model = compile_model(TrainingConfig(model=spec, seed=3))
+    x = np.random.default_rng(0).random((64, 784), dtype=np.float32)
+    ours = serving.TrainedMLP(dense_layers(model)).probabilities(x)
+    np.testing.assert_allclose(ours, model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert serving.TrainedMLP(dense_layers(model)).input_shape == (None, 784)
+    del keras
+
+
+def worker_processes() -> list[int]:
+    """This process's children that run ``python -m annviz.serving``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"annviz.serving" in command:
+            found.append(int(stat.parent.name))
+    return alive_pids(found)
+
+
+def test_nothing_is_left_running_after_the_services_close(worker: serving.KerasWorker) -> None:
+    assert worker.pid() in worker_processes()
+    worker.shutdown()
+    time.sleep(0.5)
+    assert worker_processes() == []
