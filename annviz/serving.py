@@ -464,6 +464,7 @@ def _death_sentence(exitcode: int | None) -> str:
 #: as runs end.
 DEFAULT_SECONDS_PER_UNIT = 20.0 / (109_386 * 54_000 * 10)
 DEFAULT_OVERHEAD_S = 9.0
+MIN_CALIBRATION_WORK = 5e9
 
 
 def training_work(config: TrainingConfig) -> float:
@@ -567,6 +568,7 @@ class TrainingJob:
             if self.status in ACTIVE:
                 self._set(status=FAILED, error=_death_sentence(worker.process.returncode))
         finally:
+            self._service._release(self)  # the next in line starts while this process exits
             try:
                 worker.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -714,7 +716,8 @@ class TrainingService:
                 self._lock.notify_all()
 
     def _finished(self, job: TrainingJob, result: TrainingResult) -> None:
-        if result.seconds > 1 and result.history.epochs:
+        # Only runs big enough that the fixed cost of tracing does not dominate tell the rate.
+        if result.seconds > 1 and result.history.epochs and training_work(job.config) >= MIN_CALIBRATION_WORK:
             done = sum(row.complete for row in result.history.epochs) or 1
             work = training_work(job.config) * done / job.config.epochs
             overhead = time.monotonic() - (job._started or time.monotonic()) - result.seconds

@@ -12,9 +12,8 @@ exactly it (same seed, same layers, same optimizer, same batches), adding only
 callbacks that report progress, stop on request and stop on a NaN loss. A test
 ``exec``\\ s the generated code and gets the same weights as :func:`train`.
 
-:class:`TrainingRun` runs :func:`train` in a background thread per session, so a
-training outlives reruns and page switches; :class:`TrainingCap` limits how many run
-at once on one server. Neither knows about Streamlit: the page polls the run.
+:func:`train` runs in a process of its own per training (``annviz.serving.TrainingService``),
+so a training outlives reruns and page switches and the server never imports TensorFlow.
 
 Keras is imported only inside the functions that train.
 """
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import math
 import operator
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -777,133 +775,3 @@ def trained_model_label(config: TrainingConfig, result: TrainingResult, report: 
     if report is not None:
         text += f", test accuracy {report.accuracy:.2%}"
     return text
-
-
-# --- sessions and the server -------------------------------------------------------------------
-
-
-class TrainingCap:
-    """At most ``limit`` trainings at once on one server (a class of students shares 2 cores).
-
-    >>> cap = TrainingCap(2)
-    >>> cap.try_acquire(), cap.try_acquire(), cap.try_acquire(), cap.running
-    (True, True, False, 2)
-    >>> cap.release(); cap.try_acquire()
-    True
-    """
-
-    def __init__(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError("The training cap must allow at least one training.")
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._running = 0
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    def try_acquire(self) -> bool:
-        """Take a slot if one is free; never blocks."""
-        with self._lock:
-            if self._running >= self.limit:
-                return False
-            self._running += 1
-            return True
-
-    def release(self) -> None:
-        with self._lock:
-            if self._running == 0:
-                raise RuntimeError("TrainingCap.release() without a matching try_acquire().")
-            self._running -= 1
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """A consistent view of a :class:`TrainingRun` for one redraw of the page."""
-
-    status: str  # "queued", "running", "evaluating", "done", "cancelled", "failed"
-    progress: ProgressEvent | None
-    result: TrainingResult | None
-    report: EvaluationReport | None
-    error: str
-    waiting_s: float
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("queued", "running", "evaluating")
-
-
-class TrainingRun:
-    """One session's training in a background thread; the page keeps it in its session and polls it.
-
-    The thread waits for a free slot of ``cap`` (status "queued"), trains with :func:`train`
-    ("running"), evaluates on the test set ("evaluating", skipped when the loss went NaN) and ends
-    in "done" ("cancelled" if stopped while queued, "failed" with a sentence if something broke). :meth:`request_stop` ends it within one call of Keras's train function, also
-    while queued. The thread never touches Streamlit; the page reads :meth:`snapshot`.
-    """
-
-    POLL_QUEUE_S = 0.2
-
-    def __init__(self, config: TrainingConfig, data: TrainingData, cap: TrainingCap) -> None:
-        self.config = config
-        self._data = data
-        self._cap = cap
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._status = "queued"
-        self._progress: ProgressEvent | None = None
-        self._result: TrainingResult | None = None
-        self._report: EvaluationReport | None = None
-        self._error = ""
-        self._created = time.monotonic()
-        self._model: Any = None
-        self._thread = threading.Thread(target=self._run, name="annviz-training", daemon=True)
-
-    def start(self) -> "TrainingRun":
-        """Build and compile the model here, in the caller's thread (see :func:`compile_model`), then train."""
-        self._model = compile_model(self.config)
-        self._thread.start()
-        return self
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread; True if it has ended."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def snapshot(self) -> RunSnapshot:
-        with self._lock:
-            waiting = time.monotonic() - self._created if self._status == "queued" else 0.0
-            return RunSnapshot(self._status, self._progress, self._result, self._report, self._error, waiting)
-
-    def _set(self, **changes: Any) -> None:
-        with self._lock:
-            for name, value in changes.items():
-                setattr(self, f"_{name}", value)
-
-    def _run(self) -> None:
-        while not self._cap.try_acquire():
-            if self._stop.wait(self.POLL_QUEUE_S):
-                self._set(status="cancelled", error="Cancelled before it started: nothing was trained.")
-                return
-        try:
-            self._set(status="running")
-            result = train(
-                self.config, self._data, model=self._model,
-                on_progress=lambda event: self._set(progress=event), should_stop=self._stop.is_set,
-            )
-            self._set(status="evaluating", result=result)
-            # A model whose weights went NaN answers nothing worth testing (or handing on).
-            trained = result.outcome != "nan" and bool(result.history.batches)
-            report = evaluate_on_test(result.model, self.config, self._data) if trained else None
-            self._set(status="done", report=report)
-        except ValueError as error:
-            self._set(status="failed", error=str(error))
-        except Exception as error:  # a crash in the thread must reach the page as a sentence
-            self._set(status="failed", error=f"Training failed unexpectedly ({type(error).__name__}: {error}).")
-        finally:
-            self._cap.release()
-

@@ -8,6 +8,7 @@ first session opens any page, so they are usually ready before a student asks fo
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable
 
 import streamlit as st
@@ -16,6 +17,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from annviz import serving
 
+#: Where a session keeps the name the training service knows it by.
+OWNER_KEY = "serving_owner"
 #: Trainings running at once on one server: 2 cores, 2.7 GB on Community Cloud.
 MAX_TRAININGS = 2
 #: Measured once per server in the background, in this order (the pages' first needs first).
@@ -79,16 +82,19 @@ def background_results(keys: list[str], label: str) -> list[Any]:
 
 
 def session_owner() -> tuple[str, Callable[[], bool] | None]:
-    """This session's id and a probe that says whether it is still connected.
+    """A name for this session (kept in its state) and a probe that says whether it is still connected.
 
     The training service cancels a training whose session has gone (a closed tab), so it
     never holds a slot for nobody. ``Runtime.is_active_session`` is Streamlit's thread-safe
     query for exactly that; the session id comes from the script run's context.
     """
+    owner = st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
     ctx = get_script_run_ctx()
-    session_id = ctx.session_id if ctx is not None else "no-session"
+    if ctx is None:
+        return owner, None
+    session_id = ctx.session_id
     try:
         runtime = get_instance()
-    except RuntimeError:  # no server around this run (AppTest): nobody can go away
-        return session_id, None
-    return session_id, lambda: runtime.is_active_session(session_id)
+    except RuntimeError:  # no server around this run: nobody can go away
+        return owner, None
+    return owner, lambda: runtime.is_active_session(session_id)

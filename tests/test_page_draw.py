@@ -116,8 +116,12 @@ def test_an_upload_is_read_and_a_bad_one_is_a_sentence_that_loses_nothing(mnist_
 def test_the_sessions_trained_model_can_answer_and_is_named():
     import keras
 
-    logits_model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])  # no softmax
-    odd_model = keras.Sequential([keras.Input(shape=(32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    from annviz.limitations import DenseLayer, dense_layers
+    from annviz.serving import TrainedMLP
+
+    # What a training process hands back: the weights in NumPy. One without softmax, one of another input size.
+    logits_model = TrainedMLP(dense_layers(keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])))
+    odd_model = TrainedMLP((DenseLayer(np.zeros((3072, 10), np.float32), np.zeros(10, np.float32), "linear"),))
 
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state["draw_canvas"] = canvas_state(drawn_one())

@@ -165,11 +165,15 @@ def test_row_normalised_toggle_keeps_the_page_working():
 def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
     import keras
 
+    from annviz.limitations import dense_layers
+    from annviz.serving import TrainedMLP
+
     keras.utils.set_random_seed(0)
-    own = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+    keras_model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+    own = TrainedMLP(dense_layers(keras_model))  # what a training process hands back
     calls = []
-    original = metrics.predict_test_set
-    monkeypatch.setattr(metrics, "predict_test_set", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = TrainedMLP.probabilities
+    monkeypatch.setattr(TrainedMLP, "probabilities", lambda *a, **k: calls.append(1) or original(*a, **k))
     at = run_page("Ten classes", trained_model=own, trained_model_label="3 epochs on 10,000 images")
     at.radio(key="metrics_model").set_value("session").run()
     assert not at.exception
@@ -177,7 +181,7 @@ def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
     assert "your model from the MNIST page (3 epochs on 10,000 images)" in summary
     from annviz.mnist import flatten_and_scale
 
-    expected = skm.accuracy_score(y_test, own.predict(flatten_and_scale(load_mnist()[1][0]), verbose=0).argmax(1))
+    expected = skm.accuracy_score(y_test, keras_model.predict(flatten_and_scale(load_mnist()[1][0]), verbose=0).argmax(1))
     assert f"**{expected:.4f}**" in summary
     session_runs = len(calls)
     at.selectbox(key="metrics_cell_true").set_value(1).run()
@@ -192,11 +196,16 @@ def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
 def test_threshold_change_moves_the_numbers_and_never_reruns_the_model(monkeypatch, y_test, shipped_probabilities):
     st.cache_data.clear()
     st.cache_resource.clear()
+    from annviz import serving
+
     calls = []
-    original = metrics.predict_test_set
-    monkeypatch.setattr(metrics, "predict_test_set", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = serving.KerasWorker.submit
+    monkeypatch.setattr(
+        serving.KerasWorker, "submit",
+        lambda self, fn, *a: (calls.append(1) if fn is serving.shipped_test_probabilities else None) or original(self, fn, *a),
+    )
     at = run_page("Imbalance and threshold")
-    assert len(calls) == 1
+    assert len(calls) == 1  # sent to the Keras worker once per server
 
     def shown() -> list[tuple[str, str]]:
         return [(m.label, m.value) for m in at.metric]

@@ -189,8 +189,10 @@ def test_the_server_wide_cap_queues_a_third_training():
             runs.append(start_training(at, subset=60_000, epochs=10))
         time.sleep(0.5)
         sessions[2].run()
-        assert [r.snapshot().status for r in runs][2] == "queued"
-        assert "Queued: 2 trainings are already running" in sessions[2].warning[0].value
+        assert [r.snapshot().status for r in runs][2] == "queued", [(r.snapshot().status, r.snapshot().error) for r in runs]
+        warning = sessions[2].warning[0].value
+        assert "Queued: 2 trainings are running on this server" in warning and "next in line" in warning, (
+            warning, [(r.owner, r.status) for r in runs], [(j.owner, j.status) for j in runs[0]._service._queue])
     finally:
         for run in runs:
             run.request_stop()
@@ -202,11 +204,10 @@ def test_the_server_wide_cap_queues_a_third_training():
 def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_directly():
     """The student starts a training, goes to page 8 (or the draw page) and it ends there:
     the next rerun of that page offers the model, without a detour through the MNIST page."""
-    from annviz.mnist import load_mnist
-    from annviz.training import TrainingCap, TrainingRun, prepare_training_data
+    from annviz.serving import TrainingService
 
-    run = TrainingRun(TrainingConfig(epochs=1, subset_size=600), prepare_training_data(load_mnist()), TrainingCap(1))
-    run.start()
+    service = TrainingService(1)
+    run = service.submit(TrainingConfig(epochs=1, subset_size=600), owner="a student")
     assert run.join(120) and run.snapshot().status == "done"
     for page, query, radio, choice in (
         ("p8_metrics.py", {"metrics_tab": "Ten classes"}, "metrics_model", "your model from the MNIST page ("),

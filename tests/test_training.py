@@ -18,9 +18,7 @@ from annviz.training import (
     LECTURE_MODEL,
     MAX_EPOCHS,
     SETTINGS,
-    TrainingCap,
     TrainingConfig,
-    TrainingRun,
     compile_model,
     config_from_settings,
     evaluate_on_test,
@@ -256,73 +254,6 @@ def test_evaluation_is_keras_evaluate_and_predict(data):
     assert report.metrics["top_3_accuracy"] == pytest.approx(top3) and top3 >= accuracy
     np.testing.assert_allclose(report.first_probabilities, model.predict(data.x_test[:1], verbose=0)[0], rtol=1e-5)
     assert report.first_probabilities.sum() == pytest.approx(1.0, abs=1e-5)
-
-
-# --- sessions and the server cap -----------------------------------------------------------------
-
-
-def test_the_cap_never_lets_more_than_its_limit_run():
-    cap = TrainingCap(2)
-    held = []
-    peak = []
-
-    def worker():
-        for _ in range(200):
-            if cap.try_acquire():
-                held.append(1)
-                peak.append(cap.running)
-                held.pop()
-                cap.release()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert max(peak) <= 2 and cap.running == 0
-    with pytest.raises(RuntimeError):
-        cap.release()
-    with pytest.raises(ValueError):
-        TrainingCap(0)
-
-
-def test_a_run_waits_for_a_slot_and_can_be_cancelled_while_queued(data):
-    cap = TrainingCap(1)
-    assert cap.try_acquire()  # another session's training holds the only slot
-    run = TrainingRun(TrainingConfig(epochs=1, subset_size=300), data, cap).start()
-    time.sleep(0.5)
-    assert run.snapshot().status == "queued" and run.snapshot().waiting_s > 0.3
-    run.request_stop()
-    assert run.join(2.0)
-    assert run.snapshot().status == "cancelled" and "nothing was trained" in run.snapshot().error
-    cap.release()
-    assert cap.running == 0
-
-
-def test_a_run_trains_in_its_thread_while_streamlit_clears_the_keras_session(data):
-    """Streamlit calls keras.backend.clear_session() after every script run, also while a run trains."""
-    config = TrainingConfig(epochs=2, subset_size=3000, seed=11)
-    quiet = train(config, data, on_progress=ignore, should_stop=never).model
-    cap = TrainingCap(2)
-    done = threading.Event()
-
-    def rerun_pages():
-        while not done.wait(0.02):
-            keras.backend.clear_session(free_memory=False)
-
-    pages = threading.Thread(target=rerun_pages)
-    pages.start()
-    try:
-        run = TrainingRun(config, data, cap).start()
-        assert run.join(120)
-    finally:
-        done.set()
-        pages.join()
-    snapshot = run.snapshot()
-    assert snapshot.status == "done", snapshot.error
-    assert snapshot.result.outcome == "completed" and snapshot.report is not None
-    assert max_weight_difference(quiet, snapshot.result.model) == 0.0
-    assert cap.running == 0
 
 
 def test_models_build_while_streamlit_clears_the_keras_session():
