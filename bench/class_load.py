@@ -25,6 +25,7 @@ reaped children), memory from VmRSS, sampled twice a second.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import asyncio
 import os
 import random
@@ -39,11 +40,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Iterator, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Iterator, Sequence, TypeVar
 
 from bench.app_server import ROOT, free_port, server_log, stop_server, tree_rss_bytes, wait_healthy
 from bench.common import BenchRow
 from bench.st_client import RunResult, StreamlitTab, canvas_stroke
+
+T = TypeVar("T")
 
 DEFAULT_BASELINE = "1da887f"
 #: Deep links a class may be given; the rest open the root ("open the link").
@@ -387,12 +390,19 @@ async def class_session(base_url: str, pid: int, args: argparse.Namespace, run: 
         await asyncio.gather(*(tab.close() for tab in trainer_tabs))
 
 
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the caller's thread may already run an event loop
+    (Playwright's sync API leaves one in the test process)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def measure(cwd: Path, args: argparse.Namespace) -> ClassRun:
     """One server started in ``cwd``, the whole class on it."""
     run = ClassRun()
     with readme_server(cwd) as (url, process), MemoryProbe(process.pid) as memory:
         try:
-            asyncio.run(class_session(url, process.pid, args, run))
+            run_coroutine(class_session(url, process.pid, args, run))
         except BaseException:
             print(server_log(process), file=sys.stderr)
             raise

@@ -53,8 +53,6 @@ def server_maps_tensorflow(pid: int) -> list[str]:
 
 
 def test_the_server_never_loads_tensorflow_whatever_is_visited_checked_or_trained() -> None:
-    import asyncio
-
     from bench.st_client import StreamlitTab, canvas_stroke
 
     async def tour(url: str, pid: int) -> list[str]:
@@ -81,7 +79,7 @@ def test_the_server_never_loads_tensorflow_whatever_is_visited_checked_or_traine
         return problems
 
     with class_load.readme_server(class_load.ROOT) as (url, process):
-        problems = asyncio.run(tour(url, process.pid))
+        problems = class_load.run_coroutine(tour(url, process.pid))
         mapped = server_maps_tensorflow(process.pid)
     assert problems == []
     assert mapped == []
