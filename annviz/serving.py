@@ -40,8 +40,9 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any, Callable
@@ -366,6 +367,8 @@ class TrainedMLP:
     """
 
     layers: tuple
+    #: Names this model in server-wide caches (two models never share one).
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def input_shape(self) -> tuple[None, int]:

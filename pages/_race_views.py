@@ -20,11 +20,17 @@ from pages._serving import keras_worker
 
 # Races and their figures are shared read-only between sessions (nothing mutates them), so a
 # rerun with the same settings only re-sends the figures instead of rebuilding ~600 plotly objects.
-@st.cache_resource(show_spinner=False, max_entries=32)
+def racer_keys(racers: list[Racer]) -> tuple[tuple[str, tuple], ...]:
+    """The racers as plain tuples: Streamlit hashes those cheaply (a dataclass is pickled to be hashed)."""
+    return tuple((racer.optimizer, racer.settings) for racer in racers)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def race_view(
-    surface_key: str, racers: tuple[Racer, ...], start: tuple[float, float], steps: int, engine: str
+    surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int, engine: str
 ) -> tuple[RaceResult, go.Figure, go.Figure]:
     surface = SURFACES[surface_key]
+    racers = tuple(Racer(optimizer, settings) for optimizer, settings in keys)
     if engine == "keras":  # the Keras worker keeps one traced runner per surface and settings
         result = keras_worker().run(keras_race, surface_key, racers, start, steps)
     else:
@@ -33,5 +39,5 @@ def race_view(
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def landscape_view(surface_key: str, racers: tuple[Racer, ...], start: tuple[float, float], steps: int) -> go.Figure:
-    return surface_3d_figure(race_view(surface_key, racers, start, steps, "numpy")[0])
+def landscape_view(surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int) -> go.Figure:
+    return surface_3d_figure(race_view(surface_key, keys, start, steps, "numpy")[0])

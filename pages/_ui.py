@@ -14,6 +14,15 @@ def page_header(title: str, lecture_text: str) -> None:
     st.markdown(lecture_text)
 
 
+def formatted_columns(columns: list[str], number_format: str) -> dict[str, object]:
+    """``column_config`` that shows every column with a printf-style format (``"%.4g"``).
+
+    The browser formats the numbers; a pandas Styler would render every cell to text in the
+    server on every rerun (the most expensive part of a table's rerun here).
+    """
+    return {column: st.column_config.NumberColumn(format=number_format) for column in columns}
+
+
 @contextmanager
 def shown_as_error() -> Iterator[None]:
     """Turn annviz's ValueError into an ``st.error`` sentence; the rest of the page goes on."""

@@ -13,8 +13,8 @@ from annviz.architecture import (
     parse_layer_sizes,
     spec_from_sizes,
 )
-from annviz.network_plot import network_figure
 from annviz.neuron import BIOLOGICAL_ANALOGY
+from pages._figures import network_view
 from pages._ui import page_header, shown_as_error
 
 page_header(
@@ -36,7 +36,7 @@ sizes_text = st.text_input(
 with shown_as_error():
     spec = spec_from_sizes(parse_layer_sizes(sizes_text))
     activations = [layer.activation for layer in spec.layers]
-    st.plotly_chart(network_figure(spec.sizes, activations=activations, animate=True), key="ann_network")
+    st.plotly_chart(network_view(tuple(spec.sizes), tuple(activations), True, 420), key="ann_network")
     total = count_model_params(spec)
     st.markdown(
         f"Every connection is one **weight**, every neuron after the input has one **bias**: "

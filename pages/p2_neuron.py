@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from annviz.activation_plots import activation_point_figure
 from annviz.activations import ACTIVATIONS
 from annviz.inputs import format_vector, parse_vector
 from annviz.neuron import (
@@ -18,9 +17,9 @@ from annviz.neuron import (
     neuron_derivation_latex,
     neuron_output,
 )
-from annviz.network_plot import neuron_figure
+from pages._figures import neuron_views
 from pages._serving import keras_job
-from pages._ui import page_header, shown_as_error
+from pages._ui import formatted_columns, page_header, shown_as_error
 
 page_header(
     "2 · A single neuron",
@@ -49,7 +48,8 @@ with right, shown_as_error():
     x = parse_vector(x_text, name="the input vector x", max_length=MAX_NEURON_INPUTS)
     w = parse_vector(w_text, name="the weight vector w", max_length=MAX_NEURON_INPUTS)
     result = neuron_output(x, w, b, activation)
-    st.plotly_chart(neuron_figure(result), key="neuron_drawing")
+    drawing, point = neuron_views(tuple(map(float, x)), tuple(map(float, w)), float(b), activation)
+    st.plotly_chart(drawing, key="neuron_drawing")
 
 if result is not None:
     derivation, curve = st.columns([3, 2])
@@ -58,7 +58,7 @@ if result is not None:
         for line in neuron_derivation_latex(result):
             st.latex(line)
     with curve:
-        st.plotly_chart(activation_point_figure(activation, result.z, result.a), key="neuron_curve")
+        st.plotly_chart(point, key="neuron_curve")
 
     st.subheader("A whole layer at once: Z = XW + b")
     st.markdown(
@@ -90,9 +90,11 @@ if result is not None:
             key="neuron_W",
         )
         bottom_left.markdown(f"**Z = XW + b**: {m} × {h}")
-        bottom_left.dataframe(pd.DataFrame(Z, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_Z")
+        bottom_left.dataframe(pd.DataFrame(Z, index=samples, columns=neurons), key="neuron_Z",
+                              column_config=formatted_columns(neurons, "%.4g"))
         bottom_right.markdown(f"**A = {ACTIVATIONS[activation].label}(Z)**: {m} × {h}")
-        bottom_right.dataframe(pd.DataFrame(A, index=samples, columns=neurons).style.format("{:.4g}"), key="neuron_A")
+        bottom_right.dataframe(pd.DataFrame(A, index=samples, columns=neurons), key="neuron_A",
+                               column_config=formatted_columns(neurons, "%.4g"))
 
         if st.button("Check with Keras", icon=":material/verified:", key="neuron_keras_check"):
             keras_A = keras_job(keras_dense_output, X, W, bias, activation, spinner="Asking keras.layers.Dense…")

@@ -18,8 +18,8 @@ from annviz.architecture import (
     param_formula_latex,
     parse_hidden_layers,
 )
-from annviz.network_plot import network_figure
 from annviz.serving import keras_param_count
+from pages._figures import network_view
 from pages._serving import keras_job
 from pages._ui import page_header, shown_as_error
 
@@ -70,7 +70,7 @@ with shown_as_error():
     total = count_model_params(spec)
 
     st.plotly_chart(
-        network_figure(spec.sizes, activations=[layer.activation for layer in spec.layers], height=380),
+        network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380),
         key="layers_network",
     )
     m1, m2, m3 = st.columns(3)

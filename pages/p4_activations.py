@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from annviz.activation_plots import activation_figure, softmax_figure, stacked_layers_figure
 from annviz.activations import (
     ACTIVATIONS,
     DEFAULT_LOGITS,
@@ -15,9 +14,9 @@ from annviz.activations import (
     softmax,
 )
 from annviz.inputs import format_vector, parse_vector
-from annviz.neuron import stacked_layers_demo
+from pages._figures import activations_view, softmax_view, stacked_layers_view
 from pages._serving import keras_job
-from pages._ui import page_header, shown_as_error
+from pages._ui import formatted_columns, page_header, shown_as_error
 
 TABLE_ACTIVATIONS = ("relu", "sigmoid")
 
@@ -38,7 +37,7 @@ shown = c1.multiselect(
 )
 reach = c2.slider("z from −r to r", 1.0, 20.0, 6.0, 0.5, key="act_range", bind="query-params")
 with shown_as_error():
-    st.plotly_chart(activation_figure(shown, z_range=(-reach, reach)), key="act_curves")
+    st.plotly_chart(activations_view(tuple(shown), float(reach)), key="act_curves")
     for name in shown:
         st.markdown(f"- **{ACTIVATIONS[name].label}**: {ACTIVATIONS[name].note}")
 
@@ -48,8 +47,8 @@ logits_text = c1.text_input("Logits z (one per class)", format_vector(DEFAULT_LO
 temperature = c2.slider("Temperature T", 0.1, 10.0, 1.0, 0.1, key="act_temperature", bind="query-params")
 with shown_as_error():
     logits = parse_vector(logits_text, name="the list of logits", max_length=20)
-    st.plotly_chart(softmax_figure(logits, softmax(logits, temperature=temperature), temperature=temperature),
-                    key="act_softmax")
+    softmax(logits, temperature=temperature)  # a bad temperature is a sentence here, before the figure
+    st.plotly_chart(softmax_view(tuple(map(float, logits)), float(temperature)), key="act_softmax")
     st.caption("T > 1 flattens the distribution, T < 1 sharpens it; the largest logit always keeps the largest probability.")
 
 st.subheader("The lecture's table, computed twice")
@@ -65,7 +64,7 @@ if st.button("Compute it with TensorFlow too", icon=":material/memory:", key="ac
             table[f"{ACTIVATIONS[name].label} (TensorFlow)"] = tf_values
             largest = max(largest, float(np.max(np.abs(tf_values - ACTIVATIONS[name].value(z)))))
         st.success(f"TensorFlow and annviz agree: the largest difference is {largest:.1g} (TensorFlow uses float32).")
-st.dataframe(table.style.format("{:.3f}"), hide_index=True, key="act_table")
+st.dataframe(table, hide_index=True, key="act_table", column_config=formatted_columns(list(table.columns), "%.3f"))
 
 st.subheader("Why we need the non-linearity: stacked linear layers collapse")
 c1, c2, c3 = st.columns(3)
@@ -75,8 +74,8 @@ between = c2.selectbox("Activation between the layers", non_linear, index=non_li
                        format_func=lambda name: ACTIVATIONS[name].label, key="act_stack_between", bind="query-params")
 seed = c3.number_input("Seed of the weights", 0, 10_000, 0, key="act_stack_seed", bind="query-params")
 with shown_as_error():
-    demo = stacked_layers_demo(hidden_units=units, seed=int(seed), activation=between)
-    st.plotly_chart(stacked_layers_figure(demo), key="act_stack")
+    demo, stack_figure = stacked_layers_view(int(units), int(seed), between)
+    st.plotly_chart(stack_figure, key="act_stack")
     st.markdown(
         f"Two linear layers give a straight line, exactly the one layer with W = W₁W₂ = {demo.W[0, 0]:.4g} and "
         f"b = b₁W₂ + b₂ = {demo.b[0]:.4g}. With {ACTIVATIONS[between].label} in between, the line bends."

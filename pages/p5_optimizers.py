@@ -11,7 +11,7 @@ import streamlit as st
 from annviz.optimizers import OPTIMIZERS, Racer, keras_code, make_racer
 from annviz.race import DEFAULT_EPSILON, leaderboard
 from annviz.surfaces import SURFACES
-from pages._race_views import landscape_view, race_view
+from pages._race_views import landscape_view, race_view, racer_keys
 from pages._ui import page_header, shown_as_error
 
 DEFAULT_STEPS = 500
@@ -114,7 +114,7 @@ use_keras = keras_column.toggle(
 show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
 
 view = None
-settings_key = (surface_key, tuple(racers), (start_x, start_y), steps)
+settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), int(steps))
 with shown_as_error():
     view = race_view(*settings_key, "numpy")
     if use_keras and racers:

@@ -9,11 +9,11 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from annviz import digit_plots
-from annviz.digits import MAX_UPLOAD_BYTES, DigitSteps, as_probabilities, decode_image, inputs_for_model, prepare_digit
-from annviz.mnist import load_mnist
+from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, prepare_digit
 from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
 from annviz.serving import shipped_predict
+from pages._figures import example_digit, prepared_upload
 from pages._serving import background_result, keras_job
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
@@ -37,21 +37,9 @@ page_header(
 )
 
 
-@st.cache_resource(show_spinner=False)
-def example_drawing() -> np.ndarray:
-    """MNIST test image 0 enlarged to the canvas's size by pixel replication (a "drawing" of a 7)."""
-    _, (x_test, _) = load_mnist()
-    return np.kron(x_test[EXAMPLE_INDEX], np.ones((10, 10), dtype=np.uint8))
-
-
 def shipped_mlp_layers() -> tuple:
     """The shipped MLP's weights as NumPy arrays: a stroke is answered in NumPy, in the server."""
     return background_result("mlp_layers", "Loading the shipped MLP's weights (once per server)…")
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def prepared_upload(data: bytes) -> DigitSteps:
-    return prepare_digit(decode_image(data))
 
 
 def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) -> tuple[np.ndarray, str]:
@@ -126,8 +114,11 @@ with answer_column:
                 key="draw_probabilities", config={"displayModeBar": False},
             )
 
-shown = steps if steps is not None else prepare_digit(example_drawing())
-st.plotly_chart(digit_plots.preparation_figure(shown), key="draw_steps", config={"displayModeBar": False})
+if steps is None:
+    shown, steps_figure = example_digit(EXAMPLE_INDEX)
+else:
+    shown, steps_figure = steps, digit_plots.preparation_figure(steps)
+st.plotly_chart(steps_figure, key="draw_steps", config={"displayModeBar": False})
 row, column = shown.centre_of_mass
 st.caption(
     f"Ink box {shown.box[3] - shown.box[1]}×{shown.box[2] - shown.box[0]} px → scaled to "

@@ -17,10 +17,11 @@ import streamlit as st
 
 from annviz import mnist_plots as plots
 from annviz.digit_plots import probability_bars_figure
-from annviz.mnist import flatten_and_scale, load_mnist
+from annviz.mnist import flatten_and_scale
 from annviz.pretrained import read_manifest
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
 from annviz.training import TrainingConfig, execution_steps, format_seconds, keras_workflow_code
+from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import RUN_KEY, collect_trained_model
 from pages._training_form import training_form
@@ -30,7 +31,6 @@ TABS = ("Explore the data", "Train and test")
 #: Seconds between redraws of the live plots while training: each redraw is a fragment run in
 #: the server, which a whole class shares.
 POLL_S = 2.0
-SAMPLES_PER_CLASS = 10
 
 page_header(
     "7 · MNIST: a network learns to read digits",
@@ -44,16 +44,6 @@ page_header(
 tab_explore, tab_train = st.tabs(TABS, default=TABS[1], key="mnist_tab", bind="query-params")
 
 
-@st.cache_resource(show_spinner=False)
-def mnist_arrays():
-    """The uint8 arrays as Keras gives them, shared read-only by every session."""
-    splits = load_mnist()
-    for array in (*splits[0], *splits[1]):
-        array.setflags(write=False)
-    return splits
-
-
-@st.cache_data(show_spinner=False)
 def shipped_mlp_accuracy() -> float:
     return float(read_manifest()["mlp"]["test_accuracy"])
 
@@ -114,7 +104,7 @@ def show_test_results(snapshot: JobSnapshot) -> None:
         help="Share of the 10,000 test images whose most probable class is the right one. The shipped MLP, "
         f"trained with the lecture's settings (10 epochs, seed 42), reaches {shipped_mlp_accuracy():.2%}.",
     )
-    (_, _), (x_test, _) = mnist_arrays()
+    (_, _), (x_test, _) = shared_mnist()
     digit.plotly_chart(
         plots.digit_values_figure(x_test[0], title=f"x_test[0], a {report.first_label}", height=320, values=False),
         key="mnist_first_test_digit",
@@ -147,14 +137,11 @@ collect_trained_model()
 
 if tab_explore.open:
     with tab_explore:
-        (x_train, y_train), (x_test, y_test) = mnist_arrays()
+        (x_train, y_train), (x_test, y_test) = shared_mnist()
         grid, counts = st.columns([3, 2])
-        grid.plotly_chart(
-            plots.digit_grid_figure(x_train, plots.first_of_each_class(y_train, SAMPLES_PER_CLASS)), key="mnist_grid"
-        )
-        counts.plotly_chart(
-            plots.class_counts_figure(plots.class_counts(y_train), plots.class_counts(y_test)), key="mnist_counts"
-        )
+        grid_figure, counts_figure = mnist_overview()
+        grid.plotly_chart(grid_figure, key="mnist_grid")
+        counts.plotly_chart(counts_figure, key="mnist_counts")
         st.subheader("One digit up close")
         picker, heatmap = st.columns([1, 2.4])
         index = picker.number_input(
@@ -169,14 +156,9 @@ if tab_explore.open:
             f"- `.astype(\"float32\") / 255` → {flat.min():.0f}…{flat.max():.3g}\n"
             f"- {np.count_nonzero(flat)} of the 784 inputs are not 0"
         )
-        heatmap.plotly_chart(
-            plots.digit_values_figure(image, title=f"x_train[{index}]: 28×28 pixel values (0 not written)"),
-            key="mnist_digit",
-        )
-        st.plotly_chart(
-            plots.flattened_figure(flat, title=f"x_train[{index}].reshape(784) / 255: the 784 numbers the network receives"),
-            key="mnist_flat",
-        )
+        values_figure, flat_figure = mnist_digit_views(int(index))
+        heatmap.plotly_chart(values_figure, key="mnist_digit")
+        st.plotly_chart(flat_figure, key="mnist_flat")
         with st.expander("The preprocessing in Keras"):
             st.code(
                 "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()  # uint8, 0…255\n"

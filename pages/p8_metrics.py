@@ -7,7 +7,9 @@ import streamlit as st
 
 from annviz import metric_plots, metrics
 from annviz.inputs import format_vector
-from annviz.mnist import N_CLASSES, flatten_and_scale, load_mnist
+from annviz.mnist import N_CLASSES, flatten_and_scale
+from pages._figures import shared_mnist
+from pages._metric_views import class_evaluation, confusion_view, imbalance_curves, threshold_view, worked_example
 from pages._serving import background_result
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
@@ -28,13 +30,9 @@ tab_binary, tab_classes, tab_imbalance = st.tabs(TABS, key="metrics_tab", bind="
 
 # The test-set predictions are read only when a tab that needs them is open; the shipped
 # model's are measured once per server by the Keras worker, in the background.
-@st.cache_resource(show_spinner=False)
 def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images and labels, shared read-only (no 7.8 MB copy per rerun)."""
-    _, (x_test, y_test) = load_mnist()
-    x_test.setflags(write=False)
-    y_test.setflags(write=False)
-    return x_test, y_test
+    return shared_mnist()[1]
 
 
 def session_probabilities(model) -> np.ndarray:
@@ -46,29 +44,8 @@ def session_probabilities(model) -> np.ndarray:
     return st.session_state["metrics_session_predictions"][1]
 
 
-@st.cache_data(show_spinner=False)
-def evaluation(y_true: np.ndarray, probabilities: np.ndarray):
-    y_pred = probabilities.argmax(axis=1)
-    return (
-        y_pred,
-        metrics.class_confusion_matrix(y_true, y_pred),
-        metrics.class_confusion_matrix(y_true, y_pred, normalize=True),
-        metrics.classification_table(y_true, y_pred),
-    )
-
-
-@st.cache_data(show_spinner=False)
-def imbalance_curves(y_binary: np.ndarray, scores: np.ndarray):
-    return metrics.threshold_sweep(y_binary, scores), metrics.precision_recall(y_binary, scores)
-
-
-@st.cache_resource(show_spinner=False)
-def always_negative_report(y_binary: np.ndarray) -> metrics.BinaryReport:
-    return metrics.binary_report(y_binary, metrics.always_negative(y_binary))
-
-
-def chosen_model() -> tuple[str, np.ndarray]:
-    """The model the tabs evaluate, its description, and its probabilities on the test set."""
+def chosen_model() -> tuple[str, np.ndarray, str]:
+    """The model the tabs evaluate: its description, its probabilities on the test set, and its key."""
     from annviz.pretrained import PRETRAINED
 
     own = collect_trained_model()
@@ -82,13 +59,15 @@ def chosen_model() -> tuple[str, np.ndarray]:
     else:
         choice = "shipped"
     if choice == "shipped":
+        key = "shipped"
         probabilities = background_result(
             f"{SHIPPED_MODEL}_test_probabilities", "Running the shipped model on the 10,000 test images (once per server)…"
         )
     else:
+        key = f"session {getattr(own[0], 'token', id(own[0]))}"
         with st.spinner("Running your model on the 10,000 test images (once)…"):
             probabilities = session_probabilities(own[0])
-    return options[choice], probabilities
+    return options[choice], probabilities, key
 
 
 def select_clicked_cell() -> None:
@@ -110,7 +89,7 @@ if tab_binary.open:
         with shown_as_error():
             y_true = metrics.parse_binary_labels(true_text, name="y_true")
             y_pred = metrics.parse_binary_labels(pred_text, name="y_pred")
-            report = metrics.binary_report(y_true, y_pred)
+            report, report_figure = worked_example(tuple(int(v) for v in y_true), tuple(int(v) for v in y_pred))
             matrix_column, formula_column = st.columns([2, 3])
             with matrix_column:
                 counts = report.counts
@@ -118,7 +97,7 @@ if tab_binary.open:
                     st.columns(4), (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn))
                 ):
                     column.metric(name, value)
-                st.plotly_chart(metric_plots.binary_confusion_figure(counts), key="metrics_binary_cm")
+                st.plotly_chart(report_figure, key="metrics_binary_cm")
             with formula_column:
                 if (tuple(y_true), tuple(y_pred)) == (metrics.LECTURE_Y_TRUE, metrics.LECTURE_Y_PRED):
                     st.caption("The lecture's example. Its slide rounds accuracy 5/7 = 0.714 to 0.71.")
@@ -143,8 +122,8 @@ if tab_binary.open:
 if tab_classes.open:
     with tab_classes, shown_as_error():
         x_test, y_test = mnist_test_set()
-        label, probabilities = chosen_model()
-        y_pred, counts, rates, table = evaluation(y_test, probabilities)
+        label, probabilities, model_key = chosen_model()
+        y_pred, counts, rates, table, per_class = class_evaluation(model_key, y_test, probabilities)
         st.markdown(
             f"Evaluating {label} on the 10,000 test images: accuracy "
             f"**{metrics.accuracy(y_test, y_pred):.4f}**. Click a cell (or pick it below) to see its images."
@@ -181,12 +160,7 @@ if tab_classes.open:
                 )
         with matrix_column:
             st.plotly_chart(
-                metric_plots.confusion_figure(
-                    rates if normalized else counts,
-                    normalized=normalized,
-                    selected=(true_class, predicted_class),
-                    title="Confusion matrix (blue: right, red: wrong)",
-                ),
+                confusion_view(model_key, normalized, int(true_class), int(predicted_class), rates if normalized else counts),
                 key="metrics_cm_click",
                 on_select=select_clicked_cell,
                 selection_mode="points",
@@ -199,7 +173,7 @@ if tab_classes.open:
                 icon=":material/info:",
             )
         bars_column, table_column = st.columns([3, 2])
-        bars_column.plotly_chart(metric_plots.per_class_figure(table), key="metrics_per_class")
+        bars_column.plotly_chart(per_class, key="metrics_per_class")
         with table_column:
             number = st.column_config.NumberColumn(format="%.3f")
             config = {"precision": number, "recall": number, "f1-score": number}
@@ -220,7 +194,7 @@ if tab_classes.open:
 if tab_imbalance.open:
     with tab_imbalance, shown_as_error():
         _, y_test = mnist_test_set()
-        label, probabilities = chosen_model()
+        label, probabilities, model_key = chosen_model()
         digit_column, threshold_column = st.columns([1, 3])
         digit = digit_column.selectbox(
             "Positive class: is it a …?", range(N_CLASSES), index=metrics.LECTURE_POSITIVE_DIGIT,
@@ -230,11 +204,8 @@ if tab_imbalance.open:
             f"Threshold t: answer “{digit}” when P({digit}) ≥ t", 0.01, 0.99, 0.5, 0.01,
             key="metrics_threshold", bind="query-params",
         )
-        y_binary = metrics.one_vs_rest(y_test, digit)
-        scores = probabilities[:, digit]
-        sweep, curve = imbalance_curves(y_binary, scores)
-        baseline = always_negative_report(y_binary)
-        current = metrics.threshold_report(y_binary, scores, threshold)
+        y_binary, _, _, _, baseline = imbalance_curves(model_key, int(digit), y_test, probabilities)
+        current, threshold_cm, pr_figure, sweep_figure = threshold_view(model_key, int(digit), float(threshold), y_test, probabilities)
         st.markdown(
             f"Only **{int(y_binary.sum()):,} of {len(y_binary):,}** test images are {digit}s "
             f"({y_binary.mean():.1%}). A classifier that always answers “not {digit}” never finds one, "
@@ -253,21 +224,9 @@ if tab_imbalance.open:
             "scikit-learn's zero_division=0 shows 0."
         )
         matrix_column, curve_column, sweep_column = st.columns(3)
-        matrix_column.plotly_chart(
-            metric_plots.binary_confusion_figure(current.counts, title=f"Is it a {digit}? At t = {threshold:.2f}"),
-            key="metrics_threshold_cm",
-        )
-        curve_column.plotly_chart(
-            metric_plots.precision_recall_figure(
-                curve,
-                current_recall=current["recall"],
-                current_precision=current["precision"],
-                threshold=threshold,
-                positive_rate=float(y_binary.mean()),
-            ),
-            key="metrics_pr_curve",
-        )
-        sweep_column.plotly_chart(metric_plots.threshold_figure(sweep, threshold=threshold), key="metrics_sweep")
+        matrix_column.plotly_chart(threshold_cm, key="metrics_threshold_cm")
+        curve_column.plotly_chart(pr_figure, key="metrics_pr_curve")
+        sweep_column.plotly_chart(sweep_figure, key="metrics_sweep")
         with st.expander("The scikit-learn code"):
             st.code(
                 f"from sklearn.metrics import precision_recall_curve, precision_score, recall_score\n\n"

@@ -9,8 +9,8 @@ import streamlit as st
 
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
-from annviz.mnist import load_mnist
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
+from pages._figures import shared_mnist
 from pages._serving import background_result, background_results
 from pages._ui import page_header, shown_as_error
 
@@ -32,13 +32,9 @@ page_header(
 tab_shift, tab_shuffle, tab_params, tab_cnn = st.tabs(TABS, key="lim_tab", bind="query-params")
 
 
-@st.cache_resource(show_spinner=False)
 def test_set() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images and labels, shared read-only (no 7.8 MB copy per rerun)."""
-    _, (x_test, y_test) = load_mnist()
-    x_test.setflags(write=False)
-    y_test.setflags(write=False)
-    return x_test, y_test
+    return shared_mnist()[1]
 
 
 def mlp_layers(name: str) -> tuple[lim.DenseLayer, ...]:

@@ -1,0 +1,103 @@
+"""Figures shared by every session of the server, keyed by the plain values that make them.
+
+A class moves the same few sliders: most figures a student asks for, another student already
+asked for. Building a plotly figure costs the server 5–50 ms (validators, deep copies), so each
+is built once per server and re-sent after that (nothing mutates a figure once built). The
+keys are tuples of numbers and strings, which Streamlit hashes cheaply (a dataclass argument is
+pickled to be hashed). They live in a module, not in the pages, because a page re-runs its
+decorators on every rerun (see ``pages/_race_views.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from annviz import mnist_plots
+from annviz.activation_plots import activation_figure, activation_point_figure, softmax_figure, stacked_layers_figure
+from annviz.activations import softmax
+from annviz.digit_plots import preparation_figure
+from annviz.digits import DigitSteps, decode_image, prepare_digit
+from annviz.mnist import flatten_and_scale, load_mnist
+from annviz.network_plot import network_figure, neuron_figure
+from annviz.neuron import neuron_output, stacked_layers_demo
+
+#: Distinct figures kept per builder (a few MB of plotly objects at most).
+ENTRIES = 256
+
+
+@st.cache_resource(show_spinner=False)
+def shared_mnist():
+    """MNIST's uint8 arrays as Keras gives them, loaded once and shared read-only by every session."""
+    splits = load_mnist()
+    for array in (*splits[0], *splits[1]):
+        array.setflags(write=False)
+    return splits
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def network_view(sizes: tuple[int, ...], activations: tuple[str, ...], animate: bool, height: int) -> go.Figure:
+    return network_figure(sizes, activations=activations, animate=animate, height=height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def neuron_views(
+    x: tuple[float, ...], w: tuple[float, ...], b: float, activation: str
+) -> tuple[go.Figure, go.Figure]:
+    """The neuron's drawing and its point on the activation curve."""
+    result = neuron_output(x, w, b, activation)
+    return neuron_figure(result), activation_point_figure(activation, result.z, result.a)
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def activations_view(names: tuple[str, ...], reach: float) -> go.Figure:
+    return activation_figure(list(names), z_range=(-reach, reach))
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def softmax_view(logits: tuple[float, ...], temperature: float) -> go.Figure:
+    z = np.array(logits)
+    return softmax_figure(z, softmax(z, temperature=temperature), temperature=temperature)
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def stacked_layers_view(units: int, seed: int, activation: str):
+    """The collapse demo and its figure."""
+    demo = stacked_layers_demo(hidden_units=units, seed=seed, activation=activation)
+    return demo, stacked_layers_figure(demo)
+
+
+@st.cache_resource(show_spinner=False)
+def mnist_overview() -> tuple[go.Figure, go.Figure]:
+    """The first digits of each class and the class counts (the explore tab's top row)."""
+    (x_train, y_train), (_, y_test) = shared_mnist()
+    grid = mnist_plots.digit_grid_figure(x_train, mnist_plots.first_of_each_class(y_train, 10))
+    counts = mnist_plots.class_counts_figure(mnist_plots.class_counts(y_train), mnist_plots.class_counts(y_test))
+    return grid, counts
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def mnist_digit_views(index: int) -> tuple[go.Figure, go.Figure]:
+    """Training image ``index`` as its 28×28 values and as the 784 inputs."""
+    (x_train, _), _ = shared_mnist()
+    image = x_train[index]
+    flat = flatten_and_scale(image[None])[0]
+    return (
+        mnist_plots.digit_values_figure(image, title=f"x_train[{index}]: 28×28 pixel values (0 not written)"),
+        mnist_plots.flattened_figure(flat, title=f"x_train[{index}].reshape(784) / 255: the 784 numbers the network receives"),
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def example_digit(index: int) -> tuple[DigitSteps, go.Figure]:
+    """MNIST test image ``index`` enlarged 10× (a "drawing" of it), prepared, and its figure."""
+    _, (x_test, _) = shared_mnist()
+    steps = prepare_digit(np.kron(x_test[index], np.ones((10, 10), dtype=np.uint8)))
+    return steps, preparation_figure(steps)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def prepared_upload(data: bytes) -> DigitSteps:
+    """An uploaded photo decoded and prepared the MNIST way (a rerun does not decode it again)."""
+    return prepare_digit(decode_image(data))
