@@ -168,7 +168,9 @@ class KerasWorker:
     ``run(fn, *args)`` calls ``fn(*args)`` in the worker and returns its result; ``fn`` must be a
     module-level function and its arguments and result picklable. Jobs run one at a time, in
     the order they were sent, by a thread of this object. A worker that dies fails the job it
-    was doing with :class:`WorkerLost`; the next job starts a new worker.
+    was doing with :class:`WorkerLost`; the next job starts a new worker. With ``idle_exit_s``,
+    a worker with nothing to do for that long ends (its memory goes back to the machine) and the
+    next job starts a new one.
 
     >>> worker = KerasWorker()
     >>> worker.run(math.factorial, 5)
@@ -176,8 +178,9 @@ class KerasWorker:
     >>> worker.shutdown()
     """
 
-    def __init__(self, *, niceness: int = WORKER_NICENESS) -> None:
+    def __init__(self, *, niceness: int = WORKER_NICENESS, idle_exit_s: float | None = None) -> None:
         self._niceness = niceness
+        self._idle_exit_s = idle_exit_s
         self._lock = threading.Lock()
         self._jobs: queue.Queue = queue.Queue()
         self._process: WorkerProcess | None = None
@@ -224,7 +227,13 @@ class KerasWorker:
 
     def _serve(self) -> None:
         while True:
-            item = self._jobs.get()
+            try:
+                item = self._jobs.get(timeout=self._idle_exit_s)
+            except queue.Empty:  # idle: give the process's memory back; the next job starts a new one
+                if self._process is not None:
+                    self._process.kill()
+                    self._process = None
+                continue
             if item is None or self._closed:
                 break
             future, fn, args = item

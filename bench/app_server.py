@@ -31,7 +31,7 @@ from conftest import (  # noqa: E402
 
 __all__ = [
     "CHROMIUM", "CHROMIUM_ARGS", "ListedPage", "browser_checks", "listed_pages", "running_server",
-    "server_log", "start_streamlit", "stop_server", "tree_rss_bytes", "wait_healthy", "free_port",
+    "server_log", "start_streamlit", "stop_server", "tree_pss_bytes", "tree_rss_bytes", "wait_healthy", "free_port",
 ]
 
 
@@ -56,6 +56,27 @@ def _children(pid: int) -> list[int]:
         except OSError:
             pass
     return children
+
+
+def tree_pss_bytes(pid: int) -> int:
+    """Proportional set size (Pss) of a process and all its descendants, in bytes.
+
+    Unlike a sum of RSS, a page shared by several processes (TensorFlow's libraries in each
+    worker) counts once in total, as the machine's memory limit counts it.
+    """
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+        pending += _children(current)
+    return total
 
 
 def tree_rss_bytes(pid: int) -> int:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Iterator, Sequence, TypeVar
 
-from bench.app_server import ROOT, free_port, server_log, stop_server, tree_rss_bytes, wait_healthy
+from bench.app_server import ROOT, free_port, server_log, stop_server, tree_pss_bytes, wait_healthy
 from bench.common import BenchRow
 from bench.st_client import RunResult, StreamlitTab, canvas_stroke
 
@@ -154,7 +154,8 @@ def rss_bytes(pid: int) -> int:
 
 
 class MemoryProbe:
-    """Peak VmRSS of the server and of its tree, sampled every half second in a thread."""
+    """Peak VmRSS of the server, and peak Pss of its whole tree (server and worker processes,
+    shared pages counted once), sampled every half second in a thread."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -174,7 +175,7 @@ class MemoryProbe:
         while not self._stop.is_set():
             try:
                 self.peak_server = max(self.peak_server, rss_bytes(self.pid))
-                self.peak_tree = max(self.peak_tree, tree_rss_bytes(self.pid))
+                self.peak_tree = max(self.peak_tree, tree_pss_bytes(self.pid))
             except OSError:
                 return
             self._stop.wait(0.5)
@@ -465,7 +466,8 @@ def figures(run: ClassRun, args: argparse.Namespace) -> list[tuple[str, float, s
         ("(b) server CPU per interaction, mean", run.cpu_per_interaction_s * 1000, "ms", "report", True),
         ("(b) process-tree CPU per interaction, mean", run.tree_cpu_per_interaction_s * 1000, "ms", "report", True),
         ("(b) peak server RSS", run.peak_server_rss / 2**20, "MB", "≤ 2.2 GB", run.peak_server_rss <= 2.2e9),
-        ("(b) peak process-tree RSS", run.peak_tree_rss / 2**20, "MB", "report", True),
+        ("(b) peak memory of the whole process tree (Pss: server and workers, shared pages once)", run.peak_tree_rss / 2**20,
+         "MB", "≤ 2.7 GB (Community Cloud's cap)", run.peak_tree_rss <= 2.7e9),
         ("(b) server RSS after the trainings − before", (run.rss_after_trainings - run.rss_before_trainings) / 2**20, "MB",
          "≤ 100 MB", run.rss_after_trainings - run.rss_before_trainings <= 100 * 2**20),
     ]

@@ -101,3 +101,11 @@ def example_digit(index: int) -> tuple[DigitSteps, go.Figure]:
 def prepared_upload(data: bytes) -> DigitSteps:
     """An uploaded photo decoded and prepared the MNIST way (a rerun does not decode it again)."""
     return prepare_digit(decode_image(data))
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def prepared_drawing(digest: str, _image: np.ndarray) -> tuple[DigitSteps, go.Figure]:
+    """A canvas drawing prepared the MNIST way and its figure, by the digest of its pixels: a
+    rerun that changed something else (the model) does not prepare the same drawing again."""
+    steps = prepare_digit(_image)
+    return steps, preparation_figure(steps)

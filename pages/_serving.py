@@ -2,8 +2,9 @@
 
 The Streamlit process never imports TensorFlow (``annviz.serving`` says why): every Keras job
 goes to the long-lived worker, every training to a process of its own. Server-wide results
-(the shipped models' weights and test-set measurements) are sent to the worker as soon as the
-first session opens any page, so they are usually ready before a student asks for them.
+(the shipped models' weights and test-set measurements) are sent to a second worker as soon as
+the first session opens any page, so they are usually ready before a student asks for them; that
+worker ends once they are done.
 """
 
 from __future__ import annotations
@@ -34,9 +35,21 @@ BACKGROUND = {
 }
 
 
+#: The measurements' worker ends this many seconds after its last job: measuring the CNN on the
+#: shifted test set leaves ~300 MB in a process, which a server with two trainings needs back.
+MEASUREMENTS_IDLE_EXIT_S = 5.0
+
+
 @st.cache_resource(show_spinner=False)
 def keras_worker() -> serving.KerasWorker:
-    worker = serving.KerasWorker()
+    """The worker for a student's small Keras jobs (a check, a race, a CNN answer)."""
+    return serving.KerasWorker()
+
+
+@st.cache_resource(show_spinner=False)
+def measurements_worker() -> serving.KerasWorker:
+    """A second worker for the server-wide measurements, started with them and ended after them."""
+    worker = serving.KerasWorker(idle_exit_s=MEASUREMENTS_IDLE_EXIT_S)
     for key, (job, *args) in BACKGROUND.items():
         worker.once(key, job, *args)
     return worker
@@ -48,8 +61,8 @@ def training_service() -> serving.TrainingService:
 
 
 def start_background_work() -> None:
-    """Start the worker and its server-wide measurements (app.py calls this on every run; cheap)."""
-    keras_worker()
+    """Start the server-wide measurements (app.py calls this on every run; cheap after the first)."""
+    measurements_worker()
 
 
 def keras_job(job: Callable[..., Any], *args: Any, spinner: str = "Asking Keras…") -> Any:
@@ -61,7 +74,7 @@ def keras_job(job: Callable[..., Any], *args: Any, spinner: str = "Asking Keras�
 def background_result(key: str, spinner: str) -> Any:
     """One of :data:`BACKGROUND`'s results, waiting for it under a spinner if it is not ready yet."""
     job, *args = BACKGROUND[key]
-    future = keras_worker().once(key, job, *args)
+    future = measurements_worker().once(key, job, *args)
     if future.done():
         return serving.result_of(future)
     with st.spinner(spinner):
@@ -70,7 +83,7 @@ def background_result(key: str, spinner: str) -> Any:
 
 def background_results(keys: list[str], label: str) -> list[Any]:
     """Several background results with a progress bar while any is still being measured."""
-    worker = keras_worker()
+    worker = measurements_worker()
     futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
     if not all(future.done() for future in futures):
         bar = st.progress(0.0, text=f"{label} (once per server)…")

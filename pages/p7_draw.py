@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 
 import numpy as np
@@ -13,7 +14,7 @@ from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, 
 from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
 from annviz.serving import shipped_predict
-from pages._figures import example_digit, prepared_upload
+from pages._figures import example_digit, prepared_drawing, prepared_upload
 from pages._serving import background_result, keras_job
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
@@ -91,7 +92,8 @@ with input_column, shown_as_error():
         else:
             steps = prepared_upload(upload.getvalue())
     elif canvas.json_data and canvas.json_data.get("objects") and canvas.image_data is not None:
-        steps = prepare_digit(canvas.image_data)
+        digest = hashlib.blake2b(canvas.image_data.tobytes(), digest_size=16).hexdigest()
+        steps, steps_figure = prepared_drawing(digest, canvas.image_data)
     else:
         st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
 
@@ -116,8 +118,10 @@ with answer_column:
 
 if steps is None:
     shown, steps_figure = example_digit(EXAMPLE_INDEX)
-else:
+elif upload_tab.open:
     shown, steps_figure = steps, digit_plots.preparation_figure(steps)
+else:
+    shown = steps
 st.plotly_chart(steps_figure, key="draw_steps", config={"displayModeBar": False})
 row, column = shown.centre_of_mass
 st.caption(

@@ -343,3 +343,18 @@ def test_precision_recall_figure_marks_the_current_point():
     )
     assert (fig.data[1].x[0], fig.data[1].y[0]) == pytest.approx((2 / 3, 2 / 3))
     assert fig.layout.shapes[0].y0 == pytest.approx(3 / 8)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_counts_and_scores_from_counts_equal_scikit_learns(seed):
+    """binary_report computes from the four counts; scikit-learn is the reference, 0/0 included."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    y_true = rng.integers(0, 2, n) * (seed % 5 != 0)  # some cases with no positives at all
+    y_pred = rng.integers(0, 2, n) * (seed % 7 != 0)  # some with no predicted positives
+    counts = metrics.binary_counts(y_true, y_pred)
+    tn, fp, fn, tp = skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    assert (counts.tp, counts.tn, counts.fp, counts.fn) == (tp, tn, fp, fn)
+    report = metrics.binary_report(y_true, y_pred)
+    for name, metric in metrics.BINARY_METRICS.items():
+        assert report[name] == pytest.approx(float(metric.score(y_true, y_pred)), abs=1e-12), name
