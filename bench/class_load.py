@@ -203,6 +203,7 @@ class ClassRun:
     interactions: list[RunResult] = field(default_factory=list)
     trainings: list[Training] = field(default_factory=list)
     quiet_fit_s: float | None = None
+    quiet_pair_fit_s: float | None = None
     cpu_per_interaction_s: float = 0.0
     tree_cpu_per_interaction_s: float = 0.0
     median_window_cpu_s: float = 0.0
@@ -388,6 +389,12 @@ async def class_session(base_url: str, pid: int, args: argparse.Namespace, run: 
         quiet = Training()
         await trainer(base_url, time.monotonic(), quiet, trainer_tabs, args.training_query)
         run.quiet_fit_s = quiet.fit_s
+        # The same two trainings the class ran at once, now with no class: what sharing two
+        # cores between two trainings costs by itself.
+        pair = [Training(), Training()]
+        await asyncio.gather(*(trainer(base_url, time.monotonic(), t, trainer_tabs, args.training_query) for t in pair))
+        fits = [t.fit_s for t in pair if t.fit_s is not None]
+        run.quiet_pair_fit_s = statistics.mean(fits) if len(fits) == 2 else None
         await asyncio.gather(*(tab.close() for tab in trainer_tabs))
 
 
@@ -484,6 +491,14 @@ def figures(run: ClassRun, args: argparse.Namespace) -> list[tuple[str, float, s
     if run.trainings and args.quiet:
         rows.append(("quiet server: the same training's fit time", run.quiet_fit_s if run.quiet_fit_s is not None else float("nan"),
                      "s", "report", run.quiet_fit_s is not None))
+        pair = run.quiet_pair_fit_s
+        rows.append(("quiet server: two such trainings at once, mean fit time", pair if pair is not None else float("nan"),
+                     "s", "report", pair is not None))
+        loaded = [t.fit_s for t in run.trainings[:2] if t.fit_s is not None]
+        if pair and len(loaded) == 2:
+            ratio = statistics.mean(loaded) / pair
+            rows.append(("(b) the two trainings' mean fit time ÷ the same two on a quiet server", ratio, "×",
+                         "report (what the class adds)", True))
     return rows
 
 

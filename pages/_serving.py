@@ -40,10 +40,15 @@ BACKGROUND = {
 MEASUREMENTS_IDLE_EXIT_S = 5.0
 
 
+#: The small jobs' worker ends after this long without a job (~0.7 GB back for trainings); the
+#: next Keras action starts it again, which takes about 5 s.
+KERAS_IDLE_EXIT_S = 300.0
+
+
 @st.cache_resource(show_spinner=False)
 def keras_worker() -> serving.KerasWorker:
     """The worker for a student's small Keras jobs (a check, a race, a CNN answer)."""
-    return serving.KerasWorker()
+    return serving.KerasWorker(idle_exit_s=KERAS_IDLE_EXIT_S)
 
 
 @st.cache_resource(show_spinner=False)

@@ -58,7 +58,9 @@ def start(config: TrainingConfig) -> None:
 
 def status_line(snapshot: JobSnapshot, config: TrainingConfig) -> None:
     if snapshot.status == "queued":
-        st.warning(expected_wait_sentence(snapshot, MAX_TRAININGS), icon=":material/hourglass_top:")
+        service = training_service()
+        sentence = expected_wait_sentence(snapshot, service.running, MAX_TRAININGS, short_of_memory=service.short_of_memory())
+        st.warning(sentence, icon=":material/hourglass_top:")
     elif snapshot.status == "starting":
         st.progress(0.0, text="Starting a Keras process for your training (TensorFlow loads in a few seconds)…")
     elif snapshot.status == "running" and snapshot.progress is None:

@@ -230,3 +230,29 @@ def test_nothing_is_left_running_after_the_services_close(worker: serving.KerasW
     worker.shutdown()
     time.sleep(0.5)
     assert pid not in worker_processes()
+
+
+def test_a_training_waits_for_memory_even_with_a_free_slot() -> None:
+    room = {"bytes": 100 * 2**20}  # a container near its limit
+    service = serving.TrainingService(2, headroom=lambda: room["bytes"])
+    try:
+        job = service.submit(TINY, owner="patient")
+        time.sleep(1.5)
+        assert job.status == serving.QUEUED and service.short_of_memory()
+        sentence = serving.expected_wait_sentence(job.snapshot(), service.running, service.limit, short_of_memory=True)
+        assert "memory has no room" in sentence and "expected start" not in sentence
+        room["bytes"] = 4 * 2**30
+        assert job.join(120) and job.status == "done"
+    finally:
+        service.close()
+
+
+def test_the_memory_headroom_is_read_from_the_containers_cgroup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    monkeypatch.setattr(serving, "CGROUP_MEMORY_FILES", ((limit, usage),))
+    assert serving.memory_headroom_bytes() is None  # no cgroup files: no known limit
+    limit.write_text("2899102924\n")  # Community Cloud's 2.7 GB
+    usage.write_text("2000000000\n")
+    assert serving.memory_headroom_bytes() == 899_102_924
+    limit.write_text("max\n")
+    assert serving.memory_headroom_bytes() is None
