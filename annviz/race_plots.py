@@ -173,11 +173,9 @@ def race_figure(
     )
     animated = list(range(len(figure.data) - len(final), len(figure.data)))
     steps = frame_steps(result.steps, frames)
+    # Plain dicts, validated once when assigned (go.Frame objects would be validated twice).
     figure.frames = [
-        go.Frame(
-            name=str(step), traces=animated,
-            data=[go.Scatter(**part) for part in _trails_and_heads(result, int(step), indices)],
-        )
+        dict(name=str(step), traces=animated, data=[dict(type="scatter", **part) for part in _trails_and_heads(result, int(step), indices)])
         for step in steps
     ]
     play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
