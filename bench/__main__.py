@@ -51,16 +51,16 @@ def run_module(module: str) -> list[BenchRow]:
         return [failure_row(module, error)]
 
 
-def replace_readme_block(readme: str, table: str) -> str:
-    """README text with the table between the bench markers (which must both be present).
+def replace_readme_block(readme: str, table: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
+    """README text with the table between the markers (which must both be present).
 
     >>> replace_readme_block("a\\n<!-- bench:start -->\\nold\\n<!-- bench:end -->\\nb", "| t |")
     'a\\n<!-- bench:start -->\\n| t |\\n<!-- bench:end -->\\nb'
     """
-    start, end = readme.find(START_MARKER), readme.find(END_MARKER)
+    start, end = readme.find(start_marker), readme.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"README.md needs a {START_MARKER} ... {END_MARKER} block for the table.")
-    return readme[: start + len(START_MARKER)] + "\n" + table + "\n" + readme[end:]
+        raise ValueError(f"README.md needs a {start_marker} ... {end_marker} block for the table.")
+    return readme[: start + len(start_marker)] + "\n" + table + "\n" + readme[end:]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,10 +36,12 @@ __all__ = [
 
 
 @contextmanager
-def running_server(script: str = "app.py", cwd: Path = ROOT, *, extra_args: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_server(
+    script: str = "app.py", cwd: Path = ROOT, *, extra_args: list[str] | None = None, as_readme: bool = False
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """A healthy ``streamlit run`` server for the block: its base URL and process."""
     port = free_port()
-    process = start_streamlit(port, extra_args, script=script, cwd=cwd)
+    process = start_streamlit(port, extra_args, script=script, cwd=cwd, as_readme=as_readme)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, timeout=120)

@@ -23,8 +23,9 @@ from annviz.mnist import flatten_and_scale, load_mnist
 from annviz.network_plot import network_figure, neuron_figure
 from annviz.neuron import neuron_output, stacked_layers_demo
 
-#: Distinct figures kept per builder (a few MB of plotly objects at most).
-ENTRIES = 256
+#: Distinct figures kept per builder: a class's common settings, and a bound on the server's
+#: memory (a figure is 0.1–1 MB of plotly objects).
+ENTRIES = 64
 
 
 @st.cache_resource(show_spinner=False)

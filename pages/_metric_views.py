@@ -15,8 +15,8 @@ import streamlit as st
 
 from annviz import metric_plots, metrics
 
-#: Settings kept per builder.
-ENTRIES = 512
+#: Settings kept per builder (the threshold slider has 99 positions).
+ENTRIES = 128
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)

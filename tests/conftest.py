@@ -48,12 +48,14 @@ def free_port() -> int:
 
 
 def start_streamlit(
-    port: int, extra_args: list[str] | None = None, *, script: str = "app.py", cwd: Path = ROOT
+    port: int, extra_args: list[str] | None = None, *, script: str = "app.py", cwd: Path = ROOT, as_readme: bool = False
 ) -> subprocess.Popen:
     """Start ``streamlit run app.py`` on localhost, inside the same offline guard as the tests.
 
     ``script``/``cwd`` let the offline test and the benchmarks run another script (a bare
-    ``st.write`` baseline, a connection probe) in exactly the same way.
+    ``st.write`` baseline, a connection probe) in exactly the same way. ``as_readme`` gives
+    the command line only where to listen, as README's command does, so the checkout's own
+    ``.streamlit/config.toml`` decides the rest (the class benchmark measures that server).
     """
     bootstrap = (
         "import sys; sys.path.insert(0, sys.argv.pop(1)); import offline; offline.block_outbound_network(); "
@@ -65,8 +67,7 @@ def start_streamlit(
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        *([] if as_readme else ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]),
         *(extra_args or []),
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
