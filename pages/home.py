@@ -47,9 +47,11 @@ st.markdown(
 - Pick a section above or in the sidebar; the settings of a demo are kept in the page's URL,
   so a bookmarked link brings back exactly the state you prepared.
 - Everything runs offline: the MNIST digits and the trained models ship with the app.
-- Pages that need TensorFlow load it the first time they need it (a few seconds); the
-  others open instantly.
-- A training started on the MNIST page keeps going while you show other pages; the Metrics
-  and Draw pages can then use the model it made.
+- Whatever asks Keras itself (a "check with Keras" button, the race with `keras.optimizers`,
+  the CNN's answer) runs in a Keras process beside the server; the first such action after a
+  quiet spell waits a few seconds for that process to start.
+- A training runs in a process of its own and keeps going while you show other pages; the
+  Metrics and Draw pages can then use the model it made. Two train at once; a third waits its
+  turn and is told its place in line.
 """
 )

@@ -108,8 +108,8 @@ for column, spec in zip(st.columns(len(OPTIMIZERS)), OPTIMIZERS.values()):
 keras_column, view_column = st.columns(2)
 use_keras = keras_column.toggle(
     "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params",
-    help="Runs the same race with Keras's optimizer objects on float64 variables. Loads TensorFlow, "
-    "which takes a few seconds the first time.",
+    help="Runs the same race with Keras's optimizer objects on float64 variables, in the server's Keras "
+    "process; the first race after a quiet spell waits a few seconds for that process to start.",
 )
 show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
 

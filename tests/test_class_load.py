@@ -83,3 +83,44 @@ def test_the_server_never_loads_tensorflow_whatever_is_visited_checked_or_traine
         mapped = server_maps_tensorflow(process.pid)
     assert problems == []
     assert mapped == []
+
+
+def training_processes(server_pid: int) -> list[int]:
+    """The server's children that run a training (``python -m annviz.serving train``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == server_pid and b"annviz.serving" in command and b"train" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_tab_closed_mid_training_frees_its_process_within_ten_seconds() -> None:
+    import time
+
+    from bench.st_client import StreamlitTab
+
+    async def start_then_leave(url: str, pid: int) -> tuple[list[int], float | None]:
+        tab = StreamlitTab(url)
+        await tab.open("mnist", "mnist_epochs=50")
+        await tab.click("mnist_start")
+        await tab.wait_until(lambda t: any("Epoch" in text for text in t.texts()), 120)
+        running = training_processes(pid)
+        await tab.close()  # the student closes the tab
+        closed = time.monotonic()
+        while time.monotonic() - closed < 15:
+            if not training_processes(pid):
+                return running, time.monotonic() - closed
+            await asyncio.sleep(0.2)
+        return running, None
+
+    import asyncio
+
+    with class_load.readme_server(class_load.ROOT) as (url, process):
+        running, freed_after = class_load.run_coroutine(start_then_leave(url, process.pid))
+    assert len(running) == 1
+    assert freed_after is not None and freed_after < 10
