@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from annviz.activations import ACTIVATIONS
 from annviz.mnist import IMAGE_SIDE
-from annviz.pretrained import model_inputs
+from annviz.pretrained import PRETRAINED, model_inputs
 
 #: The page's shift sliders run from -MAX_SHIFT to MAX_SHIFT pixels; the curves from 0 to MAX_SHIFT.
 MAX_SHIFT = 8
@@ -256,6 +257,34 @@ def dense_layers(model: Any) -> tuple[DenseLayer, ...]:
     if not layers:
         raise ValueError("The model has no layers to run.")
     return tuple(layers)
+
+
+def dense_weights_path(name: str) -> Path:
+    """Where the shipped MLP ``name``'s weights are kept as NumPy arrays (beside its .keras file)."""
+    return PRETRAINED[name].path.with_suffix(".npz")
+
+
+def save_dense_layers(layers: tuple[DenseLayer, ...], path: Path) -> None:
+    """Write an MLP's layers to ``path``: ``kernel_i``, ``bias_i`` and the activations' names."""
+    arrays = {f"kernel_{i}": layer.kernel for i, layer in enumerate(layers)}
+    arrays |= {f"bias_{i}": layer.bias for i, layer in enumerate(layers)}
+    np.savez_compressed(path, activations=np.array([layer.activation for layer in layers]), **arrays)
+
+
+def load_dense_layers(name: str) -> tuple[DenseLayer, ...]:
+    """The shipped MLP ``name`` as NumPy layers, read without TensorFlow (a test holds them to the .keras file).
+
+    >>> [layer.units for layer in load_dense_layers("mlp")]
+    [128, 64, 10]
+    """
+    path = dense_weights_path(name)
+    if not path.is_file():
+        raise ValueError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
+    with np.load(path, allow_pickle=False) as stored:
+        return tuple(
+            DenseLayer(stored[f"kernel_{i}"], stored[f"bias_{i}"], str(activation))
+            for i, activation in enumerate(stored["activations"])
+        )
 
 
 def layer_outputs(layers: tuple[DenseLayer, ...], x: np.ndarray) -> list[np.ndarray]:

@@ -294,13 +294,6 @@ def _test_set() -> tuple[np.ndarray, np.ndarray]:
     return load_mnist()[1]
 
 
-def shipped_dense_layers(name: str) -> tuple:
-    """The shipped MLP ``name``'s weights as NumPy layers (the server runs the MLP in NumPy)."""
-    from annviz.limitations import dense_layers
-
-    return dense_layers(_shipped_model(name))
-
-
 def shipped_predict(name: str, images: np.ndarray) -> np.ndarray:
     """Class probabilities of the shipped Keras model ``name`` for uint8 images (n, 28, 28)."""
     from annviz.limitations import keras_predictor
@@ -309,17 +302,12 @@ def shipped_predict(name: str, images: np.ndarray) -> np.ndarray:
 
 
 def _predictor(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    from annviz.limitations import keras_predictor, numpy_mlp_predictor
+    from annviz.limitations import keras_predictor, load_dense_layers, numpy_mlp_predictor
     from annviz.pretrained import PRETRAINED
 
     if PRETRAINED[name].input_kind == "flat":
-        return numpy_mlp_predictor(name, shipped_dense_layers(name))
+        return numpy_mlp_predictor(name, load_dense_layers(name))
     return keras_predictor(name, _shipped_model(name))
-
-
-def shipped_test_probabilities(name: str) -> np.ndarray:
-    """The shipped model's probabilities on the 10,000 test images, (10000, 10)."""
-    return _predictor(name)(_test_set()[0])
 
 
 def shipped_test_accuracy(name: str) -> float:

@@ -19,7 +19,9 @@ from annviz.activation_plots import activation_figure, activation_point_figure, 
 from annviz.activations import softmax
 from annviz.digit_plots import preparation_figure
 from annviz.digits import DigitSteps, decode_image, prepare_digit
+from annviz.limitations import load_dense_layers, mlp_probabilities
 from annviz.mnist import flatten_and_scale, load_mnist
+from annviz.pretrained import model_inputs
 from annviz.network_plot import network_figure, neuron_figure
 from annviz.neuron import neuron_output, stacked_layers_demo
 
@@ -110,3 +112,22 @@ def prepared_drawing(digest: str, _image: np.ndarray) -> tuple[DigitSteps, go.Fi
     rerun that changed something else (the model) does not prepare the same drawing again."""
     steps = prepare_digit(_image)
     return steps, preparation_figure(steps)
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_mlp(name: str) -> tuple:
+    """A shipped MLP's layers as read-only NumPy arrays (no TensorFlow: the server runs MLPs in NumPy)."""
+    layers = load_dense_layers(name)
+    for layer in layers:
+        layer.kernel.setflags(write=False)
+        layer.bias.setflags(write=False)
+    return layers
+
+
+@st.cache_resource(show_spinner="Running the shipped MLP on the 10,000 test images (once per server)…")
+def shipped_mlp_test_probabilities(name: str) -> np.ndarray:
+    """The shipped MLP's probabilities on the 10,000 test images, computed once per server in NumPy."""
+    _, (x_test, _) = shared_mnist()
+    probabilities = mlp_probabilities(shipped_mlp(name), model_inputs(name, x_test))
+    probabilities.setflags(write=False)
+    return probabilities

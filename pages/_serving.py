@@ -24,8 +24,6 @@ OWNER_KEY = "serving_owner"
 MAX_TRAININGS = 2
 #: Measured once per server in the background, in this order (the pages' first needs first).
 BACKGROUND = {
-    "mlp_layers": (serving.shipped_dense_layers, "mlp"),
-    "mlp_test_probabilities": (serving.shipped_test_probabilities, "mlp"),
     "curves_mlp": (serving.shipped_shift_curves, "mlp"),
     "curves_cnn": (serving.shipped_shift_curves, "cnn"),
     "accuracy_mlp": (serving.shipped_test_accuracy, "mlp"),
@@ -74,16 +72,6 @@ def keras_job(job: Callable[..., Any], *args: Any, spinner: str = "Asking Kerasâ
     """``job(*args)`` in the Keras worker, under a spinner; a dead worker is a sentence (WorkerLost)."""
     with st.spinner(spinner):
         return keras_worker().run(job, *args)
-
-
-def background_result(key: str, spinner: str) -> Any:
-    """One of :data:`BACKGROUND`'s results, waiting for it under a spinner if it is not ready yet."""
-    job, *args = BACKGROUND[key]
-    future = measurements_worker().once(key, job, *args)
-    if future.done():
-        return serving.result_of(future)
-    with st.spinner(spinner):
-        return serving.result_of(future)
 
 
 def background_results(keys: list[str], label: str) -> list[Any]:

@@ -14,8 +14,8 @@ from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, 
 from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
 from annviz.serving import shipped_predict
-from pages._figures import example_digit, prepared_drawing, prepared_upload
-from pages._serving import background_result, keras_job
+from pages._figures import example_digit, prepared_drawing, prepared_upload, shipped_mlp
+from pages._serving import keras_job
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
 
@@ -38,11 +38,6 @@ page_header(
 )
 
 
-def shipped_mlp_layers() -> tuple:
-    """The shipped MLP's weights as NumPy arrays: a stroke is answered in NumPy, in the server."""
-    return background_result("mlp_layers", "Loading the shipped MLP's weights (once per server)…")
-
-
 def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) -> tuple[np.ndarray, str]:
     """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model.
 
@@ -54,7 +49,7 @@ def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) ->
     else:
         key = SHIPPED_MODELS[choice]
         if PRETRAINED[key].input_kind == "flat":
-            outputs = mlp_probabilities(shipped_mlp_layers(), model_inputs(key, image[None]))
+            outputs = mlp_probabilities(shipped_mlp(key), model_inputs(key, image[None]))
         else:  # the CNN needs Keras: one image in the Keras worker
             outputs = keras_job(shipped_predict, key, image[None], spinner="Asking the CNN…")
         accuracy = read_manifest()[key]["test_accuracy"]

@@ -8,9 +8,8 @@ import streamlit as st
 from annviz import metric_plots, metrics
 from annviz.inputs import format_vector
 from annviz.mnist import N_CLASSES, flatten_and_scale
-from pages._figures import shared_mnist
+from pages._figures import shared_mnist, shipped_mlp_test_probabilities
 from pages._metric_views import class_evaluation, confusion_view, imbalance_curves, threshold_view, worked_example
-from pages._serving import background_result
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
 
@@ -28,8 +27,8 @@ page_header(
 tab_binary, tab_classes, tab_imbalance = st.tabs(TABS, key="metrics_tab", bind="query-params")
 
 
-# The test-set predictions are read only when a tab that needs them is open; the shipped
-# model's are measured once per server by the Keras worker, in the background.
+# The test-set predictions are computed only when a tab that needs them is open; the shipped
+# MLP's once per server, in NumPy.
 def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images and labels, shared read-only (no 7.8 MB copy per rerun)."""
     return shared_mnist()[1]
@@ -60,9 +59,7 @@ def chosen_model() -> tuple[str, np.ndarray, str]:
         choice = "shipped"
     if choice == "shipped":
         key = "shipped"
-        probabilities = background_result(
-            f"{SHIPPED_MODEL}_test_probabilities", "Running the shipped model on the 10,000 test images (once per server)…"
-        )
+        probabilities = shipped_mlp_test_probabilities(SHIPPED_MODEL)
     else:
         key = f"session {getattr(own[0], 'token', id(own[0]))}"
         with st.spinner("Running your model on the 10,000 test images (once)…"):

@@ -10,8 +10,8 @@ import streamlit as st
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
-from pages._figures import shared_mnist
-from pages._serving import background_result, background_results
+from pages._figures import shared_mnist, shipped_mlp
+from pages._serving import background_results
 from pages._ui import page_header, shown_as_error
 
 TABS = ("The shifted 7", "Pixel shuffling", "Parameter explosion", "A first look at CNNs")
@@ -39,7 +39,7 @@ def test_set() -> tuple[np.ndarray, np.ndarray]:
 
 def mlp_layers(name: str) -> tuple[lim.DenseLayer, ...]:
     """The MLP's weights as NumPy arrays: a slider move runs one image through NumPy, in the server."""
-    return background_result(f"{name}_layers", "Loading the shipped MLP's weights (once per server)…")
+    return shipped_mlp(name)
 
 
 def shift_curves() -> dict[str, lim.ShiftCurves]:

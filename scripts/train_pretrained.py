@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from annviz.limitations import dense_layers, dense_weights_path, save_dense_layers  # noqa: E402
 from annviz.mnist import load_mnist  # noqa: E402
 from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, model_inputs, train_pretrained  # noqa: E402
 
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - start
         loss, accuracy = model.evaluate(model_inputs(name, x_test), y_test, verbose=0)
         model.save(spec.path)
+        if spec.input_kind == "flat":  # the server runs the MLPs in NumPy, without TensorFlow
+            save_dense_layers(dense_layers(model), dense_weights_path(name))
         manifest[name] = {
             "title": spec.title,
             "test_accuracy": round(float(accuracy), 6),

@@ -93,3 +93,15 @@ def test_a_shifted_seven_switches_many_relus(layers, test_set):
     hidden = lim.layer_outputs(layers, model_inputs("mlp", np.stack([seven, lim.shift_image(seven, 5, 0)])))[0]
     change = lim.compare_activations(hidden[0], hidden[1])
     assert int(change.n_switched) > 30 and float(change.correlation) < 0.5
+
+
+@pytest.mark.parametrize("name", ["mlp", "mlp_shuffled"])
+def test_the_shipped_numpy_weights_are_the_keras_models_own(name):
+    """The server runs the shipped MLPs from annviz/models/NAME.npz; they must be the .keras file's weights."""
+    from annviz.limitations import dense_layers, load_dense_layers
+    from annviz.pretrained import load_pretrained
+
+    stored, keras_layers = load_dense_layers(name), dense_layers(load_pretrained(name))
+    assert [layer.activation for layer in stored] == [layer.activation for layer in keras_layers]
+    for ours, theirs in zip(stored, keras_layers, strict=True):
+        assert np.array_equal(ours.kernel, theirs.kernel) and np.array_equal(ours.bias, theirs.bias)

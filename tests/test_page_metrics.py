@@ -196,16 +196,13 @@ def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
 def test_threshold_change_moves_the_numbers_and_never_reruns_the_model(monkeypatch, y_test, shipped_probabilities):
     st.cache_data.clear()
     st.cache_resource.clear()
-    from annviz import serving
+    import pages._figures as figures
 
     calls = []
-    original = serving.KerasWorker.submit
-    monkeypatch.setattr(
-        serving.KerasWorker, "submit",
-        lambda self, fn, *a: (calls.append(1) if fn is serving.shipped_test_probabilities else None) or original(self, fn, *a),
-    )
+    original = figures.mlp_probabilities
+    monkeypatch.setattr(figures, "mlp_probabilities", lambda *a, **k: calls.append(1) or original(*a, **k))
     at = run_page("Imbalance and threshold")
-    assert len(calls) == 1  # sent to the Keras worker once per server
+    assert len(calls) == 1  # the shipped MLP ran on the test set once per server, in NumPy
 
     def shown() -> list[tuple[str, str]]:
         return [(m.label, m.value) for m in at.metric]
