@@ -33,6 +33,8 @@ BACKGROUND = {
 }
 
 
+#: Seconds between looks at a measurement still under way.
+MEASUREMENT_POLL_S = 1.0
 #: The measurements' worker ends this many seconds after its last job: measuring the CNN on the
 #: shifted test set leaves ~300 MB in a process, which a server with two trainings needs back.
 MEASUREMENTS_IDLE_EXIT_S = 5.0
@@ -85,6 +87,25 @@ def background_results(keys: list[str], label: str) -> list[Any]:
             bar.progress(done / len(futures), text=f"{label} (once per server): {done}/{len(futures)}")
         bar.empty()
     return [serving.result_of(future) for future in futures]
+
+
+def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]) -> None:
+    """``draw(results)`` once :data:`BACKGROUND`'s ``keys`` are measured; until then a progress
+    bar in a fragment that looks again every second, so the rest of the page is not held up."""
+    worker = measurements_worker()
+    futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
+    ready = all(future.done() for future in futures)
+
+    def part(polling: bool) -> None:
+        done = sum(future.done() for future in futures)
+        if done < len(futures):
+            st.progress(done / len(futures), text=f"{label} (once per server, in the background): {done}/{len(futures)}")
+        elif polling:
+            st.rerun(scope="app")  # measured: draw it with the rest of the page, and stop looking
+        else:
+            draw([serving.result_of(future) for future in futures])
+
+    st.fragment(part, run_every=None if ready else MEASUREMENT_POLL_S)(polling=not ready)
 
 
 def session_owner() -> tuple[str, Callable[[], bool] | None]:

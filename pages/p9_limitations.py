@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -11,7 +12,7 @@ from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from pages._figures import shared_mnist, shipped_mlp
-from pages._serving import background_results
+from pages._serving import background_results, when_measured
 from pages._ui import page_header, shown_as_error
 
 TABS = ("The shifted 7", "Pixel shuffling", "Parameter explosion", "A first look at CNNs")
@@ -42,11 +43,25 @@ def mlp_layers(name: str) -> tuple[lim.DenseLayer, ...]:
     return shipped_mlp(name)
 
 
+CURVE_KEYS = [f"curves_{name}" for name in CURVE_MODELS.values()]
+CURVES_LABEL = "Measuring the MLP's and the CNN's accuracy on all 10,000 test images, shifted"
+
+
 def shift_curves() -> dict[str, lim.ShiftCurves]:
     """Both models' accuracy on the shifted test set, measured once per server by the Keras worker."""
-    keys = [f"curves_{name}" for name in CURVE_MODELS.values()]
-    curves = background_results(keys, "Measuring the MLP's and the CNN's accuracy on all 10,000 test images, shifted")
-    return dict(zip(CURVE_MODELS, curves))
+    return dict(zip(CURVE_MODELS, background_results(CURVE_KEYS, CURVES_LABEL)))
+
+
+def show_shift_curves(results: list[lim.ShiftCurves], marker: tuple[str, int] | None) -> None:
+    curves = dict(zip(CURVE_MODELS, results))
+    st.plotly_chart(plots.shift_curve_figure(curves, marker=marker), key="lim_curves", config={"displayModeBar": False})
+    mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
+    st.markdown(
+        f"Shifted by just 3 px, the MLP's test accuracy falls from {mlp_at[0]:.1%} to {mlp_at[3]:.1%} "
+        "(mean of the three directions; the ringed points match the sliders when they lie on a curve). "
+        f"The small CNN holds on a little longer ({cnn_at[3]:.1%} at 3 px), but it is not shift-invariant "
+        "either: after its two pooling steps a dense layer still ties each feature to a position."
+    )
 
 
 def shuffle_accuracies() -> dict[str, dict[str, float]]:
@@ -129,18 +144,7 @@ if tab_shift.open:
                 scatter_column.plotly_chart(plots.activation_scatter_figure(hidden[0], hidden[1], r), key="lim_scatter",
                                             config={"displayModeBar": False})
                 with curves_column:
-                    curves = shift_curves()
-                    st.plotly_chart(
-                        plots.shift_curve_figure(curves, marker=lim.direction_of_shift(dx, dy)),
-                        key="lim_curves", config={"displayModeBar": False},
-                    )
-                mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
-                st.markdown(
-                    f"Shifted by just 3 px, the MLP's test accuracy falls from {mlp_at[0]:.1%} to {mlp_at[3]:.1%} "
-                    "(mean of the three directions; the ringed points match the sliders when they lie on a curve). "
-                    f"The small CNN holds on a little longer ({cnn_at[3]:.1%} at 3 px), but it is not shift-invariant "
-                    "either: after its two pooling steps a dense layer still ties each feature to a position."
-                )
+                    when_measured(CURVE_KEYS, CURVES_LABEL, partial(show_shift_curves, marker=lim.direction_of_shift(dx, dy)))
         with st.expander("The maths: shifting, the first hidden layer, and the correlation"):
             st.markdown("Shift by whole pixels, filling with zeros (the same as `scipy.ndimage.shift(image, (dy, dx), order=0)`):")
             st.latex(r"x'_{r,c} = x_{r-dy,\;c-dx}\ \text{(0 outside the image)}")

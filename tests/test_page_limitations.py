@@ -21,6 +21,17 @@ PAGE = str(ROOT / "pages" / "p9_limitations.py")
 TIMEOUT = 300
 
 
+@pytest.fixture(scope="module", autouse=True)
+def measured_in_the_background() -> None:
+    """The page draws the shift curves once the server's measurements worker has them (until
+    then it shows a progress bar that polls, which AppTest does not run): wait for them here."""
+    from annviz import serving
+    from pages._serving import BACKGROUND, measurements_worker
+
+    for key in ("curves_mlp", "curves_cnn"):
+        serving.result_of(measurements_worker().once(key, *BACKGROUND[key]))
+
+
 def run_page(tab: str | None = None, **query: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     if tab:
