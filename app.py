@@ -6,6 +6,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
+import pages._preload  # noqa: F401  (first: the libraries, imported once before sessions race)
 from pages._serving import start_background_work
 
 st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")

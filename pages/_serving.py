@@ -96,16 +96,14 @@ def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]
     futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
     ready = all(future.done() for future in futures)
 
-    def part(polling: bool) -> None:
+    def part() -> None:
         done = sum(future.done() for future in futures)
         if done < len(futures):
             st.progress(done / len(futures), text=f"{label} (once per server, in the background): {done}/{len(futures)}")
-        elif polling:
-            st.rerun(scope="app")  # measured: draw it with the rest of the page, and stop looking
-        else:
+        else:  # drawn here; the page's next full run stops the polling
             draw([serving.result_of(future) for future in futures])
 
-    st.fragment(part, run_every=None if ready else MEASUREMENT_POLL_S)(polling=not ready)
+    st.fragment(part, run_every=None if ready else MEASUREMENT_POLL_S)()
 
 
 def session_owner() -> tuple[str, Callable[[], bool] | None]:

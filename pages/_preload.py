@@ -1,0 +1,28 @@
+"""Every library the pages use, imported once, in one thread, before any page runs.
+
+A class arrives together: dozens of sessions run their first page at once, each in its own
+thread, and two threads importing overlapping packages for the first time can meet a module the
+other has only half initialised (seen here: "partially initialized module 'pandas' has no
+attribute 'Series'" on the limitations page). app.py imports this module first; Python's import
+lock makes every other session wait for this one import instead of racing it. Keras is not
+here: the server never imports it (``annviz.serving``).
+"""
+
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
+import plotly.io  # noqa: F401
+import streamlit_drawable_canvas  # noqa: F401
+
+import annviz.activation_plots  # noqa: F401
+import annviz.architecture  # noqa: F401
+import annviz.digit_plots  # noqa: F401
+import annviz.digits  # noqa: F401
+import annviz.limitation_plots  # noqa: F401
+import annviz.limitations  # noqa: F401
+import annviz.metric_plots  # noqa: F401
+import annviz.metrics  # noqa: F401
+import annviz.mnist_plots  # noqa: F401
+import annviz.network_plot  # noqa: F401
+import annviz.race_plots  # noqa: F401
+import annviz.serving  # noqa: F401
+import annviz.training  # noqa: F401
