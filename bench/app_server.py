@@ -60,6 +60,20 @@ def _children(pid: int) -> list[int]:
     return children
 
 
+def serving_children(parent: int, role: str | None = None) -> list[int]:
+    """``parent``'s child processes that run ``python -m annviz.serving [ROLE]`` (a worker or a training)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent_of = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent_of == parent and b"annviz.serving" in command and (role is None or role.encode() in command):
+            found.append(int(stat.parent.name))
+    return found
+
+
 def tree_pss_bytes(pid: int) -> int:
     """Proportional set size (Pss) of a process and all its descendants, in bytes.
 

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import class_load  # noqa: E402
+from bench.app_server import serving_children  # noqa: E402
 
 
 def test_twenty_students_for_twenty_seconds() -> None:
@@ -87,16 +88,7 @@ def test_the_server_never_loads_tensorflow_whatever_is_visited_checked_or_traine
 
 def training_processes(server_pid: int) -> list[int]:
     """The server's children that run a training (``python -m annviz.serving train``)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == server_pid and b"annviz.serving" in command and b"train" in command:
-            found.append(int(stat.parent.name))
-    return found
+    return serving_children(server_pid, "train")
 
 
 def test_a_tab_closed_mid_training_frees_its_process_within_ten_seconds() -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from annviz import serving
+from bench.app_server import serving_children
 from annviz.architecture import parse_hidden_layers
 from annviz.training import TrainingConfig, compile_model
 
@@ -211,17 +212,8 @@ def test_a_trained_mlp_in_numpy_answers_as_its_keras_model(hidden: str) -> None:
 
 
 def worker_processes() -> list[int]:
-    """This process's children that run ``python -m annviz.serving``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == os.getpid() and b"annviz.serving" in command:
-            found.append(int(stat.parent.name))
-    return alive_pids(found)
+    """This process's children that run ``python -m annviz.serving``, still alive."""
+    return alive_pids(serving_children(os.getpid()))
 
 
 def test_nothing_is_left_running_after_the_services_close(worker: serving.KerasWorker) -> None:
