@@ -376,6 +376,11 @@ class TrainedMLP:
 
         return mlp_probabilities(self.layers, x)
 
+    def predict(self, x: np.ndarray, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
+        """Keras's ``model.predict`` signature, so code written for a Keras model (the metrics'
+        checked ``predict_test_set``) takes this one too; the whole batch runs at once in NumPy."""
+        return self.probabilities(x)
+
 
 #: Statuses of a training job, in the order it goes through them.
 QUEUED, STARTING, RUNNING, EVALUATING, DONE, CANCELLED, FAILED = (

@@ -38,7 +38,7 @@ def session_probabilities(model) -> np.ndarray:
     """The session's own model runs on the test set once; the result stays in this session."""
     stored = st.session_state.get("metrics_session_predictions")
     if stored is None or stored[0] is not model:
-        probabilities = model.probabilities(flatten_and_scale(mnist_test_set()[0]))
+        probabilities = metrics.predict_test_set(model, flatten_and_scale(mnist_test_set()[0]))
         st.session_state["metrics_session_predictions"] = (model, probabilities)
     return st.session_state["metrics_session_predictions"][1]
 
