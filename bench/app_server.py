@@ -74,39 +74,32 @@ def serving_children(parent: int, role: str | None = None) -> list[int]:
     return found
 
 
+def _tree_kilobytes(pid: int, proc_file: str, field: str) -> int:
+    """``field`` (a kB line of /proc/PID/``proc_file``) summed over a process and its descendants, in bytes."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            text = Path(f"/proc/{current}/{proc_file}").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(field):
+                total += int(line.split()[1]) * 1024
+        pending += _children(current)
+    return total
+
+
 def tree_pss_bytes(pid: int) -> int:
     """Proportional set size (Pss) of a process and all its descendants, in bytes.
 
     Unlike a sum of RSS, a page shared by several processes (TensorFlow's libraries in each
     worker) counts once in total, as the machine's memory limit counts it.
     """
-    total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        for line in rollup.splitlines():
-            if line.startswith("Pss:"):
-                total += int(line.split()[1]) * 1024
-        pending += _children(current)
-    return total
+    return _tree_kilobytes(pid, "smaps_rollup", "Pss:")
 
 
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory (VmRSS) of a process and all its descendants, in bytes."""
-    total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-        pending += _children(current)
-    return total
+    return _tree_kilobytes(pid, "status", "VmRSS:")

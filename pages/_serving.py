@@ -1,8 +1,8 @@
 """The server's one Keras worker and training service, and what the pages ask of them.
 
 The Streamlit process never imports TensorFlow (``annviz.serving`` says why): every Keras job
-goes to the long-lived worker, every training to a process of its own. Server-wide results
-(the shipped models' weights and test-set measurements) are sent to a second worker as soon as
+goes to the long-lived worker, every training to a process of its own. The server-wide
+measurements of the shipped models (:data:`BACKGROUND`) are sent to a second worker as soon as
 the first session opens any page, so they are usually ready before a student asks for them; that
 worker ends once they are done.
 """
@@ -10,6 +10,7 @@ worker ends once they are done.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future
 from typing import Any, Callable
 
 import streamlit as st
@@ -76,10 +77,15 @@ def keras_job(job: Callable[..., Any], *args: Any, spinner: str = "Asking Kerasâ
         return keras_worker().run(job, *args)
 
 
+def _measurements(keys: list[str]) -> list[Future]:
+    """The futures of :data:`BACKGROUND`'s ``keys`` (sent to the measurements worker if not yet)."""
+    worker = measurements_worker()
+    return [worker.once(key, *BACKGROUND[key]) for key in keys]
+
+
 def background_results(keys: list[str], label: str) -> list[Any]:
     """Several background results with a progress bar while any is still being measured."""
-    worker = measurements_worker()
-    futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
+    futures = _measurements(keys)
     if not all(future.done() for future in futures):
         bar = st.progress(0.0, text=f"{label} (once per server)â€¦")
         for done, future in enumerate(futures, start=1):
@@ -92,8 +98,7 @@ def background_results(keys: list[str], label: str) -> list[Any]:
 def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]) -> None:
     """``draw(results)`` once :data:`BACKGROUND`'s ``keys`` are measured; until then a progress
     bar in a fragment that looks again every second, so the rest of the page is not held up."""
-    worker = measurements_worker()
-    futures = [worker.once(key, *BACKGROUND[key]) for key in keys]
+    futures = _measurements(keys)
     ready = all(future.done() for future in futures)
 
     def part() -> None:
