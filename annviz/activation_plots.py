@@ -92,15 +92,16 @@ def activation_point_figure(name: str, z: float, a: float, *, height: int = 300)
     entry = ACTIVATIONS[name]
     reach = max(6.0, abs(z) * 1.25)
     grid = np.linspace(-reach, reach, 401)
-    fig = go.Figure([
-        go.Scatter(x=grid, y=entry.value(grid), name=entry.label, line=dict(color=COLOURS[name], width=2.5)),
-        go.Scatter(x=[z], y=[a], mode="markers+text", text=[f"  z = {z:.4g}, a = {a:.4g}"], textposition="middle right",
-                   name="this neuron", marker=dict(size=13, color="#f4d03f", line=dict(color="#2c3e50", width=1.5))),
-    ])
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, plot_bgcolor="white",
-                      xaxis=dict(title="z", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"),
-                      yaxis=dict(title=f"a = {entry.label}(z)", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"))
-    return fig
+    data = [
+        dict(type="scatter", x=grid, y=entry.value(grid), name=entry.label, line=dict(color=COLOURS[name], width=2.5)),
+        dict(type="scatter", x=[z], y=[a], mode="markers+text", text=[f"  z = {z:.4g}, a = {a:.4g}"],
+             textposition="middle right", name="this neuron",
+             marker=dict(size=13, color="#f4d03f", line=dict(color="#2c3e50", width=1.5))),
+    ]
+    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, plot_bgcolor="white",
+                  xaxis=dict(title="z", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"),
+                  yaxis=dict(title=f"a = {entry.label}(z)", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"))
+    return go.Figure({"data": data, "layout": layout})
 
 
 def softmax_figure(
@@ -116,14 +117,14 @@ def softmax_figure(
     """
     p = np.asarray(probabilities, dtype=float)
     labels = [f"class {i} (z = {v:.3g})" for i, v in enumerate(logits)]
-    fig = go.Figure(go.Bar(x=labels, y=p, text=[f"{v:.3f}" for v in p], textposition="outside",
-                           marker_color="#2f6fb3", hovertemplate="%{x}<br>p = %{y:.6f}<extra></extra>"))
-    fig.update_layout(
+    data = [dict(type="bar", x=labels, y=p, text=[f"{v:.3f}" for v in p], textposition="outside",
+                 marker=dict(color="#2f6fb3"), hovertemplate="%{x}<br>p = %{y:.6f}<extra></extra>")]
+    layout = dict(
         height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
         title=dict(text=f"softmax(z / T) with T = {temperature:g}: probabilities sum to {p.sum():.6f}", x=0.01),
         yaxis=dict(range=[0, 1.12], title="probability", gridcolor="#eee"),
     )
-    return fig
+    return go.Figure({"data": data, "layout": layout})
 
 
 def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.Figure:
@@ -135,19 +136,19 @@ def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.F
     3
     """
     label = ACTIVATIONS[demo.activation].label
-    fig = go.Figure([
-        go.Scatter(x=demo.x, y=demo.two_linear_layers, name="Dense(h, linear) → Dense(1, linear)",
-                   line=dict(color="#2f6fb3", width=6)),
-        go.Scatter(x=demo.x, y=demo.collapsed, name=f"one layer: W = W₁W₂ = {demo.W[0, 0]:.3g}, b = {demo.b[0]:.3g}",
-                   line=dict(color="#f4d03f", width=2.5, dash="dash")),
-        go.Scatter(x=demo.x, y=demo.with_activation, name=f"Dense(h, {demo.activation}) → Dense(1, linear)",
-                   line=dict(color=COLOURS.get(demo.activation, "#c0392b"), width=2.5)),
-    ])
-    fig.update_layout(
+    data = [
+        dict(type="scatter", x=demo.x, y=demo.two_linear_layers, name="Dense(h, linear) → Dense(1, linear)",
+             line=dict(color="#2f6fb3", width=6), hovertemplate="%{y:.4f}"),
+        dict(type="scatter", x=demo.x, y=demo.collapsed,
+             name=f"one layer: W = W₁W₂ = {demo.W[0, 0]:.3g}, b = {demo.b[0]:.3g}",
+             line=dict(color="#f4d03f", width=2.5, dash="dash"), hovertemplate="%{y:.4f}"),
+        dict(type="scatter", x=demo.x, y=demo.with_activation, name=f"Dense(h, {demo.activation}) → Dense(1, linear)",
+             line=dict(color=COLOURS.get(demo.activation, "#c0392b"), width=2.5),
+             hovertemplate=f"with {label}: %{{y:.4f}}"),
+    ]
+    layout = dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white",
         legend=dict(orientation="h", y=-0.2), hovermode="x unified",
         xaxis=dict(title="input x", gridcolor="#eee"), yaxis=dict(title="network output", gridcolor="#eee"),
     )
-    fig.update_traces(hovertemplate="%{y:.4f}")
-    fig.data[2].update(hovertemplate=f"with {label}: %{{y:.4f}}")
-    return fig
+    return go.Figure({"data": data, "layout": layout})

@@ -93,74 +93,87 @@ def network_figure(
         raise ValueError("Give one activation per layer after the input.")
     layers = [drawn_layer(size, max_drawn) for size in sizes]
 
-    def edge_trace(k: int, active: bool) -> go.Scatter:
+    def edge_trace(k: int, active: bool) -> dict:
         xs: list[float | None] = []
         ys: list[float | None] = []
         for y0 in layers[k].y:
             for y1 in layers[k + 1].y:
                 xs += [k, k + 1, None]
                 ys += [y0, y1, None]
-        return go.Scatter(
-            x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+        return dict(
+            type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
             line=dict(color=ACTIVE_EDGE if active else IDLE_EDGE, width=1.4 if active else 1),
         )
 
-    def node_trace(k: int, active: bool) -> go.Scatter:
+    def node_trace(k: int, active: bool) -> dict:
         layer = layers[k]
         symbol = "x" if k == 0 else ("ŷ" if k == len(layers) - 1 else "h")
         labels = [f"{symbol}{_subscript(i + 1)}" for i in layer.indices]
-        return go.Scatter(
-            x=[k] * len(layer.y), y=list(layer.y), mode="markers+text", text=labels,
+        return dict(
+            type="scatter", x=[k] * len(layer.y), y=list(layer.y), mode="markers+text", text=labels,
             textfont=dict(color="white" if active else "#34495e", size=11),
             hovertext=[f"{_layer_title(k, len(layers))}, neuron {i + 1} of {layer.size:,}" for i in layer.indices],
             hoverinfo="text", showlegend=False,
             marker=dict(size=34, color=ACTIVE_NODE if active else IDLE_NODE, line=dict(color="#34495e", width=1.5)),
         )
 
-    def traces(active_upto: int) -> list[go.Scatter]:
+    def traces(active_upto: int) -> list[dict]:
         edges = [edge_trace(k, k < active_upto) for k in range(len(layers) - 1)]
         return edges + [node_trace(k, k <= active_upto) for k in range(len(layers))]
 
-    fig = go.Figure(data=traces(len(layers) - 1 if not animate else -1))
+    def lit(active_upto: int) -> list[dict]:
+        """A frame's traces: only the colours that change. plotly.js merges a frame's trace into
+        the drawn one, so the coordinates and labels are sent once, not once per frame."""
+        edges = [dict(type="scatter", line=dict(color=ACTIVE_EDGE if k < active_upto else IDLE_EDGE,
+                                                width=1.4 if k < active_upto else 1))
+                 for k in range(len(layers) - 1)]
+        nodes = [dict(type="scatter", marker=dict(color=ACTIVE_NODE if k <= active_upto else IDLE_NODE),
+                      textfont=dict(color="white" if k <= active_upto else "#34495e"))
+                 for k in range(len(layers))]
+        return edges + nodes
+
+    # One dict, validated once by go.Figure: add_trace / add_annotation / update_layout validate
+    # piece by piece (and copy the annotations on each add), several times slower on every rerun.
     top = max(max(layer.y) for layer in layers)
+    bottom = min(min(layer.y) for layer in layers)
+    annotations = []
     for k, layer in enumerate(layers):
         title = _layer_title(k, len(layers))
         detail = f"{layer.size:,}" + (f" · {activations[k - 1]}" if activations and k > 0 else "")
-        fig.add_annotation(x=k, y=top + 0.9, text=f"<b>{title}</b><br>{detail}", showarrow=False, font=dict(size=13))
+        annotations.append(dict(x=k, y=top + 0.9, text=f"<b>{title}</b><br>{detail}", showarrow=False, font=dict(size=13)))
         if layer.gap_y is not None:
-            fig.add_annotation(x=k, y=layer.gap_y, text="<b>⋮</b>", showarrow=False, font=dict(size=22, color="#34495e"))
-    if animate:
-        fig.frames = [go.Frame(data=traces(k), name=_layer_title(k, len(layers))) for k in range(len(layers))]
-        fig.update_layout(
-            updatemenus=[
-                dict(
-                    type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
-                    buttons=[
-                        dict(label="▶ Forward pass", method="animate",
-                             args=[None, dict(frame=dict(duration=700, redraw=True), transition=dict(duration=0),
-                                              fromcurrent=False, mode="immediate")]),
-                    ],
-                )
-            ],
-            sliders=[
-                dict(
-                    active=0, x=0.22, len=0.78, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
-                    steps=[
-                        dict(label=frame.name, method="animate",
-                             args=[[frame.name], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
-                        for frame in fig.frames
-                    ],
-                )
-            ],
-        )
-    bottom = min(min(layer.y) for layer in layers)
-    fig.update_layout(
+            annotations.append(dict(x=k, y=layer.gap_y, text="<b>⋮</b>", showarrow=False, font=dict(size=22, color="#34495e")))
+    layout: dict = dict(
+        annotations=annotations,
         height=height + (60 if animate else 0), margin=dict(l=10, r=10, t=10, b=70 if animate else 10),
         plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(visible=False, range=[-0.5, len(layers) - 0.5]),
         yaxis=dict(visible=False, range=[bottom - 0.7, top + 1.4]),
     )
-    return fig
+    spec: dict = {"data": traces(len(layers) - 1 if not animate else -1), "layout": layout}
+    if animate:
+        names = [_layer_title(k, len(layers)) for k in range(len(layers))]
+        spec["frames"] = [dict(data=lit(k), name=name) for k, name in enumerate(names)]
+        layout["updatemenus"] = [
+            dict(
+                type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
+                buttons=[
+                    dict(label="▶ Forward pass", method="animate",
+                         args=[None, dict(frame=dict(duration=700, redraw=True), transition=dict(duration=0),
+                                          fromcurrent=False, mode="immediate")]),
+                ],
+            )
+        ]
+        layout["sliders"] = [
+            dict(
+                active=0, x=0.22, len=0.78, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
+                steps=[
+                    dict(label=name, method="animate", args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+                    for name in names
+                ],
+            )
+        ]
+    return go.Figure(spec)
 
 
 def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
@@ -174,37 +187,41 @@ def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
     n = len(result.x)
     ys = [(n - 1) / 2 - i for i in range(n)]
     largest = max(max(abs(w) for w in result.w), 1e-12)
-    fig = go.Figure()
+    data: list[dict] = []
+    annotations: list[dict] = []
     for i, (x, w, y) in enumerate(zip(result.x, result.w, ys)):
-        fig.add_trace(go.Scatter(
-            x=[0, 2], y=[y, 0], mode="lines", showlegend=False, hoverinfo="text",
+        data.append(dict(
+            type="scatter", x=[0, 2], y=[y, 0], mode="lines", showlegend=False, hoverinfo="text",
             hovertext=f"w{_subscript(i + 1)} = {w:.6g}; w·x = {result.products[i]:.6g}",
             line=dict(color=POSITIVE if w >= 0 else NEGATIVE, width=1 + 6 * abs(w) / largest),
         ))
-        fig.add_annotation(x=1.0, y=y / 2, text=f"w{_subscript(i + 1)} = {w:.4g}", showarrow=False,
-                           bgcolor="rgba(255,255,255,0.9)", font=dict(size=14, color="#1f2d3d"))
-    fig.add_trace(go.Scatter(x=[2, 3.2], y=[0, 0], mode="lines", line=dict(color="#34495e", width=2),
-                             showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=[0] * n, y=ys, mode="markers+text", text=[f"{x:.4g}" for x in result.x], showlegend=False,
+        annotations.append(dict(x=1.0, y=y / 2, text=f"w{_subscript(i + 1)} = {w:.4g}", showarrow=False,
+                                bgcolor="rgba(255,255,255,0.9)", font=dict(size=14, color="#1f2d3d")))
+    data.append(dict(type="scatter", x=[2, 3.2], y=[0, 0], mode="lines", line=dict(color="#34495e", width=2),
+                     showlegend=False, hoverinfo="skip"))
+    data.append(dict(
+        type="scatter", x=[0] * n, y=ys, mode="markers+text", text=[f"{x:.4g}" for x in result.x], showlegend=False,
         hovertext=[f"x{_subscript(i + 1)} = {x:.6g}" for i, x in enumerate(result.x)], hoverinfo="text",
         marker=dict(size=44, color=IDLE_NODE, opacity=1, line=dict(color="#34495e", width=1.5)),
         textfont=dict(size=14, color="#1f2d3d"),
     ))
     symbol = ACTIVATIONS[result.activation].label
-    fig.add_trace(go.Scatter(
-        x=[2, 3.2], y=[0, 0], mode="markers+text", text=["Σ + b", f"{result.a:.4g}"], showlegend=False,
+    data.append(dict(
+        type="scatter", x=[2, 3.2], y=[0, 0], mode="markers+text", text=["Σ + b", f"{result.a:.4g}"], showlegend=False,
         hoverinfo="text", hovertext=[f"z = Σ wᵢxᵢ + b = {result.z:.6g}", f"a = {symbol}(z) = {result.a:.6g}"],
         marker=dict(size=[66, 52], color=[ACTIVE_NODE, "#f4d03f"], opacity=1, line=dict(color="#34495e", width=1.5)),
         textfont=dict(size=15, color=["white", "#1f2d3d"]),
     ))
     dark = dict(size=14, color="#1f2d3d")
-    fig.add_annotation(x=0, y=max(ys) + 0.75, text="<b>inputs x</b>", showarrow=False, font=dark)
-    fig.add_annotation(x=3.2, y=0.75, text=f"<b>a = {symbol}(z)</b>", showarrow=False, font=dark)
-    fig.add_annotation(x=2, y=-0.9, text=f"b = {result.b:.4g}<br>z = {result.z:.6g}", showarrow=False, font=dark)
-    fig.update_layout(
+    annotations += [
+        dict(x=0, y=max(ys) + 0.75, text="<b>inputs x</b>", showarrow=False, font=dark),
+        dict(x=3.2, y=0.75, text=f"<b>a = {symbol}(z)</b>", showarrow=False, font=dark),
+        dict(x=2, y=-0.9, text=f"b = {result.b:.4g}<br>z = {result.z:.6g}", showarrow=False, font=dark),
+    ]
+    layout = dict(
+        annotations=annotations,
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(visible=False, range=[-0.5, 3.7]),
         yaxis=dict(visible=False, range=[min(ys) - 1.1, max(ys) + 1.1]),
     )
-    return fig
+    return go.Figure({"data": data, "layout": layout})

@@ -123,67 +123,56 @@ def race_figure(
     top = float(np.ceil(heights.max()))
     bottom = top - CONTOUR_DECADES
     ticks = np.arange(bottom, top + 1)
-    figure = go.Figure()
-    figure.add_trace(
-        go.Contour(
-            x=xs, y=ys, z=np.maximum(heights, bottom).astype(np.float32), name="loss",
+    (x_low, x_high), (y_low, y_high) = surface.window
+    grid_x, grid_y = np.meshgrid(np.linspace(x_low, x_high, click_grid), np.linspace(y_low, y_high, click_grid))
+    # One dict, validated once by go.Figure (add_trace and update_layout validate piece by piece).
+    data: list[dict] = [
+        dict(
+            type="contour", x=xs, y=ys, z=np.maximum(heights, bottom).astype(np.float32), name="loss",
             colorscale="Blues_r", opacity=0.85, hoverinfo="skip",
             contours=dict(start=bottom, end=top, size=0.5, coloring="fill", showlines=True),
             line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-            colorbar=dict(title="loss", tickvals=ticks, ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
-        )
-    )
-    (x_low, x_high), (y_low, y_high) = surface.window
-    grid_x, grid_y = np.meshgrid(np.linspace(x_low, x_high, click_grid), np.linspace(y_low, y_high, click_grid))
-    figure.add_trace(
-        go.Scatter(
-            x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
+            colorbar=dict(title=dict(text="loss"), tickvals=ticks, ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
+        ),
+        dict(
+            type="scatter", x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
             marker=dict(size=8, opacity=0), showlegend=False,
             hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[m[0] for m in surface.minima], y=[m[1] for m in surface.minima], mode="markers",
+        ),
+        dict(
+            type="scatter", x=[m[0] for m in surface.minima], y=[m[1] for m in surface.minima], mode="markers",
             marker=MINIMUM_MARKER, name="minimum", hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[result.start[0]], y=[result.start[1]], mode="markers", marker=START_MARKER, name="start",
+        ),
+        dict(
+            type="scatter", x=[result.start[0]], y=[result.start[1]], mode="markers", marker=START_MARKER, name="start",
             hovertemplate="start (%{x:.3g}, %{y:.3g})<extra></extra>",
-        )
-    )
+        ),
+    ]
     indices = [shown_indices(len(p.points), max_points) for p in result.paths]
     final = _trails_and_heads(result, result.steps, indices)
     for path, trail in zip(result.paths, final):
-        figure.add_trace(
-            go.Scatter(
-                **trail, mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=2.5),
-                hovertemplate=f"{path.racer.name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-            )
-        )
+        data.append(dict(
+            type="scatter", **trail, mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=2.5),
+            hovertemplate=f"{path.racer.name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        ))
     heads = final[-1]
-    figure.add_trace(
-        go.Scatter(
-            x=heads["x"], y=heads["y"], mode="markers", showlegend=False, hoverinfo="skip",
-            marker=dict(symbol=heads["marker"]["symbol"], size=12, color=[p.racer.spec.colour for p in result.paths],
-                        line=dict(color="white", width=1)),
-        )
-    )
-    animated = list(range(len(figure.data) - len(final), len(figure.data)))
+    data.append(dict(
+        type="scatter", x=heads["x"], y=heads["y"], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(symbol=heads["marker"]["symbol"], size=12, color=[p.racer.spec.colour for p in result.paths],
+                    line=dict(color="white", width=1)),
+    ))
+    animated = list(range(len(data) - len(final), len(data)))
     steps = frame_steps(result.steps, frames)
-    # Plain dicts, validated once when assigned (go.Frame objects would be validated twice).
-    figure.frames = [
+    frames_spec = [
         dict(name=str(step), traces=animated, data=[dict(type="scatter", **part) for part in _trails_and_heads(result, int(step), indices)])
         for step in steps
     ]
     play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    figure.update_layout(
+    layout = dict(
         **_window_axes(surface),
         height=560,
-        margin=dict(l=10, r=10, t=10, b=10),
+        margin=dict(l=10, r=10, t=10, b=90),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
         updatemenus=[
             dict(
@@ -202,8 +191,7 @@ def race_figure(
             )
         ],
     )
-    figure.update_layout(margin=dict(b=90))
-    return figure
+    return go.Figure({"data": data, "layout": layout, "frames": frames_spec})
 
 
 def loss_figure(result: RaceResult) -> go.Figure:
@@ -216,32 +204,28 @@ def loss_figure(result: RaceResult) -> go.Figure:
     >>> figure.layout.yaxis.type, figure.data[1].text
     ('log', ('diverged at step 256',))
     """
-    figure = go.Figure()
+    data: list[dict] = []
     for path in result.paths:
         colour = path.racer.spec.colour
         steps = np.arange(len(path.losses))
-        figure.add_trace(
-            go.Scatter(
-                x=steps, y=np.maximum(path.losses, LOSS_FLOOR), mode="lines", name=path.racer.name,
-                line=dict(color=colour, width=2),
-                hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
-            )
-        )
+        data.append(dict(
+            type="scatter", x=steps, y=np.maximum(path.losses, LOSS_FLOOR), mode="lines", name=path.racer.name,
+            line=dict(color=colour, width=2),
+            hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
+        ))
         if path.diverged_at is not None:
-            figure.add_trace(
-                go.Scatter(
-                    x=[steps[-1]], y=[max(float(path.losses[-1]), LOSS_FLOOR)], mode="markers+text",
-                    marker=dict(symbol="x", size=12, color=colour), text=[f"diverged at step {path.diverged_at}"],
-                    textposition="top left", showlegend=False, hoverinfo="skip",
-                )
-            )
-    figure.update_layout(
+            data.append(dict(
+                type="scatter", x=[steps[-1]], y=[max(float(path.losses[-1]), LOSS_FLOOR)], mode="markers+text",
+                marker=dict(symbol="x", size=12, color=colour), text=[f"diverged at step {path.diverged_at}"],
+                textposition="top left", showlegend=False, hoverinfo="skip",
+            ))
+    layout = dict(
         height=320, margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title="step", range=[0, result.steps]),
         yaxis=dict(title="loss (log scale)", type="log", exponentformat="power"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
-    return figure
+    return go.Figure({"data": data, "layout": layout})
 
 
 def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: int = 400) -> go.Figure:
@@ -258,26 +242,24 @@ def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: i
     xs, ys, grid = loss_grid(result.surface, resolution)
     heights = log_loss(grid)
     bottom = float(np.ceil(heights.max())) - CONTOUR_DECADES
-    figure = go.Figure(
-        go.Surface(x=xs, y=ys, z=np.maximum(heights, bottom), colorscale="Blues_r", opacity=0.9, showscale=False,
-                   hoverinfo="skip")
-    )
+    data: list[dict] = [
+        dict(type="surface", x=xs, y=ys, z=np.maximum(heights, bottom), colorscale="Blues_r", opacity=0.9,
+             showscale=False, hoverinfo="skip")
+    ]
     (x_low, x_high), (y_low, y_high) = result.surface.window
     for path in result.paths:
         shown = shown_indices(len(path.points), max_points)
         # 3D axes do not clip, so a point outside the window is drawn on its edge, on the surface.
         x = np.clip(path.points[shown, 0], x_low, x_high)
         y = np.clip(path.points[shown, 1], y_low, y_high)
-        figure.add_trace(
-            go.Scatter3d(
-                x=x, y=y, z=np.maximum(log_loss(result.surface.loss(x, y)), bottom),
-                mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=6),
-            )
-        )
-    figure.update_layout(
+        data.append(dict(
+            type="scatter3d", x=x, y=y, z=np.maximum(log_loss(result.surface.loss(x, y)), bottom),
+            mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=6),
+        ))
+    layout = dict(
         height=520, margin=dict(l=0, r=0, t=0, b=0),
         scene=dict(xaxis=dict(title="x", range=[x_low, x_high]), yaxis=dict(title="y", range=[y_low, y_high]),
                    zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7),
                    camera=dict(eye=dict(x=-1.3, y=-1.6, z=1.0))),
     )
-    return figure
+    return go.Figure({"data": data, "layout": layout})

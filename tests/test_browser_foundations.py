@@ -20,6 +20,7 @@ FIGURE_JS = """
     traces: gd.data.length,
     colours: gd.data.map(t => t.marker ? t.marker.color : null),
     texts: gd.data.map(t => (t.text === undefined ? null : t.text)),
+    points: gd.data.map(t => (t.x ? t.x.length : 0)),
     title: gd._fullLayout.title ? gd._fullLayout.title.text : '',
   };
 }
@@ -77,6 +78,9 @@ def test_p1_network_animation_plays_and_sizes_redraw(app_url, page):
         f" return gd.data[gd.data.length - 1].marker.color === '{active}'; }}",
         timeout=15_000,
     )
+    played = figure(page, "ann_network")
+    # The frames carry colours only: the drawn nodes, edges and labels stay where they were.
+    assert played["points"] == before["points"] and played["texts"] == before["texts"]
     assert "21 parameters" in main_text(page)
     screenshot(page, "p1_ann.png")
     type_into(page, "ann_layers", "784-128-64-10")
