@@ -29,21 +29,29 @@ st.subheader("From biology to maths")
 st.table(pd.DataFrame(BIOLOGICAL_ANALOGY, columns=["Biological neuron", "Artificial neuron", "What it does"]))
 
 st.subheader("A network and its parameters")
-sizes_text = st.text_input(
-    "Layer sizes, input first", value="3-4-1", key="ann_layers", bind="query-params",
-    help="e.g. 3-4-1 (the lecture's network) or 784-128-64-10 (the MNIST MLP).",
-)
-with shown_as_error():
-    spec = spec_from_sizes(parse_layer_sizes(sizes_text))
-    activations = [layer.activation for layer in spec.layers]
-    st.plotly_chart(network_view(tuple(spec.sizes), tuple(activations), True, 420), key="ann_network")
-    total = count_model_params(spec)
-    st.markdown(
-        f"Every connection is one **weight**, every neuron after the input has one **bias**: "
-        f"this network has **{total:,} parameters**. Press *Forward pass* to follow the signal."
+
+
+@st.fragment
+def network() -> None:
+    """The network drawn from the layer sizes: a new size reruns only this part of the page."""
+    sizes_text = st.text_input(
+        "Layer sizes, input first", value="3-4-1", key="ann_layers", bind="query-params",
+        help="e.g. 3-4-1 (the lecture's network) or 784-128-64-10 (the MNIST MLP).",
     )
-    st.latex(param_formula_latex(spec))
-    with st.expander("The formula and the Keras code"):
-        st.latex(r"\text{params} = \sum_{\text{layers}} \big(\underbrace{n_{\text{in}} \times n_{\text{out}}}_{\text{weights}} + \underbrace{n_{\text{out}}}_{\text{biases}}\big)")
-        st.dataframe(pd.DataFrame(layer_param_rows(spec)), hide_index=True, key="ann_rows")
-        st.code("import keras\n\n" + keras_model_code(spec) + "\nmodel.summary()  # Total params: " + f"{total:,}", language="python")
+    with shown_as_error():
+        spec = spec_from_sizes(parse_layer_sizes(sizes_text))
+        activations = [layer.activation for layer in spec.layers]
+        st.plotly_chart(network_view(tuple(spec.sizes), tuple(activations), True, 420), key="ann_network")
+        total = count_model_params(spec)
+        st.markdown(
+            f"Every connection is one **weight**, every neuron after the input has one **bias**: "
+            f"this network has **{total:,} parameters**. Press *Forward pass* to follow the signal."
+        )
+        st.latex(param_formula_latex(spec))
+        with st.expander("The formula and the Keras code"):
+            st.latex(r"\text{params} = \sum_{\text{layers}} \big(\underbrace{n_{\text{in}} \times n_{\text{out}}}_{\text{weights}} + \underbrace{n_{\text{out}}}_{\text{biases}}\big)")
+            st.dataframe(pd.DataFrame(layer_param_rows(spec)), hide_index=True, key="ann_rows")
+            st.code("import keras\n\n" + keras_model_code(spec) + "\nmodel.summary()  # Total params: " + f"{total:,}", language="python")
+
+
+network()

@@ -29,37 +29,58 @@ page_header(
 )
 
 
-left, right = st.columns([2, 3])
-with left:
-    x_text = st.text_input(
-        f"Inputs x (1 to {MAX_NEURON_INPUTS})", value=format_vector(LECTURE_NEURON["x"]), key="neuron_x", bind="query-params"
-    )
-    w_text = st.text_input(
-        "Weights w (one per input)", value=format_vector(LECTURE_NEURON["w"]), key="neuron_w", bind="query-params"
-    )
-    b = st.number_input("Bias b", value=LECTURE_NEURON["b"], step=0.1, format="%.4g", key="neuron_b", bind="query-params")
-    activation = st.selectbox(
-        "Activation σ", list(ACTIVATIONS), index=list(ACTIVATIONS).index(LECTURE_NEURON["activation"]),
-        format_func=lambda name: ACTIVATIONS[name].label, key="neuron_activation", bind="query-params",
-    )
 
-result = None
-with right, shown_as_error():
-    x = parse_vector(x_text, name="the input vector x", max_length=MAX_NEURON_INPUTS)
-    w = parse_vector(w_text, name="the weight vector w", max_length=MAX_NEURON_INPUTS)
-    result = neuron_output(x, w, b, activation)
-    drawing, point = neuron_views(tuple(map(float, x)), tuple(map(float, w)), float(b), activation)
-    st.plotly_chart(drawing, key="neuron_drawing")
+@st.fragment
+def single_neuron() -> None:
+    """The neuron and its inputs; a change here reruns this part (and the layer below it) only."""
+    left, right = st.columns([2, 3])
+    with left:
+        x_text = st.text_input(
+            f"Inputs x (1 to {MAX_NEURON_INPUTS})", value=format_vector(LECTURE_NEURON["x"]), key="neuron_x", bind="query-params"
+        )
+        w_text = st.text_input(
+            "Weights w (one per input)", value=format_vector(LECTURE_NEURON["w"]), key="neuron_w", bind="query-params"
+        )
+        b = st.number_input("Bias b", value=LECTURE_NEURON["b"], step=0.1, format="%.4g", key="neuron_b", bind="query-params")
+        activation = st.selectbox(
+            "Activation σ", list(ACTIVATIONS), index=list(ACTIVATIONS).index(LECTURE_NEURON["activation"]),
+            format_func=lambda name: ACTIVATIONS[name].label, key="neuron_activation", bind="query-params",
+        )
 
-if result is not None:
-    derivation, curve = st.columns([3, 2])
-    with derivation:
-        st.markdown("**Step by step, with your numbers**")
-        for line in neuron_derivation_latex(result):
-            st.latex(line)
-    with curve:
-        st.plotly_chart(point, key="neuron_curve")
+    result = None
+    with right, shown_as_error():
+        x = parse_vector(x_text, name="the input vector x", max_length=MAX_NEURON_INPUTS)
+        w = parse_vector(w_text, name="the weight vector w", max_length=MAX_NEURON_INPUTS)
+        result = neuron_output(x, w, b, activation)
+        drawing, point = neuron_views(tuple(map(float, x)), tuple(map(float, w)), float(b), activation)
+        st.plotly_chart(drawing, key="neuron_drawing")
 
+    if result is not None:
+        derivation, curve = st.columns([3, 2])
+        with derivation:
+            st.markdown("**Step by step, with your numbers**")
+            for line in neuron_derivation_latex(result):
+                st.latex(line)
+        with curve:
+            st.plotly_chart(point, key="neuron_curve")
+        whole_layer(x, w, float(b), activation)
+
+    with st.expander("The formula and the Keras code"):
+        st.latex(r"z = \sum_{i=1}^{n} w_i x_i + b = \mathbf{w}^\top \mathbf{x} + b, \qquad a = \sigma(z)")
+        st.latex(r"Z = XW + \mathbf{b}, \quad A = \sigma(Z), \qquad X \in \mathbb{R}^{m \times n},\ W \in \mathbb{R}^{n \times h},\ \mathbf{b} \in \mathbb{R}^{h}")
+        st.code(
+            "import keras, numpy as np\n\n"
+            f"layer = keras.layers.Dense(h, activation='{ACTIVATIONS[activation].keras_name}')\n"
+            "layer.build((None, n))\n"
+            "layer.set_weights([W.astype('float32'), b.astype('float32')])  # W: (n, h), b: (h,)\n"
+            "A = layer(X.astype('float32'))  # X: (m, n) -> A: (m, h)",
+            language="python",
+        )
+
+
+@st.fragment
+def whole_layer(x: np.ndarray, w: np.ndarray, b: float, activation: str) -> None:
+    """Z = XW + b for m samples and h neurons: the sliders here rerun only this part."""
     st.subheader("A whole layer at once: Z = XW + b")
     st.markdown(
         "Stack m samples as the rows of **X** and h neurons as the columns of **W**: one matrix product "
@@ -106,14 +127,6 @@ if result is not None:
                 icon=":material/check_circle:",
             )
 
-with st.expander("The formula and the Keras code"):
-    st.latex(r"z = \sum_{i=1}^{n} w_i x_i + b = \mathbf{w}^\top \mathbf{x} + b, \qquad a = \sigma(z)")
-    st.latex(r"Z = XW + \mathbf{b}, \quad A = \sigma(Z), \qquad X \in \mathbb{R}^{m \times n},\ W \in \mathbb{R}^{n \times h},\ \mathbf{b} \in \mathbb{R}^{h}")
-    st.code(
-        "import keras, numpy as np\n\n"
-        f"layer = keras.layers.Dense(h, activation='{ACTIVATIONS[activation].keras_name}')\n"
-        "layer.build((None, n))\n"
-        "layer.set_weights([W.astype('float32'), b.astype('float32')])  # W: (n, h), b: (h,)\n"
-        "A = layer(X.astype('float32'))  # X: (m, n) -> A: (m, h)",
-        language="python",
-    )
+
+
+single_neuron()

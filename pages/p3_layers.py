@@ -46,73 +46,79 @@ def load_preset() -> None:
     st.session_state.layers_classes = preset.spec.n_classes
 
 
-st.selectbox(
-    "Lecture presets", list(PRESETS), index=None, placeholder="Load one of the lecture's networks…",
-    key="layers_preset", on_change=load_preset,
-)
-c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-input_size = c1.number_input("Input size", 1, MAX_UNITS, DEFAULT.input_size, key="layers_input", bind="query-params")
-hidden_text = c2.text_input(
-    "Hidden layers (units activation, …)", format_hidden_layers(DEFAULT.hidden), key="layers_hidden",
-    bind="query-params", help="e.g. 128 relu, 64 relu; leave empty for no hidden layer.",
-)
-task = c3.selectbox(
-    "Task (fixes the output layer)", list(TASKS), index=list(TASKS).index(DEFAULT.task),
-    format_func=lambda name: TASKS[name].label, key="layers_task", bind="query-params",
-)
-n_classes = c4.number_input(
-    "Classes K", 2, 100_000, DEFAULT.n_classes, key="layers_classes", bind="query-params", disabled=task != "multiclass"
-)
-
-with shown_as_error():
-    spec = ModelSpec(int(input_size), parse_hidden_layers(hidden_text), task=task, n_classes=int(n_classes))
-    rows = layer_param_rows(spec)
-    total = count_model_params(spec)
-
-    st.plotly_chart(
-        network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380),
-        key="layers_network",
+@st.fragment
+def builder() -> None:
+    """The network builder: a change here reruns only this part of the page, not the header."""
+    st.selectbox(
+        "Lecture presets", list(PRESETS), index=None, placeholder="Load one of the lecture's networks…",
+        key="layers_preset", on_change=load_preset,
     )
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Total parameters", f"{total:,}")
-    size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
-    m2.metric("Memory of the weights (float32)", size)
-    m3.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
-    st.caption(f"Loss for this task: `{spec.loss}`.")
-    st.latex(param_formula_latex(spec))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "layer": [r["layer"] for r in rows],
-                "activation": [r["activation"] for r in rows],
-                "inputs × neurons + neurons": [
-                    f"{r['inputs']:,} × {r['neurons']:,} + {r['neurons']:,}" for r in rows
-                ],
-                "weights": [f"{r['weights']:,}" for r in rows],
-                "biases": [f"{r['biases']:,}" for r in rows],
-                "parameters": [f"{r['params']:,}" for r in rows],
-            }
-        ),
-        hide_index=True,
-        key="layers_table",
+    c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
+    input_size = c1.number_input("Input size", 1, MAX_UNITS, DEFAULT.input_size, key="layers_input", bind="query-params")
+    hidden_text = c2.text_input(
+        "Hidden layers (units activation, …)", format_hidden_layers(DEFAULT.hidden), key="layers_hidden",
+        bind="query-params", help="e.g. 128 relu, 64 relu; leave empty for no hidden layer.",
+    )
+    task = c3.selectbox(
+        "Task (fixes the output layer)", list(TASKS), index=list(TASKS).index(DEFAULT.task),
+        format_func=lambda name: TASKS[name].label, key="layers_task", bind="query-params",
+    )
+    n_classes = c4.number_input(
+        "Classes K", 2, 100_000, DEFAULT.n_classes, key="layers_classes", bind="query-params", disabled=task != "multiclass"
     )
 
-    buildable = total <= MAX_BUILD_PARAMS
-    if st.button(
-        "Confirm with Keras count_params()", icon=":material/verified:", key="layers_count_params",
-        help=None if buildable else f"Models above {MAX_BUILD_PARAMS:,} parameters are counted, never built.",
-    ):
-        # The Keras worker builds it (and refuses oversized models with a sentence).
-        keras_total = keras_job(keras_param_count, spec, spinner="Building it with Keras…")
-        verdict = "matches" if keras_total == total else "DOES NOT match"
-        st.success(f"Keras built the model: `model.count_params()` = {keras_total:,}, which {verdict} {total:,}.")
+    with shown_as_error():
+        spec = ModelSpec(int(input_size), parse_hidden_layers(hidden_text), task=task, n_classes=int(n_classes))
+        rows = layer_param_rows(spec)
+        total = count_model_params(spec)
 
-    with st.expander("The formula and the Keras code"):
-        st.latex(r"\text{params of a Dense layer} = n_{\text{in}} \times n_{\text{out}} + n_{\text{out}}")
-        st.code(
-            "import keras\n\n"
-            + keras_model_code(spec)
-            + f"\nmodel.compile(optimizer='adam', loss='{spec.loss}')"
-            + f"\nmodel.summary()  # Total params: {total:,}",
-            language="python",
+        st.plotly_chart(
+            network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380),
+            key="layers_network",
         )
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Total parameters", f"{total:,}")
+        size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
+        m2.metric("Memory of the weights (float32)", size)
+        m3.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
+        st.caption(f"Loss for this task: `{spec.loss}`.")
+        st.latex(param_formula_latex(spec))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "layer": [r["layer"] for r in rows],
+                    "activation": [r["activation"] for r in rows],
+                    "inputs × neurons + neurons": [
+                        f"{r['inputs']:,} × {r['neurons']:,} + {r['neurons']:,}" for r in rows
+                    ],
+                    "weights": [f"{r['weights']:,}" for r in rows],
+                    "biases": [f"{r['biases']:,}" for r in rows],
+                    "parameters": [f"{r['params']:,}" for r in rows],
+                }
+            ),
+            hide_index=True,
+            key="layers_table",
+        )
+
+        buildable = total <= MAX_BUILD_PARAMS
+        if st.button(
+            "Confirm with Keras count_params()", icon=":material/verified:", key="layers_count_params",
+            help=None if buildable else f"Models above {MAX_BUILD_PARAMS:,} parameters are counted, never built.",
+        ):
+            # The Keras worker builds it (and refuses oversized models with a sentence).
+            keras_total = keras_job(keras_param_count, spec, spinner="Building it with Keras…")
+            verdict = "matches" if keras_total == total else "DOES NOT match"
+            st.success(f"Keras built the model: `model.count_params()` = {keras_total:,}, which {verdict} {total:,}.")
+
+        with st.expander("The formula and the Keras code"):
+            st.latex(r"\text{params of a Dense layer} = n_{\text{in}} \times n_{\text{out}} + n_{\text{out}}")
+            st.code(
+                "import keras\n\n"
+                + keras_model_code(spec)
+                + f"\nmodel.compile(optimizer='adam', loss='{spec.loss}')"
+                + f"\nmodel.summary()  # Total params: {total:,}",
+                language="python",
+            )
+
+
+builder()

@@ -30,59 +30,78 @@ page_header(
 )
 
 
-c1, c2 = st.columns([3, 1])
-shown = c1.multiselect(
-    "Activations", list(ACTIVATIONS), default=["sigmoid", "tanh", "relu"],
-    format_func=lambda name: ACTIVATIONS[name].label, key="act_shown", bind="query-params",
-)
-reach = c2.slider("z from −r to r", 1.0, 20.0, 6.0, 0.5, key="act_range", bind="query-params")
-with shown_as_error():
-    st.plotly_chart(activations_view(tuple(shown), float(reach)), key="act_curves")
-    for name in shown:
-        st.markdown(f"- **{ACTIVATIONS[name].label}**: {ACTIVATIONS[name].note}")
 
-st.subheader("Softmax: scores into probabilities")
-c1, c2 = st.columns([3, 2])
-logits_text = c1.text_input("Logits z (one per class)", format_vector(DEFAULT_LOGITS), key="act_logits", bind="query-params")
-temperature = c2.slider("Temperature T", 0.1, 10.0, 1.0, 0.1, key="act_temperature", bind="query-params")
-with shown_as_error():
-    logits = parse_vector(logits_text, name="the list of logits", max_length=20)
-    softmax(logits, temperature=temperature)  # a bad temperature is a sentence here, before the figure
-    st.plotly_chart(softmax_view(tuple(map(float, logits)), float(temperature)), key="act_softmax")
-    st.caption("T > 1 flattens the distribution, T < 1 sharpens it; the largest logit always keeps the largest probability.")
-
-st.subheader("The lecture's table, computed twice")
-z = np.array(LECTURE_TABLE_Z)
-table = pd.DataFrame({"z": z})
-for name in TABLE_ACTIVATIONS:
-    table[f"{ACTIVATIONS[name].label} (annviz)"] = ACTIVATIONS[name].value(z)
-if st.button("Compute it with TensorFlow too", icon=":material/memory:", key="act_tf_table"):
-    with shown_as_error():
-        largest = 0.0
-        for name in TABLE_ACTIVATIONS:
-            tf_values = keras_job(keras_activation_values, name, z, spinner="Asking keras.activations…")
-            table[f"{ACTIVATIONS[name].label} (TensorFlow)"] = tf_values
-            largest = max(largest, float(np.max(np.abs(tf_values - ACTIVATIONS[name].value(z)))))
-        st.success(f"TensorFlow and annviz agree: the largest difference is {largest:.1g} (TensorFlow uses float32).")
-st.dataframe(table, hide_index=True, key="act_table", column_config=formatted_columns(list(table.columns), "%.3f"))
-
-st.subheader("Why we need the non-linearity: stacked linear layers collapse")
-c1, c2, c3 = st.columns(3)
-units = c1.slider("Hidden neurons h", 1, 16, 4, key="act_stack_units", bind="query-params")
-non_linear = [name for name in ACTIVATIONS if name != "linear"]
-between = c2.selectbox("Activation between the layers", non_linear, index=non_linear.index("relu"),
-                       format_func=lambda name: ACTIVATIONS[name].label, key="act_stack_between", bind="query-params")
-seed = c3.number_input("Seed of the weights", 0, 10_000, 0, key="act_stack_seed", bind="query-params")
-with shown_as_error():
-    demo, stack_figure = stacked_layers_view(int(units), int(seed), between)
-    st.plotly_chart(stack_figure, key="act_stack")
-    st.markdown(
-        f"Two linear layers give a straight line, exactly the one layer with W = W₁W₂ = {demo.W[0, 0]:.4g} and "
-        f"b = b₁W₂ + b₂ = {demo.b[0]:.4g}. With {ACTIVATIONS[between].label} in between, the line bends."
+@st.fragment
+def curves() -> None:
+    """The activation curves: a change here reruns only this part of the page."""
+    c1, c2 = st.columns([3, 1])
+    shown = c1.multiselect(
+        "Activations", list(ACTIVATIONS), default=["sigmoid", "tanh", "relu"],
+        format_func=lambda name: ACTIVATIONS[name].label, key="act_shown", bind="query-params",
     )
+    reach = c2.slider("z from −r to r", 1.0, 20.0, 6.0, 0.5, key="act_range", bind="query-params")
+    with shown_as_error():
+        st.plotly_chart(activations_view(tuple(shown), float(reach)), key="act_curves")
+        for name in shown:
+            st.markdown(f"- **{ACTIVATIONS[name].label}**: {ACTIVATIONS[name].note}")
+
+
+@st.fragment
+def softmax_part() -> None:
+    c1, c2 = st.columns([3, 2])
+    logits_text = c1.text_input("Logits z (one per class)", format_vector(DEFAULT_LOGITS), key="act_logits", bind="query-params")
+    temperature = c2.slider("Temperature T", 0.1, 10.0, 1.0, 0.1, key="act_temperature", bind="query-params")
+    with shown_as_error():
+        logits = parse_vector(logits_text, name="the list of logits", max_length=20)
+        softmax(logits, temperature=temperature)  # a bad temperature is a sentence here, before the figure
+        st.plotly_chart(softmax_view(tuple(map(float, logits)), float(temperature)), key="act_softmax")
+        st.caption("T > 1 flattens the distribution, T < 1 sharpens it; the largest logit always keeps the largest probability.")
+
+
+@st.fragment
+def lecture_table() -> None:
+    z = np.array(LECTURE_TABLE_Z)
+    table = pd.DataFrame({"z": z})
+    for name in TABLE_ACTIVATIONS:
+        table[f"{ACTIVATIONS[name].label} (annviz)"] = ACTIVATIONS[name].value(z)
+    if st.button("Compute it with TensorFlow too", icon=":material/memory:", key="act_tf_table"):
+        with shown_as_error():
+            largest = 0.0
+            for name in TABLE_ACTIVATIONS:
+                tf_values = keras_job(keras_activation_values, name, z, spinner="Asking keras.activations…")
+                table[f"{ACTIVATIONS[name].label} (TensorFlow)"] = tf_values
+                largest = max(largest, float(np.max(np.abs(tf_values - ACTIVATIONS[name].value(z)))))
+            st.success(f"TensorFlow and annviz agree: the largest difference is {largest:.1g} (TensorFlow uses float32).")
+    st.dataframe(table, hide_index=True, key="act_table", column_config=formatted_columns(list(table.columns), "%.3f"))
+
+
+@st.fragment
+def stacked_layers() -> None:
+    c1, c2, c3 = st.columns(3)
+    units = c1.slider("Hidden neurons h", 1, 16, 4, key="act_stack_units", bind="query-params")
+    non_linear = [name for name in ACTIVATIONS if name != "linear"]
+    between = c2.selectbox("Activation between the layers", non_linear, index=non_linear.index("relu"),
+                           format_func=lambda name: ACTIVATIONS[name].label, key="act_stack_between", bind="query-params")
+    seed = c3.number_input("Seed of the weights", 0, 10_000, 0, key="act_stack_seed", bind="query-params")
+    with shown_as_error():
+        demo, stack_figure = stacked_layers_view(int(units), int(seed), between)
+        st.plotly_chart(stack_figure, key="act_stack")
+        st.markdown(
+            f"Two linear layers give a straight line, exactly the one layer with W = W₁W₂ = {demo.W[0, 0]:.4g} and "
+            f"b = b₁W₂ + b₂ = {demo.b[0]:.4g}. With {ACTIVATIONS[between].label} in between, the line bends."
+        )
+
+
+curves()
+st.subheader("Softmax: scores into probabilities")
+softmax_part()
+st.subheader("The lecture's table, computed twice")
+lecture_table()
+st.subheader("Why we need the non-linearity: stacked linear layers collapse")
+stacked_layers()
 
 with st.expander("The formulas and the Keras code"):
-    for name in shown or list(ACTIVATIONS):
+    for name in ACTIVATIONS:
         entry = ACTIVATIONS[name]
         st.latex(rf"{entry.formula}, \qquad {entry.derivative_formula}")
     st.latex(r"\mathrm{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}")

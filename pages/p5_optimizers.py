@@ -42,139 +42,145 @@ def learning_rate_input(key: str, default: float, *, disabled: bool) -> float:
     )
 
 
-surface_column, formula_column = st.columns([2, 3], vertical_alignment="center")
-surface_key = surface_column.selectbox(
-    "Loss surface", list(SURFACES), format_func=lambda key: SURFACES[key].name, key="opt_surface", bind="query-params"
-)
-surface = SURFACES[surface_key]
-formula_column.latex(surface.formula)
-st.caption(surface.lesson)
-
-x_column, y_column, steps_column, epsilon_column, same_column = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
-# One start per surface, so each surface remembers its own and its URL stays short.
-start_x = x_column.number_input(
-    "start x", value=surface.start[0], step=0.1, format="%g", key=f"opt_x_{surface_key}", bind="query-params"
-)
-start_y = y_column.number_input(
-    "start y", value=surface.start[1], step=0.1, format="%g", key=f"opt_y_{surface_key}", bind="query-params"
-)
-steps = steps_column.number_input("steps", value=DEFAULT_STEPS, step=100, key="opt_steps", bind="query-params")
-epsilon = epsilon_column.number_input(
-    "arrived within ε", value=DEFAULT_EPSILON, step=0.005, format="%g", key="opt_eps", bind="query-params",
-    help="Distance to a minimum that counts as arrived on the leaderboard.",
-)
-with same_column:
-    same_learning_rate = st.toggle(
-        "Same learning rate for all", key="opt_same_lr", bind="query-params",
-        help="Keras's defaults differ: 0.01 for SGD, 0.001 for RMSprop and Adam. With one η for "
-        "all you see why: SGD's step is η·g, Adam's is about η whatever the slope.",
+@st.fragment
+def optimizer_race() -> None:
+    """The race and its controls: a change here reruns this part only, not the page's header."""
+    surface_column, formula_column = st.columns([2, 3], vertical_alignment="center")
+    surface_key = surface_column.selectbox(
+        "Loss surface", list(SURFACES), format_func=lambda key: SURFACES[key].name, key="opt_surface", bind="query-params"
     )
-    shared_learning_rate = learning_rate_input("opt_lr_all", SAME_LEARNING_RATE, disabled=not same_learning_rate)
-low, high = surface.lr_range
-st.caption(
-    f"Learning rates worth trying on this surface: {low:g} to {high:g} (plain SGD diverges from the "
-    "default start at ten times the top). Every other hyperparameter starts at Keras's default."
-)
+    surface = SURFACES[surface_key]
+    formula_column.latex(surface.formula)
+    st.caption(surface.lesson)
 
-racers: list[Racer] = []
-for column, spec in zip(st.columns(len(OPTIMIZERS)), OPTIMIZERS.values()):
-    with column.container(border=True):
-        racing = st.checkbox(f"**{spec.name}**", value=spec.key in RACING_BY_DEFAULT, key=f"opt_{spec.key}_on",
-                             bind="query-params")
-        settings: dict[str, float | bool] = {}
-        own_rate = learning_rate_input(
-            f"opt_{spec.key}_learning_rate", spec.defaults["learning_rate"], disabled=same_learning_rate or not racing
+    x_column, y_column, steps_column, epsilon_column, same_column = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    # One start per surface, so each surface remembers its own and its URL stays short.
+    start_x = x_column.number_input(
+        "start x", value=surface.start[0], step=0.1, format="%g", key=f"opt_x_{surface_key}", bind="query-params"
+    )
+    start_y = y_column.number_input(
+        "start y", value=surface.start[1], step=0.1, format="%g", key=f"opt_y_{surface_key}", bind="query-params"
+    )
+    steps = steps_column.number_input("steps", value=DEFAULT_STEPS, step=100, key="opt_steps", bind="query-params")
+    epsilon = epsilon_column.number_input(
+        "arrived within ε", value=DEFAULT_EPSILON, step=0.005, format="%g", key="opt_eps", bind="query-params",
+        help="Distance to a minimum that counts as arrived on the leaderboard.",
+    )
+    with same_column:
+        same_learning_rate = st.toggle(
+            "Same learning rate for all", key="opt_same_lr", bind="query-params",
+            help="Keras's defaults differ: 0.01 for SGD, 0.001 for RMSprop and Adam. With one η for "
+            "all you see why: SGD's step is η·g, Adam's is about η whatever the slope.",
         )
-        settings["learning_rate"] = shared_learning_rate if same_learning_rate else own_rate
-        others = [h for h in spec.hyperparameters if h.name != "learning_rate"]
-        if others:
-            with st.expander(", ".join(h.label.split(" ")[-1] for h in others)):
-                for parameter in others:
-                    key = f"opt_{spec.key}_{parameter.name}"
-                    if parameter.is_switch:
-                        settings[parameter.name] = st.checkbox(
-                            parameter.label, value=parameter.default, key=key, bind="query-params",
-                            help=parameter.help, disabled=not racing,
-                        )
-                    else:
-                        settings[parameter.name] = st.number_input(
-                            parameter.label, value=parameter.default, step=parameter.step, format="%g", key=key,
-                            bind="query-params", help=parameter.help, disabled=not racing,
-                        )
-        if racing:
+        shared_learning_rate = learning_rate_input("opt_lr_all", SAME_LEARNING_RATE, disabled=not same_learning_rate)
+    low, high = surface.lr_range
+    st.caption(
+        f"Learning rates worth trying on this surface: {low:g} to {high:g} (plain SGD diverges from the "
+        "default start at ten times the top). Every other hyperparameter starts at Keras's default."
+    )
+
+    racers: list[Racer] = []
+    for column, spec in zip(st.columns(len(OPTIMIZERS)), OPTIMIZERS.values()):
+        with column.container(border=True):
+            racing = st.checkbox(f"**{spec.name}**", value=spec.key in RACING_BY_DEFAULT, key=f"opt_{spec.key}_on",
+                                 bind="query-params")
+            settings: dict[str, float | bool] = {}
+            own_rate = learning_rate_input(
+                f"opt_{spec.key}_learning_rate", spec.defaults["learning_rate"], disabled=same_learning_rate or not racing
+            )
+            settings["learning_rate"] = shared_learning_rate if same_learning_rate else own_rate
+            others = [h for h in spec.hyperparameters if h.name != "learning_rate"]
+            if others:
+                with st.expander(", ".join(h.label.split(" ")[-1] for h in others)):
+                    for parameter in others:
+                        key = f"opt_{spec.key}_{parameter.name}"
+                        if parameter.is_switch:
+                            settings[parameter.name] = st.checkbox(
+                                parameter.label, value=parameter.default, key=key, bind="query-params",
+                                help=parameter.help, disabled=not racing,
+                            )
+                        else:
+                            settings[parameter.name] = st.number_input(
+                                parameter.label, value=parameter.default, step=parameter.step, format="%g", key=key,
+                                bind="query-params", help=parameter.help, disabled=not racing,
+                            )
+            if racing:
+                with shown_as_error():
+                    racers.append(make_racer(spec.key, **settings))
+
+    keras_column, view_column = st.columns(2)
+    use_keras = keras_column.toggle(
+        "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params",
+        help="Runs the same race with Keras's optimizer objects on float64 variables, in the server's Keras "
+        "process; the first race after a quiet spell waits a few seconds for that process to start.",
+    )
+    show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
+
+    view = None
+    settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), int(steps))
+    with shown_as_error():
+        view = race_view(*settings_key, "numpy")
+        if use_keras and racers:
+            with st.spinner("Racing with keras.optimizers…"):
+                keras_view = race_view(*settings_key, "keras")
+            engine_paths, keras_paths = view[0].paths, keras_view[0].paths
+            same = all(
+                a.points.shape == b.points.shape and a.diverged_at == b.diverged_at for a, b in zip(engine_paths, keras_paths)
+            )
+            if same:
+                gap = max(float(np.abs(a.points - b.points).max()) for a, b in zip(engine_paths, keras_paths))
+                st.success(
+                    f"Drawn by `keras.optimizers`. Largest distance from the NumPy engine's points: {gap:.3g}.",
+                    icon=":material/check_circle:",
+                )
+            else:
+                st.warning("Drawn by `keras.optimizers`; its paths differ in length from the NumPy engine's.",
+                           icon=":material/warning:")
+            view = keras_view
+
+    if view is not None:
+        result, map_figure, losses_figure = view
+        if result.notice:
+            st.warning(result.notice, icon=":material/speed:")
+        if not racers:
+            st.info("Switch on at least one racer above to start the race.", icon=":material/sports_score:")
+        st.caption("Click anywhere on the map to start the race there; ▶ Play replays it.")
+        st.plotly_chart(
+            map_figure, key="opt_race_chart", config={"displaylogo": False},
+            on_select=partial(start_from_click, surface_key), selection_mode="points",
+        )
+        board_column, loss_column = st.columns(2)
+        with board_column:
             with shown_as_error():
-                racers.append(make_racer(spec.key, **settings))
+                columns = ["racer", "learning rate", "steps to ε", "final loss", "status"]
+                board = pd.DataFrame(leaderboard(result, epsilon=epsilon), columns=columns)
+                board["steps to ε"] = board["steps to ε"].map(lambda n: "—" if pd.isna(n) else f"{int(n):,}")
+                st.dataframe(
+                    board,
+                    hide_index=True,
+                    key="opt_leaderboard",
+                    column_config={
+                        "learning rate": st.column_config.NumberColumn(format="%g"),
+                        "final loss": st.column_config.NumberColumn(format="scientific"),
+                    },
+                )
+        with loss_column:
+            st.plotly_chart(losses_figure, key="opt_loss_chart", config={"displaylogo": False})
+        if show_3d:
+            st.plotly_chart(landscape_view(*settings_key), key="opt_surface_chart", config={"displaylogo": False})
 
-keras_column, view_column = st.columns(2)
-use_keras = keras_column.toggle(
-    "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params",
-    help="Runs the same race with Keras's optimizer objects on float64 variables, in the server's Keras "
-    "process; the first race after a quiet spell waits a few seconds for that process to start.",
-)
-show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
-
-view = None
-settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), int(steps))
-with shown_as_error():
-    view = race_view(*settings_key, "numpy")
-    if use_keras and racers:
-        with st.spinner("Racing with keras.optimizers…"):
-            keras_view = race_view(*settings_key, "keras")
-        engine_paths, keras_paths = view[0].paths, keras_view[0].paths
-        same = all(
-            a.points.shape == b.points.shape and a.diverged_at == b.diverged_at for a, b in zip(engine_paths, keras_paths)
+    with st.expander("The update rules, when to use each, and the Keras code"):
+        for spec in OPTIMIZERS.values():
+            st.markdown(f"**{spec.name}**: {spec.when_to_use}")
+            st.latex(spec.update_rule)
+        st.markdown(
+            "The lecture slide shows Adam in its simplified form, θ ← θ − η·m / (√v + ε), without "
+            "bias correction. Keras divides m and v by 1 − βᵗ (m̂, v̂ above), which keeps the first "
+            "steps from being too small, and computes it as one corrected step size αₜ. In all "
+            "of these, g is the gradient of the loss, ∇f(θ)."
         )
-        if same:
-            gap = max(float(np.abs(a.points - b.points).max()) for a, b in zip(engine_paths, keras_paths))
-            st.success(
-                f"Drawn by `keras.optimizers`. Largest distance from the NumPy engine's points: {gap:.3g}.",
-                icon=":material/check_circle:",
-            )
-        else:
-            st.warning("Drawn by `keras.optimizers`; its paths differ in length from the NumPy engine's.",
-                       icon=":material/warning:")
-        view = keras_view
+        st.markdown("The optimizers racing now, as Keras builds them:")
+        st.code("import keras\n\n" + "\n".join(f"{r.optimizer} = {keras_code(r)}" for r in racers), language="python")
 
-if view is not None:
-    result, map_figure, losses_figure = view
-    if result.notice:
-        st.warning(result.notice, icon=":material/speed:")
-    if not racers:
-        st.info("Switch on at least one racer above to start the race.", icon=":material/sports_score:")
-    st.caption("Click anywhere on the map to start the race there; ▶ Play replays it.")
-    st.plotly_chart(
-        map_figure, key="opt_race_chart", config={"displaylogo": False},
-        on_select=partial(start_from_click, surface_key), selection_mode="points",
-    )
-    board_column, loss_column = st.columns(2)
-    with board_column:
-        with shown_as_error():
-            columns = ["racer", "learning rate", "steps to ε", "final loss", "status"]
-            board = pd.DataFrame(leaderboard(result, epsilon=epsilon), columns=columns)
-            board["steps to ε"] = board["steps to ε"].map(lambda n: "—" if pd.isna(n) else f"{int(n):,}")
-            st.dataframe(
-                board,
-                hide_index=True,
-                key="opt_leaderboard",
-                column_config={
-                    "learning rate": st.column_config.NumberColumn(format="%g"),
-                    "final loss": st.column_config.NumberColumn(format="scientific"),
-                },
-            )
-    with loss_column:
-        st.plotly_chart(losses_figure, key="opt_loss_chart", config={"displaylogo": False})
-    if show_3d:
-        st.plotly_chart(landscape_view(*settings_key), key="opt_surface_chart", config={"displaylogo": False})
 
-with st.expander("The update rules, when to use each, and the Keras code"):
-    for spec in OPTIMIZERS.values():
-        st.markdown(f"**{spec.name}**: {spec.when_to_use}")
-        st.latex(spec.update_rule)
-    st.markdown(
-        "The lecture slide shows Adam in its simplified form, θ ← θ − η·m / (√v + ε), without "
-        "bias correction. Keras divides m and v by 1 − βᵗ (m̂, v̂ above), which keeps the first "
-        "steps from being too small, and computes it as one corrected step size αₜ. In all "
-        "of these, g is the gradient of the loss, ∇f(θ)."
-    )
-    st.markdown("The optimizers racing now, as Keras builds them:")
-    st.code("import keras\n\n" + "\n".join(f"{r.optimizer} = {keras_code(r)}" for r in racers), language="python")
+optimizer_race()

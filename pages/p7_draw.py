@@ -60,71 +60,77 @@ def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) ->
     return probabilities, name
 
 
-input_column, answer_column = st.columns([1, 1.4], gap="large")
-with input_column:
-    draw_tab, upload_tab = st.tabs(TABS, key="draw_source", bind="query-params")
-    # Both tabs are always rendered, so switching keeps the drawing and the upload.
-    with draw_tab:
-        st.space("small")  # room for the canvas's toolbar, which sits above it
-        canvas = st_canvas(
-            stroke_width=PEN_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
-            width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
-            return_image_data=True, key="draw_canvas",
-        )
-        st.caption("Draw one digit, large, filling most of the square. The toolbar above it undoes a stroke or clears the canvas.")
-    with upload_tab:
-        upload = st.file_uploader(
-            "A photo of one digit on paper (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="draw_upload",
-            max_upload_size=MAX_UPLOAD_BYTES // 2**20,
-        )
-        st.caption("A thick dark pen on plain white paper works best; crop the photo to the digit and its paper.")
-
-steps = None
-with input_column, shown_as_error():
-    if upload_tab.open:
-        if upload is None:
-            st.info("Upload a photo of a digit to see what the model makes of it.", icon=":material/upload:")
-        else:
-            steps = prepared_upload(upload.getvalue())
-    elif canvas.json_data and canvas.json_data.get("objects") and canvas.image_data is not None:
-        digest = hashlib.blake2b(canvas.image_data.tobytes(), digest_size=16).hexdigest()
-        steps, steps_figure = prepared_drawing(digest, canvas.image_data)
-    else:
-        st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
-
-with answer_column:
-    own = collect_trained_model()
-    choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if own is not None else [])
-    choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
-    if steps is None:
-        st.markdown(
-            f"**Nothing to read yet.** Below, MNIST test image {EXAMPLE_INDEX} (a 7), enlarged to the "
-            f"canvas's {CANVAS_SIDE}×{CANVAS_SIDE}, goes through the same steps your drawing will."
-        )
-    else:
-        with shown_as_error():  # a missing model file, a session model of another shape: a sentence
-            probabilities, model_name = ask_model(choice, steps.image, own)
-            top = int(probabilities.argmax())
-            st.markdown(f"Answer: **{top}**, with probability **{probabilities[top]:.1%}**, from {model_name}.")
-            st.plotly_chart(
-                digit_plots.probability_bars_figure(probabilities, title="Probability of each class (softmax output)"),
-                key="draw_probabilities", config={"displayModeBar": False},
+@st.fragment
+def drawing_and_answer() -> None:
+    """The canvas or photo, its preparation and the model's answer: a stroke reruns this part only."""
+    input_column, answer_column = st.columns([1, 1.4], gap="large")
+    with input_column:
+        draw_tab, upload_tab = st.tabs(TABS, key="draw_source", bind="query-params")
+        # Both tabs are always rendered, so switching keeps the drawing and the upload.
+        with draw_tab:
+            st.space("small")  # room for the canvas's toolbar, which sits above it
+            canvas = st_canvas(
+                stroke_width=PEN_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+                width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
+                return_image_data=True, key="draw_canvas",
             )
+            st.caption("Draw one digit, large, filling most of the square. The toolbar above it undoes a stroke or clears the canvas.")
+        with upload_tab:
+            upload = st.file_uploader(
+                "A photo of one digit on paper (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="draw_upload",
+                max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+            )
+            st.caption("A thick dark pen on plain white paper works best; crop the photo to the digit and its paper.")
 
-if steps is None:
-    shown, steps_figure = example_digit(EXAMPLE_INDEX)
-elif upload_tab.open:
-    shown, steps_figure = steps, digit_plots.preparation_figure(steps)
-else:
-    shown = steps
-st.plotly_chart(steps_figure, key="draw_steps", config={"displayModeBar": False})
-row, column = shown.centre_of_mass
-st.caption(
-    f"Ink box {shown.box[3] - shown.box[1]}×{shown.box[2] - shown.box[0]} px → scaled to "
-    f"{shown.scaled.shape[1]}×{shown.scaled.shape[0]}; centre of mass moved to row {row + shown.offset[0]:.2f}, "
-    f"column {column + shown.offset[1]:.2f} (MNIST: within half a pixel of 14, 14)."
-    + (" The digit sits so far off its centre of mass that it was kept whole instead." if shown.clamped else "")
-)
+    steps = None
+    with input_column, shown_as_error():
+        if upload_tab.open:
+            if upload is None:
+                st.info("Upload a photo of a digit to see what the model makes of it.", icon=":material/upload:")
+            else:
+                steps = prepared_upload(upload.getvalue())
+        elif canvas.json_data and canvas.json_data.get("objects") and canvas.image_data is not None:
+            digest = hashlib.blake2b(canvas.image_data.tobytes(), digest_size=16).hexdigest()
+            steps, steps_figure = prepared_drawing(digest, canvas.image_data)
+        else:
+            st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
+
+    with answer_column:
+        own = collect_trained_model()
+        choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if own is not None else [])
+        choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
+        if steps is None:
+            st.markdown(
+                f"**Nothing to read yet.** Below, MNIST test image {EXAMPLE_INDEX} (a 7), enlarged to the "
+                f"canvas's {CANVAS_SIDE}×{CANVAS_SIDE}, goes through the same steps your drawing will."
+            )
+        else:
+            with shown_as_error():  # a missing model file, a session model of another shape: a sentence
+                probabilities, model_name = ask_model(choice, steps.image, own)
+                top = int(probabilities.argmax())
+                st.markdown(f"Answer: **{top}**, with probability **{probabilities[top]:.1%}**, from {model_name}.")
+                st.plotly_chart(
+                    digit_plots.probability_bars_figure(probabilities, title="Probability of each class (softmax output)"),
+                    key="draw_probabilities", config={"displayModeBar": False},
+                )
+
+    if steps is None:
+        shown, steps_figure = example_digit(EXAMPLE_INDEX)
+    elif upload_tab.open:
+        shown, steps_figure = steps, digit_plots.preparation_figure(steps)
+    else:
+        shown = steps
+    st.plotly_chart(steps_figure, key="draw_steps", config={"displayModeBar": False})
+    row, column = shown.centre_of_mass
+    st.caption(
+        f"Ink box {shown.box[3] - shown.box[1]}×{shown.box[2] - shown.box[0]} px → scaled to "
+        f"{shown.scaled.shape[1]}×{shown.scaled.shape[0]}; centre of mass moved to row {row + shown.offset[0]:.2f}, "
+        f"column {column + shown.offset[1]:.2f} (MNIST: within half a pixel of 14, 14)."
+        + (" The digit sits so far off its centre of mass that it was kept whole instead." if shown.clamped else "")
+    )
+
+
+drawing_and_answer()
 
 with st.expander("How MNIST was made, and the same steps in code"):
     st.markdown(

@@ -135,32 +135,38 @@ def live_view(polling: bool) -> None:
         st.code(keras_workflow_code(run.config), language="python")
 
 
+@st.fragment
+def digit_up_close() -> None:
+    """One training image, its values and its 784 inputs: a new index reruns this part only."""
+    (x_train, y_train), _ = shared_mnist()
+    st.subheader("One digit up close")
+    picker, heatmap = st.columns([1, 2.4])
+    index = picker.number_input(
+        "Training image index", 0, len(x_train) - 1, 0, key="mnist_index", bind="query-params"
+    )
+    image = x_train[index]
+    flat = flatten_and_scale(image[None])[0]
+    picker.markdown(
+        f"`x_train[{index}]` is a **{y_train[index]}**.\n\n"
+        f"- shape `{image.shape}`, dtype `{image.dtype}`, values {image.min()}…{image.max()}\n"
+        f"- `reshape(-1, 784)` → shape `(1, 784)`: row 0, then row 1, …\n"
+        f"- `.astype(\"float32\") / 255` → {flat.min():.0f}…{flat.max():.3g}\n"
+        f"- {np.count_nonzero(flat)} of the 784 inputs are not 0"
+    )
+    values_figure, flat_figure = mnist_digit_views(int(index))
+    heatmap.plotly_chart(values_figure, key="mnist_digit")
+    st.plotly_chart(flat_figure, key="mnist_flat")
+
+
 collect_trained_model()
 
 if tab_explore.open:
     with tab_explore:
-        (x_train, y_train), (x_test, y_test) = shared_mnist()
         grid, counts = st.columns([3, 2])
         grid_figure, counts_figure = mnist_overview()
         grid.plotly_chart(grid_figure, key="mnist_grid")
         counts.plotly_chart(counts_figure, key="mnist_counts")
-        st.subheader("One digit up close")
-        picker, heatmap = st.columns([1, 2.4])
-        index = picker.number_input(
-            "Training image index", 0, len(x_train) - 1, 0, key="mnist_index", bind="query-params"
-        )
-        image = x_train[index]
-        flat = flatten_and_scale(image[None])[0]
-        picker.markdown(
-            f"`x_train[{index}]` is a **{y_train[index]}**.\n\n"
-            f"- shape `{image.shape}`, dtype `{image.dtype}`, values {image.min()}…{image.max()}\n"
-            f"- `reshape(-1, 784)` → shape `(1, 784)`: row 0, then row 1, …\n"
-            f"- `.astype(\"float32\") / 255` → {flat.min():.0f}…{flat.max():.3g}\n"
-            f"- {np.count_nonzero(flat)} of the 784 inputs are not 0"
-        )
-        values_figure, flat_figure = mnist_digit_views(int(index))
-        heatmap.plotly_chart(values_figure, key="mnist_digit")
-        st.plotly_chart(flat_figure, key="mnist_flat")
+        digit_up_close()
         with st.expander("The preprocessing in Keras"):
             st.code(
                 "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()  # uint8, 0…255\n"

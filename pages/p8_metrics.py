@@ -73,51 +73,60 @@ def select_clicked_cell() -> None:
         st.session_state["metrics_cell_true"], st.session_state["metrics_cell_pred"] = cell
 
 
+@st.fragment
+def worked_example_tab() -> None:
+    """The worked example: an edited label reruns this tab only."""
+    st.markdown("Edit the actual labels and the model's predictions (1 = positive, 0 = negative).")
+    left, right = st.columns(2)
+    true_text = left.text_input(
+        "y_true (actual)", format_vector(metrics.LECTURE_Y_TRUE), key="metrics_y_true", bind="query-params"
+    )
+    pred_text = right.text_input(
+        "y_pred (predicted)", format_vector(metrics.LECTURE_Y_PRED), key="metrics_y_pred", bind="query-params"
+    )
+    with shown_as_error():
+        y_true = metrics.parse_binary_labels(true_text, name="y_true")
+        y_pred = metrics.parse_binary_labels(pred_text, name="y_pred")
+        report, report_figure = worked_example(tuple(int(v) for v in y_true), tuple(int(v) for v in y_pred))
+        matrix_column, formula_column = st.columns([2, 3])
+        with matrix_column:
+            counts = report.counts
+            for column, (name, value) in zip(
+                st.columns(4), (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn))
+            ):
+                column.metric(name, value)
+            st.plotly_chart(report_figure, key="metrics_binary_cm")
+        with formula_column:
+            if (tuple(y_true), tuple(y_pred)) == (metrics.LECTURE_Y_TRUE, metrics.LECTURE_Y_PRED):
+                st.caption("The lecture's example. Its slide rounds accuracy 5/7 = 0.714 to 0.71.")
+            for value in report.values.values():
+                st.markdown(f"**{value.metric.title}**: {value.metric.question}")
+                st.latex(value.latex)
+                if value.undefined:
+                    st.info(value.metric.why_zero, icon=":material/info:")
+    with st.expander("The same numbers with scikit-learn"):
+        st.code(
+            "from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,\n"
+            "                             precision_score, recall_score)\n\n"
+            f"y_true = [{true_text.strip().strip('[]')}]\ny_pred = [{pred_text.strip().strip('[]')}]\n"
+            "tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()\n"
+            "accuracy_score(y_true, y_pred)\n"
+            "precision_score(y_true, y_pred, zero_division=0)  # 0/0 → 0 instead of a warning\n"
+            "recall_score(y_true, y_pred, zero_division=0)\n"
+            "f1_score(y_true, y_pred, zero_division=0)",
+            language="python",
+        )
+
+
 if tab_binary.open:
     with tab_binary:
-        st.markdown("Edit the actual labels and the model's predictions (1 = positive, 0 = negative).")
-        left, right = st.columns(2)
-        true_text = left.text_input(
-            "y_true (actual)", format_vector(metrics.LECTURE_Y_TRUE), key="metrics_y_true", bind="query-params"
-        )
-        pred_text = right.text_input(
-            "y_pred (predicted)", format_vector(metrics.LECTURE_Y_PRED), key="metrics_y_pred", bind="query-params"
-        )
-        with shown_as_error():
-            y_true = metrics.parse_binary_labels(true_text, name="y_true")
-            y_pred = metrics.parse_binary_labels(pred_text, name="y_pred")
-            report, report_figure = worked_example(tuple(int(v) for v in y_true), tuple(int(v) for v in y_pred))
-            matrix_column, formula_column = st.columns([2, 3])
-            with matrix_column:
-                counts = report.counts
-                for column, (name, value) in zip(
-                    st.columns(4), (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn))
-                ):
-                    column.metric(name, value)
-                st.plotly_chart(report_figure, key="metrics_binary_cm")
-            with formula_column:
-                if (tuple(y_true), tuple(y_pred)) == (metrics.LECTURE_Y_TRUE, metrics.LECTURE_Y_PRED):
-                    st.caption("The lecture's example. Its slide rounds accuracy 5/7 = 0.714 to 0.71.")
-                for value in report.values.values():
-                    st.markdown(f"**{value.metric.title}**: {value.metric.question}")
-                    st.latex(value.latex)
-                    if value.undefined:
-                        st.info(value.metric.why_zero, icon=":material/info:")
-        with st.expander("The same numbers with scikit-learn"):
-            st.code(
-                "from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,\n"
-                "                             precision_score, recall_score)\n\n"
-                f"y_true = [{true_text.strip().strip('[]')}]\ny_pred = [{pred_text.strip().strip('[]')}]\n"
-                "tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()\n"
-                "accuracy_score(y_true, y_pred)\n"
-                "precision_score(y_true, y_pred, zero_division=0)  # 0/0 → 0 instead of a warning\n"
-                "recall_score(y_true, y_pred, zero_division=0)\n"
-                "f1_score(y_true, y_pred, zero_division=0)",
-                language="python",
-            )
+        worked_example_tab()
 
-if tab_classes.open:
-    with tab_classes, shown_as_error():
+
+@st.fragment
+def ten_classes_tab() -> None:
+    """Ten classes: a picked cell or the normalisation reruns this tab only."""
+    with shown_as_error():
         x_test, y_test = mnist_test_set()
         label, probabilities, model_key = chosen_model()
         y_pred, counts, rates, table, per_class = class_evaluation(model_key, y_test, probabilities)
@@ -188,8 +197,16 @@ if tab_classes.open:
                 language="python",
             )
 
-if tab_imbalance.open:
-    with tab_imbalance, shown_as_error():
+
+if tab_classes.open:
+    with tab_classes:
+        ten_classes_tab()
+
+
+@st.fragment
+def imbalance_tab() -> None:
+    """Imbalance and threshold: a threshold move reruns this tab only."""
+    with shown_as_error():
         _, y_test = mnist_test_set()
         label, probabilities, model_key = chosen_model()
         digit_column, threshold_column = st.columns([1, 3])
@@ -234,3 +251,8 @@ if tab_imbalance.open:
                 "precision, recall, thresholds = precision_recall_curve(y_binary, scores)",
                 language="python",
             )
+
+
+if tab_imbalance.open:
+    with tab_imbalance:
+        imbalance_tab()

@@ -88,196 +88,216 @@ def chosen_test_image() -> int:
     return lim.select_test_image(y_test, digit=digit, occurrence=nth)
 
 
-if tab_shift.open:
-    with tab_shift:
-        controls, images_column, probabilities_column = st.columns([1.1, 1.5, 1.6])
-        with controls:
-            with shown_as_error():
-                index = None
-                index = chosen_test_image()
-            dx = st.slider("dx: shift right (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dx", bind="query-params")
-            dy = st.slider("dy: shift down (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dy", bind="query-params")
-        if index is not None:
-            with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
-                x_test, y_test = test_set()
-                image = x_test[index]
-                shifted = lim.shift_image(image, dx, dy)
-                layers = mlp_layers("mlp")
-                hidden, *_, probabilities = lim.layer_outputs(layers, model_inputs("mlp", np.stack([image, shifted])))
-                change = lim.compare_activations(hidden[0], hidden[1])
-                true_class = int(y_test[index])
-                images_column.plotly_chart(
-                    plots.digit_pair_figure(image, shifted, titles=(f"test image {index} (a {true_class})", f"shifted by ({dx}, {dy})")),
-                    key="lim_digits", config={"displayModeBar": False},
-                )
-                probabilities_column.plotly_chart(
-                    plots.probability_figure(probabilities[0], probabilities[1], true_class=true_class),
-                    key="lim_probabilities", config={"displayModeBar": False},
-                )
-                with controls:
-                    predicted = [int(p.argmax()) for p in probabilities]
-                    st.markdown(
-                        f"MLP says **{predicted[0]}** ({probabilities[0].max():.0%}) for the original, "
-                        f"**{predicted[1]}** ({probabilities[1].max():.0%}) for the shifted digit."
-                    )
-                    kept = lim.ink_kept(image, shifted)
-                    if lim.is_shifted_out(image, shifted):
-                        st.warning("Everything was shifted out of the 28×28 frame: the network sees a blank image.")
-                    elif kept < 0.999:
-                        st.caption(f"{1 - kept:.0%} of the ink left the 28×28 frame.")
-
-                active = int((hidden[0] > 0).sum())
-                r = float(change.correlation)
-                for column, (label, value) in zip(
-                    st.columns(4),
-                    (
-                        ("ReLUs on (original)", f"{active} of {len(hidden[0])}"),
-                        ("switched on by the shift", int(change.switched_on.sum())),
-                        ("switched off by the shift", int(change.switched_off.sum())),
-                        ("correlation r, original vs shifted", "undefined" if not np.isfinite(r) else f"{r:.2f}"),
-                    ),
-                ):
-                    column.metric(label, value)
-                st.plotly_chart(plots.activation_strip_figure(hidden[0], hidden[1], change), key="lim_strip",
-                                config={"displayModeBar": False})
-                scatter_column, curves_column = st.columns([1, 1.6])
-                scatter_column.plotly_chart(plots.activation_scatter_figure(hidden[0], hidden[1], r), key="lim_scatter",
-                                            config={"displayModeBar": False})
-                with curves_column:
-                    when_measured(CURVE_KEYS, CURVES_LABEL, partial(show_shift_curves, marker=lim.direction_of_shift(dx, dy)))
-        with st.expander("The maths: shifting, the first hidden layer, and the correlation"):
-            st.markdown("Shift by whole pixels, filling with zeros (the same as `scipy.ndimage.shift(image, (dy, dx), order=0)`):")
-            st.latex(r"x'_{r,c} = x_{r-dy,\;c-dx}\ \text{(0 outside the image)}")
-            st.markdown("The first hidden layer of the lecture's MLP, computed in NumPy from the model's weights:")
-            st.latex(r"a = \mathrm{ReLU}\!\left(\tfrac{x}{255} W_1 + b_1\right),\quad W_1 \in \mathbb{R}^{784\times128}")
-            st.latex(r"r = \frac{\sum_i (a_i-\bar a)(a'_i-\bar a')}{\sqrt{\sum_i (a_i-\bar a)^2\,\sum_i (a'_i-\bar a')^2}}")
-            st.code(
-                "import numpy as np\n"
-                "W1, b1 = model.layers[0].get_weights()            # (784, 128), (128,)\n"
-                "x = image.reshape(1, 784).astype('float32') / 255\n"
-                "a = np.maximum(x @ W1 + b1, 0)                     # 128 ReLU activations\n"
-                "shifted = np.roll(image, 5, axis=1); shifted[:, :5] = 0   # 5 px right, zero fill\n"
-                "a2 = np.maximum(shifted.reshape(1, 784) / 255 @ W1 + b1, 0)\n"
-                "np.corrcoef(a[0], a2[0])[0, 1]                     # correlation r",
-                language="python",
-            )
-
-if tab_shuffle.open:
-    with tab_shuffle:
-        st.markdown(
-            "Apply one fixed random permutation (seed "
-            f"{SHUFFLE_SEED}) to the 784 pixels of every image, for training and testing alike. "
-            "A person cannot read the result. The MLP does not care: it never used the grid."
-        )
-        x_test, y_test = test_set()
-        images_column, accuracy_column = st.columns([1, 1.3])
-        with images_column:
-            with shown_as_error():
-                index = st.number_input("Test image index", 0, len(y_test) - 1, 0, key="lim_shuffle_index", bind="query-params")
-                index = lim.select_test_image(y_test, index=index)
-                st.plotly_chart(
-                    plots.digit_pair_figure(x_test[index], shuffle_pixels(x_test[index : index + 1])[0],
-                                            titles=(f"test image {index} (a {int(y_test[index])})", "the same pixels, shuffled")),
-                    key="lim_shuffle_digits", config={"displayModeBar": False},
-                )
-        with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
-            accuracies = shuffle_accuracies()
-            with accuracy_column:
-                metric_columns = st.columns(4)
-                for position, (label, variants) in enumerate(accuracies.items()):
-                    original, shuffled = variants["original pixels"], variants["shuffled pixels"]
-                    metric_columns[2 * position].metric(f"{label}, original pixels", f"{original:.2%}")
-                    metric_columns[2 * position + 1].metric(
-                        f"{label}, shuffled pixels", f"{shuffled:.2%}", f"{(shuffled - original) * 100:+.2f} pp",
-                        delta_color="off" if label == "MLP" else "normal",
-                    )
-                st.plotly_chart(plots.error_rate_figure(accuracies), key="lim_shuffle_errors", config={"displayModeBar": False})
-            mlp, cnn = accuracies["MLP"], accuracies["CNN"]
-            mlp_change = (mlp["shuffled pixels"] - mlp["original pixels"]) * 100
-            cnn_change = (cnn["shuffled pixels"] - cnn["original pixels"]) * 100
-            versus_mlp = "falls below" if cnn["shuffled pixels"] < mlp["original pixels"] else "stays above"
-            st.markdown(
-                f"The MLP on shuffled pixels lands within {abs(mlp_change):.2f} percentage points of the original: "
-                "for a dense layer the order of the inputs is just a renaming of its weights. "
-                f"The CNN changes by {cnn_change:+.2f} points and {versus_mlp} the MLP: its 3×3 filters look for "
-                "strokes and edges among neighbouring pixels, and shuffling scatters the neighbours."
-            )
-        with st.expander("Why the order does not matter to a dense layer"):
-            st.markdown("Permuting the inputs and the rows of the weight matrix the same way leaves every sum unchanged:")
-            st.latex(r"x_{\pi}\, W_{\pi} = \sum_{i} x_{\pi(i)} W_{\pi(i),:} = \sum_{j} x_j W_{j,:} = x\,W")
-            st.code(
-                f"perm = np.random.default_rng({SHUFFLE_SEED}).permutation(784)   # one fixed permutation\n"
-                "x_train_shuffled = x_train.reshape(-1, 784)[:, perm]\n"
-                "x_test_shuffled = x_test.reshape(-1, 784)[:, perm]\n"
-                "# same model, same compile/fit as the lecture; only the inputs are shuffled\n"
-                "model.fit(x_train_shuffled / 255, y_train, epochs=10, batch_size=64, validation_split=0.1)",
-                language="python",
-            )
-            st.caption(
-                "The shipped shuffled MLP started from the original MLP's initial weights with the first "
-                "layer's rows permuted like the pixels, so the experiment changes nothing but the order. "
-                "Accuracies are measured live on the 10,000 test images."
-            )
-
-if tab_params.open:
-    with tab_params:
-        st.markdown(
-            "Flatten a 100×100 colour photo and connect it to 512 neurons: every pixel of every channel "
-            "gets its own weight to every neuron. A convolution layer shares one small filter across the "
-            "whole image, so its size does not depend on the image at all."
-        )
-        sizes = {}
-        for group in (("dense", "both"), ("conv",)):
-            fields = [f for f in lim.CALCULATOR_FIELDS if f.layer in group]
-            for column, field in zip(st.columns(4), fields):
-                sizes[field.name] = column.number_input(
-                    field.label, 1, lim.MAX_CALCULATOR_SIZE, field.default, step=1,
-                    key=f"lim_{field.name}", bind="query-params",
-                )
+@st.fragment
+def shifted_seven() -> None:
+    """The shifted 7: a slider move reruns this tab only."""
+    controls, images_column, probabilities_column = st.columns([1.1, 1.5, 1.6])
+    with controls:
         with shown_as_error():
-            dense = lim.first_dense_layer_params(sizes["height"], sizes["width"], sizes["channels"], sizes["neurons"])
-            conv = lim.conv_layer_params(sizes["kernel_size"], sizes["channels"], sizes["filters"])
-            st.markdown(
-                f"**Dense:** {sizes['height']:,} × {sizes['width']:,} × {sizes['channels']:,} × {sizes['neurons']:,} "
-                f"= {lim.format_count(dense.weights)} weights + {lim.format_count(dense.biases)} biases "
-                f"= **{lim.format_count(dense.total)} parameters**  \n"
-                f"**Conv {sizes['kernel_size']}×{sizes['kernel_size']}:** {sizes['kernel_size']}·{sizes['kernel_size']}·"
-                f"{sizes['channels']:,}·{sizes['filters']:,} + {sizes['filters']:,} = **{lim.format_count(conv.total)} parameters**, "
-                "whatever the image size"
+            index = None
+            index = chosen_test_image()
+        dx = st.slider("dx: shift right (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dx", bind="query-params")
+        dy = st.slider("dy: shift down (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dy", bind="query-params")
+    if index is not None:
+        with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
+            x_test, y_test = test_set()
+            image = x_test[index]
+            shifted = lim.shift_image(image, dx, dy)
+            layers = mlp_layers("mlp")
+            hidden, *_, probabilities = lim.layer_outputs(layers, model_inputs("mlp", np.stack([image, shifted])))
+            change = lim.compare_activations(hidden[0], hidden[1])
+            true_class = int(y_test[index])
+            images_column.plotly_chart(
+                plots.digit_pair_figure(image, shifted, titles=(f"test image {index} (a {true_class})", f"shifted by ({dx}, {dy})")),
+                key="lim_digits", config={"displayModeBar": False},
             )
+            probabilities_column.plotly_chart(
+                plots.probability_figure(probabilities[0], probabilities[1], true_class=true_class),
+                key="lim_probabilities", config={"displayModeBar": False},
+            )
+            with controls:
+                predicted = [int(p.argmax()) for p in probabilities]
+                st.markdown(
+                    f"MLP says **{predicted[0]}** ({probabilities[0].max():.0%}) for the original, "
+                    f"**{predicted[1]}** ({probabilities[1].max():.0%}) for the shifted digit."
+                )
+                kept = lim.ink_kept(image, shifted)
+                if lim.is_shifted_out(image, shifted):
+                    st.warning("Everything was shifted out of the 28×28 frame: the network sees a blank image.")
+                elif kept < 0.999:
+                    st.caption(f"{1 - kept:.0%} of the ink left the 28×28 frame.")
+
+            active = int((hidden[0] > 0).sum())
+            r = float(change.correlation)
             for column, (label, value) in zip(
                 st.columns(4),
                 (
-                    ("dense layer parameters", lim.format_count(dense.total)),
-                    ("memory at float32 (4 bytes each)", lim.format_megabytes(dense.megabytes)),
-                    ("conv layer parameters", lim.format_count(conv.total)),
-                    ("dense ÷ conv", f"{lim.format_count(round(dense.total / conv.total))}×"),
+                    ("ReLUs on (original)", f"{active} of {len(hidden[0])}"),
+                    ("switched on by the shift", int(change.switched_on.sum())),
+                    ("switched off by the shift", int(change.switched_off.sum())),
+                    ("correlation r, original vs shifted", "undefined" if not np.isfinite(r) else f"{r:.2f}"),
                 ),
             ):
                 column.metric(label, value)
-            side = (sizes["height"] * sizes["width"]) ** 0.5
-            sides = np.unique(np.linspace(1, max(2 * side, 64), 120).round())
-            curves = lim.params_against_side(
-                sides, channels=sizes["channels"], neurons=sizes["neurons"],
-                kernel_size=sizes["kernel_size"], filters=sizes["filters"],
+            st.plotly_chart(plots.activation_strip_figure(hidden[0], hidden[1], change), key="lim_strip",
+                            config={"displayModeBar": False})
+            scatter_column, curves_column = st.columns([1, 1.6])
+            scatter_column.plotly_chart(plots.activation_scatter_figure(hidden[0], hidden[1], r), key="lim_scatter",
+                                        config={"displayModeBar": False})
+            with curves_column:
+                when_measured(CURVE_KEYS, CURVES_LABEL, partial(show_shift_curves, marker=lim.direction_of_shift(dx, dy)))
+    with st.expander("The maths: shifting, the first hidden layer, and the correlation"):
+        st.markdown("Shift by whole pixels, filling with zeros (the same as `scipy.ndimage.shift(image, (dy, dx), order=0)`):")
+        st.latex(r"x'_{r,c} = x_{r-dy,\;c-dx}\ \text{(0 outside the image)}")
+        st.markdown("The first hidden layer of the lecture's MLP, computed in NumPy from the model's weights:")
+        st.latex(r"a = \mathrm{ReLU}\!\left(\tfrac{x}{255} W_1 + b_1\right),\quad W_1 \in \mathbb{R}^{784\times128}")
+        st.latex(r"r = \frac{\sum_i (a_i-\bar a)(a'_i-\bar a')}{\sqrt{\sum_i (a_i-\bar a)^2\,\sum_i (a'_i-\bar a')^2}}")
+        st.code(
+            "import numpy as np\n"
+            "W1, b1 = model.layers[0].get_weights()            # (784, 128), (128,)\n"
+            "x = image.reshape(1, 784).astype('float32') / 255\n"
+            "a = np.maximum(x @ W1 + b1, 0)                     # 128 ReLU activations\n"
+            "shifted = np.roll(image, 5, axis=1); shifted[:, :5] = 0   # 5 px right, zero fill\n"
+            "a2 = np.maximum(shifted.reshape(1, 784) / 255 @ W1 + b1, 0)\n"
+            "np.corrcoef(a[0], a2[0])[0, 1]                     # correlation r",
+            language="python",
+        )
+
+
+if tab_shift.open:
+    with tab_shift:
+        shifted_seven()
+
+
+@st.fragment
+def shuffled_pixels() -> None:
+    """Pixel shuffling: a new test image reruns this tab only."""
+    st.markdown(
+        "Apply one fixed random permutation (seed "
+        f"{SHUFFLE_SEED}) to the 784 pixels of every image, for training and testing alike. "
+        "A person cannot read the result. The MLP does not care: it never used the grid."
+    )
+    x_test, y_test = test_set()
+    images_column, accuracy_column = st.columns([1, 1.3])
+    with images_column:
+        with shown_as_error():
+            index = st.number_input("Test image index", 0, len(y_test) - 1, 0, key="lim_shuffle_index", bind="query-params")
+            index = lim.select_test_image(y_test, index=index)
+            st.plotly_chart(
+                plots.digit_pair_figure(x_test[index], shuffle_pixels(x_test[index : index + 1])[0],
+                                        titles=(f"test image {index} (a {int(y_test[index])})", "the same pixels, shuffled")),
+                key="lim_shuffle_digits", config={"displayModeBar": False},
             )
-            st.plotly_chart(plots.params_figure(curves, current_side=side), key="lim_params", config={"displayModeBar": False})
-            st.info(
-                "The slide calls this growth *exponential*. Strictly, it is **quadratic** in the image side "
-                "(double the side, four times the weights) and **linear** in the number of pixels: "
-                "polynomial, not exponential. It is still far too many: at 1000×1000 RGB the first layer alone "
-                f"has {lim.format_count(lim.first_dense_layer_params(1000, 1000, 3, 512).total)} parameters.",
-                icon=":material/info:",
+    with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
+        accuracies = shuffle_accuracies()
+        with accuracy_column:
+            metric_columns = st.columns(4)
+            for position, (label, variants) in enumerate(accuracies.items()):
+                original, shuffled = variants["original pixels"], variants["shuffled pixels"]
+                metric_columns[2 * position].metric(f"{label}, original pixels", f"{original:.2%}")
+                metric_columns[2 * position + 1].metric(
+                    f"{label}, shuffled pixels", f"{shuffled:.2%}", f"{(shuffled - original) * 100:+.2f} pp",
+                    delta_color="off" if label == "MLP" else "normal",
+                )
+            st.plotly_chart(plots.error_rate_figure(accuracies), key="lim_shuffle_errors", config={"displayModeBar": False})
+        mlp, cnn = accuracies["MLP"], accuracies["CNN"]
+        mlp_change = (mlp["shuffled pixels"] - mlp["original pixels"]) * 100
+        cnn_change = (cnn["shuffled pixels"] - cnn["original pixels"]) * 100
+        versus_mlp = "falls below" if cnn["shuffled pixels"] < mlp["original pixels"] else "stays above"
+        st.markdown(
+            f"The MLP on shuffled pixels lands within {abs(mlp_change):.2f} percentage points of the original: "
+            "for a dense layer the order of the inputs is just a renaming of its weights. "
+            f"The CNN changes by {cnn_change:+.2f} points and {versus_mlp} the MLP: its 3×3 filters look for "
+            "strokes and edges among neighbouring pixels, and shuffling scatters the neighbours."
+        )
+    with st.expander("Why the order does not matter to a dense layer"):
+        st.markdown("Permuting the inputs and the rows of the weight matrix the same way leaves every sum unchanged:")
+        st.latex(r"x_{\pi}\, W_{\pi} = \sum_{i} x_{\pi(i)} W_{\pi(i),:} = \sum_{j} x_j W_{j,:} = x\,W")
+        st.code(
+            f"perm = np.random.default_rng({SHUFFLE_SEED}).permutation(784)   # one fixed permutation\n"
+            "x_train_shuffled = x_train.reshape(-1, 784)[:, perm]\n"
+            "x_test_shuffled = x_test.reshape(-1, 784)[:, perm]\n"
+            "# same model, same compile/fit as the lecture; only the inputs are shuffled\n"
+            "model.fit(x_train_shuffled / 255, y_train, epochs=10, batch_size=64, validation_split=0.1)",
+            language="python",
+        )
+        st.caption(
+            "The shipped shuffled MLP started from the original MLP's initial weights with the first "
+            "layer's rows permuted like the pixels, so the experiment changes nothing but the order. "
+            "Accuracies are measured live on the 10,000 test images."
+        )
+
+
+if tab_shuffle.open:
+    with tab_shuffle:
+        shuffled_pixels()
+
+
+@st.fragment
+def parameter_explosion() -> None:
+    """The parameter calculator: a new size reruns this tab only."""
+    st.markdown(
+        "Flatten a 100×100 colour photo and connect it to 512 neurons: every pixel of every channel "
+        "gets its own weight to every neuron. A convolution layer shares one small filter across the "
+        "whole image, so its size does not depend on the image at all."
+    )
+    sizes = {}
+    for group in (("dense", "both"), ("conv",)):
+        fields = [f for f in lim.CALCULATOR_FIELDS if f.layer in group]
+        for column, field in zip(st.columns(4), fields):
+            sizes[field.name] = column.number_input(
+                field.label, 1, lim.MAX_CALCULATOR_SIZE, field.default, step=1,
+                key=f"lim_{field.name}", bind="query-params",
             )
-        with st.expander("The formulas, and the Keras layers that have these counts"):
-            st.latex(r"P_\text{dense} = H \cdot W \cdot C \cdot n + n \qquad P_\text{conv} = k \cdot k \cdot C \cdot f + f")
-            st.code(
-                "keras.Sequential([keras.Input((100, 100, 3)), keras.layers.Flatten(),\n"
-                "                  keras.layers.Dense(512)]).count_params()      # 15,360,512\n"
-                "keras.Sequential([keras.Input((100, 100, 3)),\n"
-                "                  keras.layers.Conv2D(32, 3)]).count_params()   # 896",
-                language="python",
-            )
+    with shown_as_error():
+        dense = lim.first_dense_layer_params(sizes["height"], sizes["width"], sizes["channels"], sizes["neurons"])
+        conv = lim.conv_layer_params(sizes["kernel_size"], sizes["channels"], sizes["filters"])
+        st.markdown(
+            f"**Dense:** {sizes['height']:,} × {sizes['width']:,} × {sizes['channels']:,} × {sizes['neurons']:,} "
+            f"= {lim.format_count(dense.weights)} weights + {lim.format_count(dense.biases)} biases "
+            f"= **{lim.format_count(dense.total)} parameters**  \n"
+            f"**Conv {sizes['kernel_size']}×{sizes['kernel_size']}:** {sizes['kernel_size']}·{sizes['kernel_size']}·"
+            f"{sizes['channels']:,}·{sizes['filters']:,} + {sizes['filters']:,} = **{lim.format_count(conv.total)} parameters**, "
+            "whatever the image size"
+        )
+        for column, (label, value) in zip(
+            st.columns(4),
+            (
+                ("dense layer parameters", lim.format_count(dense.total)),
+                ("memory at float32 (4 bytes each)", lim.format_megabytes(dense.megabytes)),
+                ("conv layer parameters", lim.format_count(conv.total)),
+                ("dense ÷ conv", f"{lim.format_count(round(dense.total / conv.total))}×"),
+            ),
+        ):
+            column.metric(label, value)
+        side = (sizes["height"] * sizes["width"]) ** 0.5
+        sides = np.unique(np.linspace(1, max(2 * side, 64), 120).round())
+        curves = lim.params_against_side(
+            sides, channels=sizes["channels"], neurons=sizes["neurons"],
+            kernel_size=sizes["kernel_size"], filters=sizes["filters"],
+        )
+        st.plotly_chart(plots.params_figure(curves, current_side=side), key="lim_params", config={"displayModeBar": False})
+        st.info(
+            "The slide calls this growth *exponential*. Strictly, it is **quadratic** in the image side "
+            "(double the side, four times the weights) and **linear** in the number of pixels: "
+            "polynomial, not exponential. It is still far too many: at 1000×1000 RGB the first layer alone "
+            f"has {lim.format_count(lim.first_dense_layer_params(1000, 1000, 3, 512).total)} parameters.",
+            icon=":material/info:",
+        )
+    with st.expander("The formulas, and the Keras layers that have these counts"):
+        st.latex(r"P_\text{dense} = H \cdot W \cdot C \cdot n + n \qquad P_\text{conv} = k \cdot k \cdot C \cdot f + f")
+        st.code(
+            "keras.Sequential([keras.Input((100, 100, 3)), keras.layers.Flatten(),\n"
+            "                  keras.layers.Dense(512)]).count_params()      # 15,360,512\n"
+            "keras.Sequential([keras.Input((100, 100, 3)),\n"
+            "                  keras.layers.Conv2D(32, 3)]).count_params()   # 896",
+            language="python",
+        )
+
+
+if tab_params.open:
+    with tab_params:
+        parameter_explosion()
 
 if tab_cnn.open:
     with tab_cnn, shown_as_error():
