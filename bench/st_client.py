@@ -294,7 +294,8 @@ class StreamlitTab:
     async def go_to(self, page: str) -> RunResult:
         """Click the page in the sidebar: a rerun of its ``page_script_hash`` with no page widgets."""
         if page not in self.pages:
-            raise KeyError(f"no page {page!r}; the app lists {sorted(self.pages)}")
+            # A tab whose first page never arrived knows no pages: that is a failed move, not a crash.
+            return RunResult(f"go to /{page}", self.page, 0.0, error=f"no page {page!r}; the app listed {sorted(self.pages)}")
         self.page, self.query_string = page, ""
         return await self._interact(f"go to /{page}", time.perf_counter(), fragment_id="", page_script_hash=self.pages[page], widgets=False)
 
