@@ -261,7 +261,7 @@ def dense_layers(model: Any) -> tuple[DenseLayer, ...]:
 
 def dense_weights_path(name: str) -> Path:
     """Where the shipped MLP ``name``'s weights are kept as NumPy arrays (beside its .keras file)."""
-    return PRETRAINED[name].path.with_suffix(".npz")
+    return PRETRAINED[name].weights_path
 
 
 def save_dense_layers(layers: tuple[DenseLayer, ...], path: Path) -> None:

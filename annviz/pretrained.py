@@ -72,6 +72,11 @@ class PretrainedSpec:
     def path(self) -> Path:
         return MODEL_DIR / f"{self.name}.keras"
 
+    @property
+    def weights_path(self) -> Path:
+        """The same weights as NumPy arrays (.npz), which the server reads without TensorFlow."""
+        return self.path.with_suffix(".npz")
+
 
 #: One row per shipped model; the training script, the loader and the tests all read this table.
 PRETRAINED: dict[str, PretrainedSpec] = {

@@ -6,8 +6,8 @@ for the garbage collector, and Streamlit calls ``keras.backend.clear_session()``
 script run once ``keras`` is imported. So the server never imports it; it sends work here:
 
 - :class:`KerasWorker`: one long-lived process for the small Keras jobs (the "check with Keras"
-  buttons, the optimizer race with ``keras.optimizers``, CNN predictions, the shipped models'
-  weights and test-set measurements). :meth:`KerasWorker.once` keeps server-wide results (the
+  buttons, the optimizer race with ``keras.optimizers``, the shipped models' test-set
+  measurements; the shipped models answer single digits in NumPy in the server). :meth:`KerasWorker.once` keeps server-wide results (the
   shift curves, the test-set predictions) computed once, in the background. A worker killed
   mid-job (SIGKILL, out of memory) turns into :class:`WorkerLost`, a sentence for the page; the
   next job starts a new worker.
@@ -292,13 +292,6 @@ def _test_set() -> tuple[np.ndarray, np.ndarray]:
     from annviz.mnist import load_mnist
 
     return load_mnist()[1]
-
-
-def shipped_predict(name: str, images: np.ndarray) -> np.ndarray:
-    """Class probabilities of the shipped Keras model ``name`` for uint8 images (n, 28, 28)."""
-    from annviz.limitations import keras_predictor
-
-    return keras_predictor(name, _shipped_model(name))(images)
 
 
 def _predictor(name: str) -> Callable[[np.ndarray], np.ndarray]:

@@ -48,7 +48,7 @@ KERAS_IDLE_EXIT_S = 300.0
 
 @st.cache_resource(show_spinner=False)
 def keras_worker() -> serving.KerasWorker:
-    """The worker for a student's small Keras jobs (a check, a race, a CNN answer)."""
+    """The worker for a student's small Keras jobs (a "check with Keras", a race with keras.optimizers)."""
     return serving.KerasWorker(idle_exit_s=KERAS_IDLE_EXIT_S)
 
 
@@ -105,7 +105,9 @@ def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]
         done = sum(future.done() for future in futures)
         if done < len(futures):
             st.progress(done / len(futures), text=f"{label} (once per server, in the background): {done}/{len(futures)}")
-        else:  # drawn here; the page's next full run stops the polling
+        elif not ready:  # measured since this part began polling: one full run draws it and ends the polling
+            st.rerun(scope="app")
+        else:
             draw([serving.result_of(future) for future in futures])
 
     st.fragment(part, run_every=None if ready else MEASUREMENT_POLL_S)()

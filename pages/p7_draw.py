@@ -13,9 +13,8 @@ from annviz import digit_plots
 from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, prepare_digit
 from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
-from annviz.serving import shipped_predict
-from pages._figures import example_digit, prepared_drawing, prepared_upload, shipped_mlp
-from pages._serving import keras_job
+from annviz.small_cnn import cnn_probabilities
+from pages._figures import example_digit, prepared_drawing, prepared_upload, shipped_cnn, shipped_mlp
 from pages._trained import collect_trained_model
 from pages._ui import page_header, shown_as_error
 
@@ -48,10 +47,11 @@ def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) ->
         name = f"your model ({label})"
     else:
         key = SHIPPED_MODELS[choice]
+        # Both shipped models run in NumPy here, from their weights (tests hold them to Keras's predict).
         if PRETRAINED[key].input_kind == "flat":
             outputs = mlp_probabilities(shipped_mlp(key), model_inputs(key, image[None]))
-        else:  # the CNN needs Keras: one image in the Keras worker
-            outputs = keras_job(shipped_predict, key, image[None], spinner="Asking the CNN…")
+        else:
+            outputs = cnn_probabilities(shipped_cnn(key), model_inputs(key, image[None]))
         accuracy = read_manifest()[key]["test_accuracy"]
         name = f"the shipped {PRETRAINED[key].title} (test accuracy {accuracy:.2%})"
     probabilities, softmax_applied = as_probabilities(np.asarray(outputs)[0])

@@ -2,6 +2,7 @@
 
     python scripts/train_pretrained.py            # all models in annviz.pretrained.PRETRAINED
     python scripts/train_pretrained.py mlp cnn    # only these
+    python scripts/train_pretrained.py --numpy    # only re-export the saved models' NumPy weights
 
 Each model is trained with fixed seeds on the full 60,000 training images
 (validation_split=0.1, as in the lecture) and evaluated on the 10,000 test images.
@@ -17,18 +18,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annviz.limitations import dense_layers, dense_weights_path, save_dense_layers  # noqa: E402
+from annviz.limitations import dense_layers, save_dense_layers  # noqa: E402
 from annviz.mnist import load_mnist  # noqa: E402
-from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, model_inputs, train_pretrained  # noqa: E402
+from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, load_pretrained, model_inputs, train_pretrained  # noqa: E402
+from annviz.small_cnn import cnn_layers, save_cnn_layers  # noqa: E402
+
+
+def save_numpy_weights(name: str, model) -> None:
+    """The server runs the shipped models in NumPy, without TensorFlow: write their weights as .npz."""
+    spec = PRETRAINED[name]
+    if spec.input_kind == "flat":
+        save_dense_layers(dense_layers(model), spec.weights_path)
+    else:
+        save_cnn_layers(cnn_layers(model), spec.weights_path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", default=list(PRETRAINED), metavar="NAME")
+    parser.add_argument("--numpy", action="store_true", help="do not train: re-export the saved models' weights as .npz")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(PRETRAINED))
     if unknown:
         parser.error(f"unknown model(s) {unknown}; choose from {sorted(PRETRAINED)}")
+    if args.numpy:
+        for name in args.names:
+            save_numpy_weights(name, load_pretrained(name))
+            print(f"{name}: wrote {PRETRAINED[name].weights_path.name}")
+        return 0
     (x_train, y_train), (x_test, y_test) = load_mnist()
     manifest = json.loads(MANIFEST_PATH.read_text()) if MANIFEST_PATH.is_file() else {}
     MODEL_DIR.mkdir(exist_ok=True)
@@ -39,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - start
         loss, accuracy = model.evaluate(model_inputs(name, x_test), y_test, verbose=0)
         model.save(spec.path)
-        if spec.input_kind == "flat":  # the server runs the MLPs in NumPy, without TensorFlow
-            save_dense_layers(dense_layers(model), dense_weights_path(name))
+        save_numpy_weights(name, model)
         manifest[name] = {
             "title": spec.title,
             "test_accuracy": round(float(accuracy), 6),

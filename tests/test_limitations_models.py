@@ -105,3 +105,49 @@ def test_the_shipped_numpy_weights_are_the_keras_models_own(name):
     assert [layer.activation for layer in stored] == [layer.activation for layer in keras_layers]
     for ours, theirs in zip(stored, keras_layers, strict=True):
         assert np.array_equal(ours.kernel, theirs.kernel) and np.array_equal(ours.bias, theirs.bias)
+
+
+# ------------------------------------------------------------------ the small CNN in NumPy
+
+
+@pytest.mark.parametrize("name", ["cnn", "cnn_shuffled"])
+def test_numpy_cnn_from_the_shipped_npz_equals_keras_predict(name, test_set):
+    """The server's CNN (NumPy, from the .npz) against the .keras file's predict, 1,000 test images."""
+    from annviz.pretrained import PRETRAINED
+    from annviz.small_cnn import cnn_probabilities, load_cnn_layers
+
+    model = load_pretrained(name)
+    x = model_inputs(name, test_set[0][:1000])
+    expected = model.predict(x, batch_size=1000, verbose=0)
+    got = cnn_probabilities(load_cnn_layers(PRETRAINED[name].weights_path), x)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_array_equal(got.argmax(1), expected.argmax(1))
+
+
+def test_numpy_cnn_layer_by_layer_equals_keras_sub_models(test_set):
+    """Each conv, pool and flatten output, not only the last: the conventions (no kernel flip,
+    floor pooling, channels-last flatten) are Keras's."""
+    import keras
+
+    from annviz.small_cnn import cnn_layers, cnn_outputs
+
+    cnn = load_pretrained("cnn")
+    x = model_inputs("cnn", lim.shift_image(test_set[0][:64], 3, -2))
+    ours = cnn_outputs(cnn_layers(cnn), x)
+    for index, layer in enumerate(cnn.layers):
+        expected = keras.Model(cnn.inputs, layer.output).predict(x, batch_size=64, verbose=0)
+        assert ours[index].shape == expected.shape, layer.name
+        np.testing.assert_allclose(ours[index], expected, atol=2e-5, rtol=1e-5, err_msg=layer.name)
+
+
+def test_numpy_cnn_refuses_layers_it_does_not_run():
+    import keras
+
+    from annviz.small_cnn import cnn_layers
+
+    padded = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, padding="same")])
+    with pytest.raises(ValueError, match="not one NumPy runs here"):
+        cnn_layers(padded)
+    strided = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, strides=2)])
+    with pytest.raises(ValueError, match="not one NumPy runs here"):
+        cnn_layers(strided)
