@@ -61,8 +61,12 @@ from annviz.training import (
     train,
 )
 
-#: Scheduling priority of worker and training processes (0 = the server's; higher = yields to it).
-WORKER_NICENESS = 10
+#: Scheduling priority of the processes (0 = the server's; higher = yields to it). Linux's CFS
+#: shares a busy CPU by weight (nice 0: 1024, 5: 335, 10: 110), so the server's page runs come
+#: first, a student's small Keras job (someone waits for it) gets about three times a training's
+#: share, and the trainings and background measurements take what is left.
+INTERACTIVE_NICENESS = 5
+BATCH_NICENESS = 10
 #: Seconds a job may take before the page gives up waiting (the longest, the shift curves, take ~10 s).
 JOB_TIMEOUT_S = 180.0
 
@@ -105,7 +109,7 @@ class WorkerProcess:
         self.connection.close()
 
 
-def launch(role: str, *, niceness: int = WORKER_NICENESS) -> WorkerProcess:
+def launch(role: str, *, niceness: int = BATCH_NICENESS) -> WorkerProcess:
     """Start ``python -m annviz.serving ROLE`` and wait until it has connected back.
 
     Raises :class:`WorkerLost` if the process ends, or does not connect, within
@@ -178,7 +182,7 @@ class KerasWorker:
     >>> worker.shutdown()
     """
 
-    def __init__(self, *, niceness: int = WORKER_NICENESS, idle_exit_s: float | None = None) -> None:
+    def __init__(self, *, niceness: int = INTERACTIVE_NICENESS, idle_exit_s: float | None = None) -> None:
         self._niceness = niceness
         self._idle_exit_s = idle_exit_s
         self._lock = threading.Lock()
@@ -645,7 +649,7 @@ class TrainingService:
     """
 
     def __init__(
-        self, limit: int, *, niceness: int = WORKER_NICENESS, grace_s: float = 4.0, watch_s: float = 1.0,
+        self, limit: int, *, niceness: int = BATCH_NICENESS, grace_s: float = 4.0, watch_s: float = 1.0,
         headroom: Callable[[], int | None] = memory_headroom_bytes,
     ) -> None:
         if limit < 1:

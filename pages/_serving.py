@@ -55,7 +55,7 @@ def keras_worker() -> serving.KerasWorker:
 @st.cache_resource(show_spinner=False)
 def measurements_worker() -> serving.KerasWorker:
     """A second worker for the server-wide measurements, started with them and ended after them."""
-    worker = serving.KerasWorker(idle_exit_s=MEASUREMENTS_IDLE_EXIT_S)
+    worker = serving.KerasWorker(niceness=serving.BATCH_NICENESS, idle_exit_s=MEASUREMENTS_IDLE_EXIT_S)
     for key, (job, *args) in BACKGROUND.items():
         worker.once(key, job, *args)
     return worker
@@ -81,18 +81,6 @@ def _measurements(keys: list[str]) -> list[Future]:
     """The futures of :data:`BACKGROUND`'s ``keys`` (sent to the measurements worker if not yet)."""
     worker = measurements_worker()
     return [worker.once(key, *BACKGROUND[key]) for key in keys]
-
-
-def background_results(keys: list[str], label: str) -> list[Any]:
-    """Several background results with a progress bar while any is still being measured."""
-    futures = _measurements(keys)
-    if not all(future.done() for future in futures):
-        bar = st.progress(0.0, text=f"{label} (once per server)…")
-        for done, future in enumerate(futures, start=1):
-            serving.result_of(future)
-            bar.progress(done / len(futures), text=f"{label} (once per server): {done}/{len(futures)}")
-        bar.empty()
-    return [serving.result_of(future) for future in futures]
 
 
 def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]) -> None:

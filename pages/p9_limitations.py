@@ -12,7 +12,7 @@ from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from pages._figures import shared_mnist, shipped_mlp
-from pages._serving import background_results, when_measured
+from pages._serving import when_measured
 from pages._ui import page_header, shown_as_error
 
 TABS = ("The shifted 7", "Pixel shuffling", "Parameter explosion", "A first look at CNNs")
@@ -47,11 +47,6 @@ CURVE_KEYS = [f"curves_{name}" for name in CURVE_MODELS.values()]
 CURVES_LABEL = "Measuring the MLP's and the CNN's accuracy on all 10,000 test images, shifted"
 
 
-def shift_curves() -> dict[str, lim.ShiftCurves]:
-    """Both models' accuracy on the shifted test set, measured once per server by the Keras worker."""
-    return dict(zip(CURVE_MODELS, background_results(CURVE_KEYS, CURVES_LABEL)))
-
-
 def show_shift_curves(results: list[lim.ShiftCurves], marker: tuple[str, int] | None) -> None:
     curves = dict(zip(CURVE_MODELS, results))
     st.plotly_chart(plots.shift_curve_figure(curves, marker=marker), key="lim_curves", config={"displayModeBar": False})
@@ -64,11 +59,15 @@ def show_shift_curves(results: list[lim.ShiftCurves], marker: tuple[str, int] | 
     )
 
 
-def shuffle_accuracies() -> dict[str, dict[str, float]]:
-    """The four shipped models' test accuracy, original and shuffled pixels (once per server)."""
-    names = [name for pair in SHUFFLE_PAIRS.values() for name in pair]
-    values = dict(zip(names, background_results([f"accuracy_{name}" for name in names],
-                                                "Measuring the four models on the 10,000 test images")))
+SHUFFLE_NAMES = [name for pair in SHUFFLE_PAIRS.values() for name in pair]
+ACCURACY_KEYS = [f"accuracy_{name}" for name in SHUFFLE_NAMES]
+ACCURACIES_LABEL = "Measuring the four models on the 10,000 test images"
+
+
+def shuffle_accuracies(results: list[float]) -> dict[str, dict[str, float]]:
+    """The four shipped models' test accuracies (measured once per server, :data:`ACCURACY_KEYS`'
+    order) by model: original and shuffled pixels."""
+    values = dict(zip(SHUFFLE_NAMES, results))
     return {
         label: {"original pixels": values[original], "shuffled pixels": values[shuffled]}
         for label, (original, shuffled) in SHUFFLE_PAIRS.items()
@@ -169,6 +168,30 @@ if tab_shift.open:
         shifted_seven()
 
 
+def show_shuffle_accuracies(results: list[float]) -> None:
+    """The four accuracies as metrics and bars, and what they say."""
+    accuracies = shuffle_accuracies(results)
+    metric_columns = st.columns(4)
+    for position, (label, variants) in enumerate(accuracies.items()):
+        original, shuffled = variants["original pixels"], variants["shuffled pixels"]
+        metric_columns[2 * position].metric(f"{label}, original pixels", f"{original:.2%}")
+        metric_columns[2 * position + 1].metric(
+            f"{label}, shuffled pixels", f"{shuffled:.2%}", f"{(shuffled - original) * 100:+.2f} pp",
+            delta_color="off" if label == "MLP" else "normal",
+        )
+    st.plotly_chart(plots.error_rate_figure(accuracies), key="lim_shuffle_errors", config={"displayModeBar": False})
+    mlp, cnn = accuracies["MLP"], accuracies["CNN"]
+    mlp_change = (mlp["shuffled pixels"] - mlp["original pixels"]) * 100
+    cnn_change = (cnn["shuffled pixels"] - cnn["original pixels"]) * 100
+    versus_mlp = "falls below" if cnn["shuffled pixels"] < mlp["original pixels"] else "stays above"
+    st.markdown(
+        f"The MLP on shuffled pixels lands within {abs(mlp_change):.2f} percentage points of the original: "
+        "for a dense layer the order of the inputs is just a renaming of its weights. "
+        f"The CNN changes by {cnn_change:+.2f} points and {versus_mlp} the MLP: its 3×3 filters look for "
+        "strokes and edges among neighbouring pixels, and shuffling scatters the neighbours."
+    )
+
+
 @st.fragment
 def shuffled_pixels() -> None:
     """Pixel shuffling: a new test image reruns this tab only."""
@@ -188,28 +211,8 @@ def shuffled_pixels() -> None:
                                         titles=(f"test image {index} (a {int(y_test[index])})", "the same pixels, shuffled")),
                 key="lim_shuffle_digits", config={"displayModeBar": False},
             )
-    with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
-        accuracies = shuffle_accuracies()
-        with accuracy_column:
-            metric_columns = st.columns(4)
-            for position, (label, variants) in enumerate(accuracies.items()):
-                original, shuffled = variants["original pixels"], variants["shuffled pixels"]
-                metric_columns[2 * position].metric(f"{label}, original pixels", f"{original:.2%}")
-                metric_columns[2 * position + 1].metric(
-                    f"{label}, shuffled pixels", f"{shuffled:.2%}", f"{(shuffled - original) * 100:+.2f} pp",
-                    delta_color="off" if label == "MLP" else "normal",
-                )
-            st.plotly_chart(plots.error_rate_figure(accuracies), key="lim_shuffle_errors", config={"displayModeBar": False})
-        mlp, cnn = accuracies["MLP"], accuracies["CNN"]
-        mlp_change = (mlp["shuffled pixels"] - mlp["original pixels"]) * 100
-        cnn_change = (cnn["shuffled pixels"] - cnn["original pixels"]) * 100
-        versus_mlp = "falls below" if cnn["shuffled pixels"] < mlp["original pixels"] else "stays above"
-        st.markdown(
-            f"The MLP on shuffled pixels lands within {abs(mlp_change):.2f} percentage points of the original: "
-            "for a dense layer the order of the inputs is just a renaming of its weights. "
-            f"The CNN changes by {cnn_change:+.2f} points and {versus_mlp} the MLP: its 3×3 filters look for "
-            "strokes and edges among neighbouring pixels, and shuffling scatters the neighbours."
-        )
+    with accuracy_column, shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
+        when_measured(ACCURACY_KEYS, ACCURACIES_LABEL, show_shuffle_accuracies)
     with st.expander("Why the order does not matter to a dense layer"):
         st.markdown("Permuting the inputs and the rows of the weight matrix the same way leaves every sum unchanged:")
         st.latex(r"x_{\pi}\, W_{\pi} = \sum_{i} x_{\pi(i)} W_{\pi(i),:} = \sum_{j} x_j W_{j,:} = x\,W")
@@ -299,6 +302,26 @@ if tab_params.open:
     with tab_params:
         parameter_explosion()
 
+def show_cnn_comparison(results: list) -> None:
+    """Parameters, accuracy and the shift curves of the two shipped models, side by side."""
+    accuracies = shuffle_accuracies(results[: len(ACCURACY_KEYS)])
+    curves = dict(zip(CURVE_MODELS, results[len(ACCURACY_KEYS):]))
+    params = {label: int(read_manifest()[name]["params"]) for label, name in CURVE_MODELS.items()}
+    left, right = st.columns([1, 1.4])
+    with left:
+        for label, count in params.items():
+            first, second = st.columns(2)
+            first.metric(f"{label} parameters", f"{count:,}")
+            second.metric(f"{label} test accuracy", f"{accuracies[label]['original pixels']:.2%}")
+        mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
+        st.markdown(
+            f"The CNN has {params['MLP'] / params['CNN']:.1f}× fewer parameters. "
+            f"Shifted by 2 px it keeps {cnn_at[2]:.1%} (MLP {mlp_at[2]:.1%}); by 4 px it is down to "
+            f"{cnn_at[4]:.1%} (MLP {mlp_at[4]:.1%}): pooling buys a little tolerance, not invariance."
+        )
+    right.plotly_chart(plots.accuracy_by_model_figure(curves), key="lim_cnn_curve", config={"displayModeBar": False})
+
+
 if tab_cnn.open:
     with tab_cnn, shown_as_error():
         st.markdown(
@@ -307,22 +330,7 @@ if tab_cnn.open:
             "(conv-pool-conv-pool-dense) needs far fewer parameters than the MLP and is more accurate. "
             "The next lecture covers CNNs properly; here is only why they are needed."
         )
-        params = {label: int(read_manifest()[name]["params"]) for label, name in CURVE_MODELS.items()}
-        accuracies = shuffle_accuracies()
-        curves = shift_curves()
-        left, right = st.columns([1, 1.4])
-        with left:
-            for label, count in params.items():
-                first, second = st.columns(2)
-                first.metric(f"{label} parameters", f"{count:,}")
-                second.metric(f"{label} test accuracy", f"{accuracies[label]['original pixels']:.2%}")
-            mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
-            st.markdown(
-                f"The CNN has {params['MLP'] / params['CNN']:.1f}× fewer parameters. "
-                f"Shifted by 2 px it keeps {cnn_at[2]:.1%} (MLP {mlp_at[2]:.1%}); by 4 px it is down to "
-                f"{cnn_at[4]:.1%} (MLP {mlp_at[4]:.1%}): pooling buys a little tolerance, not invariance."
-            )
-        right.plotly_chart(plots.accuracy_by_model_figure(curves), key="lim_cnn_curve", config={"displayModeBar": False})
+        when_measured(ACCURACY_KEYS + CURVE_KEYS, "Measuring the shipped models on the 10,000 test images", show_cnn_comparison)
         with st.expander("The Keras code of the two shipped models (the code that built them)"):
             for name in CURVE_MODELS.values():
                 st.code(inspect.getsource(PRETRAINED[name].build), language="python")

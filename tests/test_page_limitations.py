@@ -23,12 +23,13 @@ TIMEOUT = 300
 
 @pytest.fixture(scope="module", autouse=True)
 def measured_in_the_background() -> None:
-    """The page draws the shift curves once the server's measurements worker has them (until
-    then it shows a progress bar that polls, which AppTest does not run): wait for them here."""
+    """The page draws the shift curves and the accuracies once the server's measurements worker
+    has them (until then it shows a progress bar that polls, which AppTest does not run): wait
+    for them here."""
     from annviz import serving
     from pages._serving import BACKGROUND, measurements_worker
 
-    for key in ("curves_mlp", "curves_cnn"):
+    for key in BACKGROUND:
         serving.result_of(measurements_worker().once(key, *BACKGROUND[key]))
 
 
