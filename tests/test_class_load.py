@@ -19,7 +19,7 @@ from bench.app_server import serving_children  # noqa: E402
 def test_twenty_students_for_twenty_seconds() -> None:
     args = class_load.parse_args([
         "--sessions-a", "20", "--sessions-b", "20", "--duration-b", "20", "--trainings", "1", "--no-quiet",
-        "--training-query", "mnist_subset_size=2000&mnist_epochs=2", "--no-baseline",
+        "--training-query", "mnist_subset_size=2000&mnist_epochs=2", "--training-delay", "2", "--no-baseline",
     ])
     run = class_load.measure(class_load.ROOT, args)
 
