@@ -160,6 +160,8 @@ def test_a_training_process_killed_by_the_os_is_failed_with_a_sentence(service: 
     deadline = time.monotonic() + 60
     while job.status != serving.RUNNING and time.monotonic() < deadline:
         time.sleep(0.05)
+    environment = Path(f"/proc/{job.pid}/environ").read_bytes().split(b"\0")
+    assert b"TF_NUM_INTRAOP_THREADS=1" in environment and b"TF_NUM_INTEROP_THREADS=1" in environment
     os.kill(job.pid, signal.SIGKILL)
     assert job.join(10)
     snapshot = job.snapshot()
@@ -186,7 +188,10 @@ def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(serv
         "np.savez(sys.argv[1], *[w for layer in model.layers for w in layer.get_weights()])\n"
     )
     out = tmp_path / "bare.npz"
-    done = subprocess.run([sys.executable, "-c", bare_fit, str(out)], cwd=serving.PROJECT_ROOT, capture_output=True, text=True, timeout=180)
+    threads = str(serving.TRAINING_THREADS)  # the training processes' TensorFlow threads, as they run
+    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
+    done = subprocess.run([sys.executable, "-c", bare_fit, str(out)], cwd=serving.PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=180, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     with np.load(out) as stored:
         bare = [stored[f"arr_{i}"] for i in range(len(stored.files))]
