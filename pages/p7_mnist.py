@@ -178,7 +178,7 @@ if tab_explore.open:
 if tab_train.open:
     with tab_train:
         st.markdown(
-            "The lecture's settings are the defaults (all 60,000 images, 10 epochs: about 20 s on two cores). "
+            "The lecture's settings are the defaults (all 60,000 images, 10 epochs: about 10 s of fitting on two cores, after a few seconds for TensorFlow to start). "
             "Use a **subset** to train in a few seconds, or open "
             "[6 · Keras workflow](keras-workflow) to see every setting as code."
         )
