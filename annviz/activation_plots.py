@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.activations import ACTIVATIONS
+from annviz.figure_data import GAPS
 from annviz.neuron import StackedLayersDemo
 
 #: One colour per activation, in table order (Plotly's default qualitative palette).
@@ -58,7 +59,7 @@ def activation_figure(
             traces.append(go.Scatter(
                 x=z, y=np.where(mask, derivative, np.nan), name="saturated: gradient ≈ 0", xaxis="x2", yaxis="y2",
                 legendgroup="saturated", legendrank=2000, showlegend=not shown_saturation_legend,
-                line=dict(color=SATURATED, width=12), hoverinfo="skip",
+                line=dict(color=SATURATED, width=12), hoverinfo="skip", meta=GAPS,
             ))
             shown_saturation_legend = True
         for axis, curve in (("", entry.value(z)), ("2", derivative)):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from annviz.figure_data import GAPS
 from annviz.metrics import BinaryCounts, PrecisionRecallCurve, ThresholdSweep, top_probabilities
 
 # Right answers from a medium to a dark blue (white digits stay readable even on a 0);
@@ -56,6 +57,7 @@ def _two_colour_heatmap(z: np.ndarray, text: list[list[str]], *, font_size: int)
                 hoverinfo="skip",
                 xgap=2,
                 ygap=2,
+                meta=GAPS,  # NaN where the other layer draws
             )
         )
     return traces

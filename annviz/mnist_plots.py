@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from annviz.figure_data import GAPS
 from annviz.mnist import IMAGE_SIDE, N_CLASSES
 from annviz.training import TrainingHistory
 
@@ -82,7 +83,7 @@ def digit_grid_figure(images: np.ndarray, indices: np.ndarray, *, height: int = 
                  ticktext=[str(row) for row in range(classes)], title={"text": "class"})
     data = [{
         "type": "heatmap", "z": mosaic, "colorscale": "Greys", "zmin": 0, "zmax": 255, "showscale": False,
-        "hoverinfo": "skip",
+        "hoverinfo": "skip", "meta": GAPS,  # NaN between the digits
     }]
     layout = {"height": height, "margin": _MARGIN, "title": _title(f"The first {per_class} training images of each class"),
               "xaxis": xaxis, "yaxis": yaxis}

@@ -857,7 +857,10 @@ def expected_wait_sentence(snapshot: JobSnapshot, running: int, limit: int, *, s
 def _main(role: str, host: str, port: str, niceness: str) -> None:
     """``python -m annviz.serving ROLE HOST PORT NICENESS``: a worker, connected back to its server."""
     _lower_priority(int(niceness))
-    connection = _connect(host, port)
+    try:
+        connection = _connect(host, port)
+    except OSError:  # the server went away before this process was up: nobody to serve
+        raise SystemExit(1) from None
     (_serve_jobs if role == "keras" else _serve_training)(connection)
 
 

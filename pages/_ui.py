@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -9,9 +10,42 @@ import streamlit as st
 
 
 def page_header(title: str, lecture_text: str) -> None:
-    """Title and a few sentences in the lecture's own words."""
+    """Title and a few sentences in the lecture's own words (after setting aside unreadable link values)."""
+    ignore_non_finite_link_values()
     st.title(title)
     st.markdown(lecture_text)
+
+
+#: Where the sentence about dropped link values waits for the run that shows it.
+_DROPPED_KEY = "ui_dropped_link_values"
+
+
+def _non_finite_number(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def ignore_non_finite_link_values() -> None:
+    """Drop URL values that read as NaN or ±infinity (``?lim_index=1e309``), with a warning.
+
+    No widget here takes a non-finite number, and Streamlit's own reading of such a value into a
+    whole-number input ends in an ``OverflowError`` before the page can answer; without the
+    value the widget starts at its default. Each page calls this first, through
+    :func:`page_header`.
+    """
+    dropped = {key: value for key, value in st.query_params.items() if _non_finite_number(value)}
+    if dropped:
+        for key in dropped:
+            del st.query_params[key]
+        shown = ", ".join(f"{key} = {value[:20]}" for key, value in dropped.items())
+        st.session_state[_DROPPED_KEY] = f"The link's {shown} is not a finite number; the page uses its default instead."
+        # Streamlit seeds the widgets from the URL this run began with: begin again without them.
+        st.rerun()
+    notice = st.session_state.pop(_DROPPED_KEY, None)
+    if notice:
+        st.warning(notice, icon=":material/link_off:")
 
 
 def formatted_columns(columns: list[str], number_format: str) -> dict[str, object]:

@@ -13,6 +13,7 @@ from annviz.architecture import (
     parse_layer_sizes,
     spec_from_sizes,
 )
+from annviz.limitations import format_count
 from annviz.neuron import BIOLOGICAL_ANALOGY
 from pages._figures import network_view
 from pages._ui import page_header, shown_as_error
@@ -45,12 +46,14 @@ def network() -> None:
         total = count_model_params(spec)
         st.markdown(
             f"Every connection is one **weight**, every neuron after the input has one **bias**: "
-            f"this network has **{total:,} parameters**. Press *Forward pass* to follow the signal."
+            f"this network has **{format_count(total)} parameters**. Press *Forward pass* to follow the signal."
         )
         st.latex(param_formula_latex(spec))
         with st.expander("The formula and the Keras code"):
             st.latex(r"\text{params} = \sum_{\text{layers}} \big(\underbrace{n_{\text{in}} \times n_{\text{out}}}_{\text{weights}} + \underbrace{n_{\text{out}}}_{\text{biases}}\big)")
-            st.dataframe(pd.DataFrame(layer_param_rows(spec)), hide_index=True, key="ann_rows")
+            # Counts as text: beyond 64 bits (a 10^12-unit layer squared) no integer column holds them.
+            rows = [{name: format_count(v) if isinstance(v, int) else v for name, v in row.items()} for row in layer_param_rows(spec)]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="ann_rows")
             st.code("import keras\n\n" + keras_model_code(spec) + "\nmodel.summary()  # Total params: " + f"{total:,}", language="python")
 
 

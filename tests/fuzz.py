@@ -1,0 +1,436 @@
+"""A mischievous student, automated: every input widget and URL parameter of a page, found from the
+running page, gets hostile values; each case must leave the page working.
+
+The harness reads the widgets from the page itself (AppTest's element tree, per tab: a keyed,
+URL-bound ``st.tabs`` is opened through its query parameter), so a widget added to a page is
+fuzzed without touching this file. For every widget kind it knows what a browser can send:
+
+- text: whatever a student types (empty, blanks, words, ``nan``, ``inf``, ``1e308``, 64-bit and
+  longer integers, 10,000 characters, unicode digits, mixed separators, a list one longer or
+  shorter than it was);
+- numbers and sliders: the browser refuses non-finite values, values outside the widget's
+  bounds and integers beyond JavaScript's 2^53; what it accepts is tried at the edges
+  (min, max, ±1e308 or 2^53 − 1 where unbounded, 1e-320);
+- selections, radios, multiselects, checkboxes and toggles: every choice they offer;
+- uploads: a text file named .png, 0 bytes, a truncated PNG, 1×1, CMYK, an animated GIF, a
+  36-megapixel image, transparency, a 4000×3 strip;
+- the URL: garbage for every key a widget binds to the query string.
+
+A case is bad when the page shows an exception, a traceback reaches the log (what a server's log
+would show), a chart holds NaN or ±inf (in numbers or typed arrays), a metric or text shows
+"nan"/"inf", the run does not finish, or another widget stops answering after it; a clear
+``st.error`` (or a refusal by the widget) is the expected answer to nonsense.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from annviz.figure_data import has_intended_gaps
+
+#: Run timeout per case: a page that has its data cached answers in well under a second.
+CASE_TIMEOUT_S = 60
+#: JavaScript's largest exact integer: a number input refuses integers beyond it.
+MAX_SAFE_INTEGER = 2**53 - 1
+#: Choices tried per selection widget (the first ones and the last).
+MAX_CHOICES = 6
+#: What a student types into a text field, besides edits of its current value.
+HOSTILE_TEXTS = (
+    "", "   ", "abc", "nan", "inf", "-inf", "1e308", "1e-320", "-1", "0",
+    "99999999999999999999999", "-99999999999999999999999", "1000000000000-1000000000000-1",
+    "١٢٣", "1;2|3 4", "1,,2", "9" * 10_000,
+)
+#: Garbage a student pastes into the URL for a bound key.
+HOSTILE_URL_VALUES = ("", "garbage", "1e309", "-1", "99999999999999999999", "x" * 2000)
+#: "nan" or "inf" shown as a word (not "info", "infty", "inference").
+NON_FINITE_WORD = re.compile(r"(?<![A-Za-z])(nan|-?inf)(?![A-Za-z])", re.IGNORECASE)
+
+#: The widget kinds the harness drives, by AppTest's attribute for them.
+INPUT_KINDS = ("text_input", "text_area", "number_input", "slider", "select_slider", "selectbox", "radio",
+               "multiselect", "checkbox", "toggle", "file_uploader")
+
+
+def _image_bytes(mode: str, size: tuple[int, int], image_format: str, **options: Any) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new(mode, size, 128 if mode in ("L", "1") else None).save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def hostile_uploads() -> list[tuple[str, bytes, str]]:
+    """Files a student uploads by mistake or on purpose: (name, bytes, MIME type)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    frames = [Image.new("L", (40, 40), shade) for shade in (0, 255)]
+    gif = BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return [
+        ("notes.png", b"these are my notes, not a picture", "image/png"),
+        ("empty.png", b"", "image/png"),
+        ("truncated.png", _image_bytes("RGB", (64, 64), "PNG")[:40], "image/png"),
+        ("one.png", _image_bytes("RGB", (1, 1), "PNG"), "image/png"),
+        ("cmyk.jpg", _image_bytes("CMYK", (80, 60), "JPEG"), "image/jpeg"),
+        ("animated.png", gif.getvalue(), "image/png"),
+        ("huge.png", _image_bytes("1", (6000, 6000), "PNG"), "image/png"),  # 36 MP in a few kB
+        ("alpha.png", _image_bytes("RGBA", (50, 50), "PNG"), "image/png"),
+        ("wide.jpg", _image_bytes("L", (4000, 3), "JPEG"), "image/jpeg"),
+    ]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: which page state, which widget (or URL key), what value."""
+
+    page: str
+    tab: str
+    kind: str
+    key: str
+    value: Any
+
+    def describe(self) -> str:
+        shown = repr(self.value)
+        return f"{self.page}{' [' + self.tab + ']' if self.tab else ''} {self.kind} {self.key} = {shown[:60]}{'…' if len(shown) > 60 else ''}"
+
+
+@dataclass
+class Report:
+    """What the cases of one page came to."""
+
+    page: str
+    outcomes: Counter = field(default_factory=Counter)  # "fine", "clear error", "refused", "bad"
+    bad: list[tuple[Case, str]] = field(default_factory=list)
+
+    @property
+    def tried(self) -> int:
+        return sum(self.outcomes.values())
+
+
+# ----------------------------------------------------------------------------- what is wrong
+
+
+def _typed_values(value: dict) -> np.ndarray | None:
+    try:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _null_positions(values: Any) -> set[int] | None:
+    if not isinstance(values, list):
+        return None
+    return {i for i, v in enumerate(values) if v is None or isinstance(v, list) and any(w is None for w in v)}
+
+
+def non_finite_in_trace(trace: dict) -> str | None:
+    """A trace whose coordinates hold NaN or ±inf. plotly writes a non-finite number in a list as
+    ``null``, which is also how a line is broken into segments (None in x and y at once): a null
+    in x or y alone, or any null in z, is a NaN or an inf."""
+    x, y = _null_positions(trace.get("x")), _null_positions(trace.get("y"))
+    if x is not None and y is not None and x != y:
+        return f"{trace.get('type', 'trace')} {trace.get('name', '')!r}: null at {sorted(x ^ y)[:5]} in x or y only"
+    if x is None and y or y is None and x:
+        return f"{trace.get('type', 'trace')} {trace.get('name', '')!r}: null among its coordinates"
+    z = _null_positions(trace.get("z"))
+    if z:
+        return f"{trace.get('type', 'trace')} {trace.get('name', '')!r}: null in z"
+    return None
+
+
+def non_finite_in_figure(spec: Any, path: str = "") -> str | None:
+    """Where a plotly figure (its JSON as a Python value) holds NaN or ±inf, or None."""
+    if isinstance(spec, dict) and isinstance(spec.get("data"), list):
+        for index, trace in enumerate(spec["data"]):
+            if isinstance(trace, dict) and has_intended_gaps(trace):
+                continue  # its NaNs are drawn as nothing on purpose (annviz.figure_data)
+            found = isinstance(trace, dict) and non_finite_in_trace(trace)
+            if found:
+                return f"{path + '.' if path else ''}data[{index}]: {found}"
+        rest = {key: value for key, value in spec.items() if key != "data"}
+        traces = [t for t in spec["data"] if not (isinstance(t, dict) and has_intended_gaps(t))]
+        spec = {**rest, "data": [{k: v for k, v in t.items()} for t in traces]}
+    if isinstance(spec, float) and not math.isfinite(spec):
+        return path or "the figure"
+    if isinstance(spec, str) and NON_FINITE_WORD.search(spec):
+        return f"{path}: {spec[:80]!r}"
+    if isinstance(spec, dict):
+        if "bdata" in spec and "dtype" in spec:
+            values = _typed_values(spec)
+            if values is not None and values.dtype.kind == "f" and not np.isfinite(values).all():
+                return f"{path} (typed array)"
+            return None
+        for key, value in spec.items():
+            found = non_finite_in_figure(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(spec, list):
+        for index, value in enumerate(spec):
+            found = non_finite_in_figure(value, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class TracebackLog(logging.Handler):
+    """Collects every log record that carries a traceback (or is an error), from any logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[str]:
+        taken, self.records = self.records, []
+        return [f"traceback in the log ({r.name}): {r.getMessage()[:120]}" for r in taken]
+
+
+#: Installed on the root logger while a page is fuzzed (Streamlit's loggers propagate to it).
+_LOG = TracebackLog()
+
+
+def problems(at: AppTest) -> list[str]:
+    """Everything on the page that a student should never see after a run, and tracebacks logged."""
+    found = [f"exception: {e.value}" if hasattr(e, "value") else "exception" for e in at.exception]
+    found += _LOG.take()
+    for chart in at.get("plotly_chart"):
+        where = non_finite_in_figure(json.loads(chart.proto.spec))
+        if where:
+            found.append(f"NaN or inf on a chart at {where}")
+    for metric in at.metric:
+        if NON_FINITE_WORD.search(f"{metric.value} {metric.proto.delta}"):
+            found.append(f"metric {metric.label!r} shows {metric.value!r}")
+    for text in [m.value for m in at.markdown] + [c.value for c in at.caption]:
+        match = NON_FINITE_WORD.search(re.sub(r"`[^`]*`", "", str(text)))  # code spans may name nan
+        if match:
+            found.append(f"text shows {match.group(0)!r}: {str(text)[:80]!r}")
+    return found
+
+
+# ----------------------------------------------------------------------------- what to try
+
+
+def _numbers(widget: Any) -> tuple[list[float], int]:
+    """Values a browser lets through to a number input or slider, and how many it refuses."""
+    proto = widget.proto
+    is_int = getattr(proto, "data_type", None) == 1 or isinstance(widget.value, int) and not isinstance(widget.value, bool)
+    low = proto.min if getattr(proto, "has_min", True) else (-MAX_SAFE_INTEGER if is_int else -1e308)
+    high = proto.max if getattr(proto, "has_max", True) else (MAX_SAFE_INTEGER if is_int else 1e308)
+    candidates = [low, high, 0, 1, -1, 1e-320, 2**63, -(2**63), math.nan, math.inf]
+    accepted, refused = [], 0
+    for value in candidates:
+        if isinstance(value, float) and not math.isfinite(value):
+            refused += 1
+        elif not low <= value <= high or (is_int and (value != int(value) or abs(value) > MAX_SAFE_INTEGER)):
+            refused += 1
+        elif value not in accepted:
+            accepted.append(int(value) if is_int else float(value))
+    return accepted, refused
+
+
+def _edits(current: str) -> list[str]:
+    parts = [part for part in re.split(r"[,\s]+", current.strip()) if part]
+    edits = []
+    if len(parts) > 1:
+        edits.append(", ".join(parts[:-1]))  # one shorter than the others
+    if parts:
+        edits.append(", ".join(parts + parts[-1:]))  # one longer
+        edits.append(", ".join(parts[:-1] + ["nan"]))
+    return edits
+
+
+def values_for(kind: str, widget: Any) -> tuple[list[Any], int]:
+    """The values to try on one widget, and how many hostile values its kind refuses outright."""
+    if kind in ("text_input", "text_area"):
+        return list(HOSTILE_TEXTS) + _edits(str(widget.value or "")), 0
+    if kind == "number_input":
+        return _numbers(widget)
+    if kind == "slider":
+        low, high = widget.min, widget.max
+        value = widget.value
+        if isinstance(value, (tuple, list)):
+            return [(low, low), (high, high), (low, high)], 0
+        return [low, high], 0
+    if kind in ("selectbox", "radio", "select_slider"):
+        options = list(widget.options)
+        return (options[: MAX_CHOICES - 1] + options[-1:]) if len(options) > MAX_CHOICES else options, 0
+    if kind == "multiselect":
+        options = list(widget.options)
+        return [[], options[:MAX_CHOICES], *[[o] for o in options[:3]]], 0
+    if kind in ("checkbox", "toggle"):
+        return [True, False], 0
+    if kind == "file_uploader":
+        return hostile_uploads(), 0
+    return [], 0
+
+
+def _set(at: AppTest, kind: str, key: str, value: Any) -> None:
+    widget = getattr(at, kind)(key=key)
+    if kind == "selectbox" or kind == "radio" or kind == "select_slider":
+        widget.set_value(widget.options and value)  # AppTest takes the option's label
+    else:
+        widget.set_value(value)
+
+
+# ----------------------------------------------------------------------------- the harness
+
+
+def _keyed_widgets(at: AppTest) -> Iterator[tuple[str, Any]]:
+    for kind in INPUT_KINDS:
+        for widget in getattr(at, kind):
+            if widget.key and not getattr(widget.proto, "disabled", False):
+                yield kind, widget
+
+
+def _tabs(at: AppTest) -> list[tuple[str, list[str]]]:
+    """The page's URL-bound tab groups: (query key, labels), each once."""
+    groups: list[tuple[str, list[str]]] = []
+    for node in at._tree:  # noqa: SLF001  (AppTest lists tabs as blocks only)
+        for block in _blocks(node):
+            proto = getattr(block, "proto", None)
+            container = getattr(proto, "tab_container", None) if proto is not None else None
+            key = getattr(container, "query_param_key", "") if container is not None else ""
+            if key and key not in {known for known, _ in groups}:
+                labels = [child.label for child in block.children.values() if getattr(child, "type", "") == "tab"]
+                groups.append((key, labels))
+    return groups
+
+
+def _blocks(node: Any) -> Iterator[Any]:
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _blocks(child)
+
+
+def fuzz_page(
+    script: str, name: str, *, make: Callable[[], AppTest] | None = None, budget: int | None = None,
+) -> Report:
+    """Every hostile case of one page; ``make`` builds a fresh AppTest (default: ``script`` from file)."""
+    make = make or (lambda: AppTest.from_file(script, default_timeout=CASE_TIMEOUT_S))
+    root = logging.getLogger()
+    root.addHandler(_LOG)
+    try:
+        return _fuzz(make, name, budget)
+    finally:
+        root.removeHandler(_LOG)
+
+
+def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
+    report = Report(name)
+    first = make()
+    first.run()
+    # Each tab of a URL-bound tab group is its own state (a lazy tab draws its widgets only when
+    # open); every widget is fuzzed in every state it shows in, since a tab can change what it does.
+    states = [(label, {key: label}) for key, labels in _tabs(first) for label in labels] or [("", {})]
+    for tab, query in states:
+        at = make()
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        if problems(at):  # the tab itself breaks: one bad case, nothing more to learn here
+            _record(report, Case(name, tab, "tab", "", tab), at)
+            continue
+        widgets = [(kind, w.key) for kind, w in _keyed_widgets(at)]
+        for kind, key in widgets:
+            values, refused = values_for(kind, getattr(at, kind)(key=key))
+            report.outcomes["refused"] += refused
+            # One page per widget, its values typed one after the other, as a student would; after
+            # a bad case the page starts afresh, so every value is tried.
+            def fresh() -> AppTest:
+                page = make()
+                for q_key, q_value in query.items():
+                    page.query_params[q_key] = q_value
+                page.run()
+                return page
+
+            case_at, fine = fresh(), True
+            for value in values:
+                if budget is not None and report.tried >= budget:
+                    return report
+                case = Case(name, tab, kind, key, value)
+                try:
+                    _set(case_at, kind, key, value)
+                    case_at.run()
+                except Exception as error:  # the run itself failed (a timeout, a crash outside the page)
+                    report.outcomes["bad"] += 1
+                    report.bad.append((case, f"{type(error).__name__}: {error}"))
+                    fine = False
+                else:
+                    fine = _record(report, case, case_at)
+                if not fine:
+                    case_at = fresh()
+            if fine and values:
+                _still_answering(report, Case(name, tab, kind, key, values[-1]), case_at, skip=key)
+        for kind, widget in _keyed_widgets(at):
+            if getattr(widget.proto, "query_param_key", "") and widget.key in {k for _, k in widgets}:
+                for garbage in HOSTILE_URL_VALUES:
+                    url_at = make()
+                    for q_key, q_value in {**query, widget.proto.query_param_key: garbage}.items():
+                        url_at.query_params[q_key] = q_value
+                    try:
+                        url_at.run()
+                    except Exception as error:
+                        report.outcomes["bad"] += 1
+                        report.bad.append((Case(name, tab, "url", widget.key, garbage), f"{type(error).__name__}: {error}"))
+                        continue
+                    _record(report, Case(name, tab, "url", widget.key, garbage), url_at)
+    return report
+
+
+def _record(report: Report, case: Case, at: AppTest) -> bool:
+    """File the case's outcome; True if the page is still fine (a clear error counts as fine)."""
+    found = problems(at)
+    if found:
+        report.outcomes["bad"] += 1
+        report.bad.append((case, "; ".join(found)))
+        return False
+    report.outcomes["clear error" if at.error else "fine"] += 1
+    return True
+
+
+def _still_answering(report: Report, case: Case, at: AppTest, *, skip: str) -> None:
+    """After a hostile value, another widget of the page must still work (the first other checkbox,
+    selection or slider, moved to another of its values)."""
+    for kind, widget in _keyed_widgets(at):
+        if widget.key == skip or kind not in ("checkbox", "toggle", "selectbox", "radio", "slider"):
+            continue
+        values, _ = values_for(kind, widget)
+        others = [v for v in values if v != widget.value]
+        if not others:
+            continue
+        try:
+            _set(at, kind, widget.key, others[0])
+            at.run()
+        except Exception as error:
+            report.bad.append((case, f"after it, {widget.key} no longer answers: {type(error).__name__}: {error}"))
+            report.outcomes["bad"] += 1
+            return
+        found = problems(at)
+        if found:
+            report.bad.append((case, f"after it, moving {widget.key}: " + "; ".join(found)))
+            report.outcomes["bad"] += 1
+        return
+
+
+def table(reports: list[Report]) -> str:
+    """The closing note's table: inputs tried, clear errors, refusals, bad outcomes per page."""
+    lines = ["| page | inputs tried | fine | clear st.error | refused by the widget | bad |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in reports:
+        o = r.outcomes
+        lines.append(f"| {r.page} | {r.tried} | {o['fine']} | {o['clear error']} | {o['refused']} | {o['bad']} |")
+    return "\n".join(lines)
