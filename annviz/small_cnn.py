@@ -22,7 +22,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from annviz.limitations import DENSE_ACTIVATIONS, DenseLayer
+from annviz.limitations import DENSE_ACTIVATIONS, DenseLayer, layer_outputs
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,8 @@ def cnn_outputs(layers: tuple[CNNLayer, ...], x: np.ndarray) -> list[np.ndarray]
             x = max_pool2d(x, layer.size)
         elif isinstance(layer, FlattenLayer):
             x = x.reshape(len(x), -1)
-        else:
-            if x.ndim != 2 or x.shape[1] != layer.kernel.shape[0]:
-                raise ValueError(f"A dense layer of {layer.kernel.shape[0]} inputs cannot take an input of shape {x.shape}.")
-            x = DENSE_ACTIVATIONS[layer.activation](x @ layer.kernel + layer.bias)
+        else:  # a Dense layer: the MLP's own forward pass (its input check included)
+            x = layer_outputs((layer,), x)[0]
         outputs.append(x)
     return outputs
 

@@ -118,18 +118,18 @@ def prepared_drawing(digest: str, _image: np.ndarray) -> tuple[DigitSteps, go.Fi
 @st.cache_resource(show_spinner=False)
 def shipped_mlp(name: str) -> tuple:
     """A shipped MLP's layers as read-only NumPy arrays (no TensorFlow: the server runs MLPs in NumPy)."""
-    layers = load_dense_layers(name)
-    for layer in layers:
-        layer.kernel.setflags(write=False)
-        layer.bias.setflags(write=False)
-    return layers
+    return _read_only(load_dense_layers(name))
 
 
 @st.cache_resource(show_spinner=False)
 def shipped_cnn(name: str) -> tuple:
     """The shipped small CNN's layers as read-only NumPy arrays: one digit's forward pass is about a
     millisecond in the server, faster than a round trip to a Keras process."""
-    layers = load_cnn_layers(PRETRAINED[name].weights_path)
+    return _read_only(load_cnn_layers(PRETRAINED[name].weights_path))
+
+
+def _read_only(layers: tuple) -> tuple:
+    """Lock the weights of shared layers (pooling and flatten layers have none)."""
     for layer in layers:
         for array in (getattr(layer, "kernel", None), getattr(layer, "bias", None)):
             if array is not None:

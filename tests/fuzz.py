@@ -162,7 +162,7 @@ def non_finite_in_figure(spec: Any, path: str = "") -> str | None:
                 return f"{path + '.' if path else ''}data[{index}]: {found}"
         rest = {key: value for key, value in spec.items() if key != "data"}
         traces = [t for t in spec["data"] if not (isinstance(t, dict) and has_intended_gaps(t))]
-        spec = {**rest, "data": [{k: v for k, v in t.items()} for t in traces]}
+        spec = {**rest, "data": traces}
     if isinstance(spec, float) and not math.isfinite(spec):
         return path or "the figure"
     if isinstance(spec, str) and NON_FINITE_WORD.search(spec):
@@ -280,11 +280,7 @@ def values_for(kind: str, widget: Any) -> tuple[list[Any], int]:
 
 
 def _set(at: AppTest, kind: str, key: str, value: Any) -> None:
-    widget = getattr(at, kind)(key=key)
-    if kind == "selectbox" or kind == "radio" or kind == "select_slider":
-        widget.set_value(widget.options and value)  # AppTest takes the option's label
-    else:
-        widget.set_value(value)
+    getattr(at, kind)(key=key).set_value(value)
 
 
 # ----------------------------------------------------------------------------- the harness
