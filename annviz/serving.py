@@ -45,7 +45,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -493,6 +493,61 @@ CGROUP_MEMORY_FILES = (
     (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
     (Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"), Path("/sys/fs/cgroup/memory/memory.usage_in_bytes")),
 )
+
+
+#: The container's CPU quota (cgroup v2 ``cpu.max``, then v1's quota and period files).
+CGROUP_CPU_FILES = (
+    (Path("/sys/fs/cgroup/cpu.max"), None),
+    (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")),
+)
+
+
+def usable_cpus(files: Sequence[tuple[Path, Path | None]] = CGROUP_CPU_FILES, visible: int | None = None) -> int:
+    """Cores this process may use: the CPUs it may run on, capped by the container's CPU quota.
+
+    A container on a large host sees all the host's CPUs (``os.cpu_count()``); its cgroup quota
+    (``cpu.max`` = "200000 100000" is 2 cores) is what it gets. A quota that is not a whole
+    number of cores counts the part core as one.
+
+    >>> usable_cpus(files=(), visible=2)
+    2
+    """
+    if visible is None:
+        visible = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for quota_file, period_file in files:
+        try:
+            words = quota_file.read_text().split()
+            if period_file is not None:
+                words = [words[0], period_file.read_text().strip()]
+        except (OSError, IndexError):
+            continue
+        if len(words) != 2 or words[0] in ("max", "-1"):
+            return max(1, visible)
+        try:
+            quota, period = int(words[0]), int(words[1])
+        except ValueError:
+            continue
+        if quota > 0 and period > 0:
+            return max(1, min(visible, math.ceil(quota / period)))
+    return max(1, visible)
+
+
+def training_slots(cpus: int, override: str | None = None) -> int:
+    """Trainings that run at once on a server with ``cpus`` cores: one per core the server leaves free.
+
+    A training is CPU-bound on one TensorFlow thread (:data:`TRAINING_THREADS`) and the server's
+    page runs are GIL-bound on about one core: two trainings on two cores take a core each and
+    leave the class's page runs only what they yield. So a 2-core server (Community Cloud) trains
+    one at a time and the others wait in line, told how long (``bench/class_load.py`` measures
+    both ways). ``override`` (``ANNVIZ_TRAINING_SLOTS``) sets it by hand, if it is a whole number
+    from 1.
+
+    >>> training_slots(2), training_slots(1), training_slots(8), training_slots(2, "3"), training_slots(2, "many")
+    (1, 1, 7, 3, 1)
+    """
+    if override is not None and override.strip().isdigit() and int(override) >= 1:
+        return int(override)
+    return max(1, cpus - 1)
 
 
 def memory_headroom_bytes() -> int | None:

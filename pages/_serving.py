@@ -9,6 +9,7 @@ worker ends once they are done.
 
 from __future__ import annotations
 
+import os
 import uuid
 from concurrent.futures import Future
 from typing import Any, Callable
@@ -21,8 +22,9 @@ from annviz import serving
 
 #: Where a session keeps the name the training service knows it by.
 OWNER_KEY = "serving_owner"
-#: Trainings running at once on one server: 2 cores, 2.7 GB on Community Cloud.
-MAX_TRAININGS = 2
+#: Trainings running at once on this server: one per core the page runs leave free (1 on
+#: Community Cloud's 2 cores; ``serving.training_slots`` says why), or ``ANNVIZ_TRAINING_SLOTS``.
+MAX_TRAININGS = serving.training_slots(serving.usable_cpus(), os.environ.get("ANNVIZ_TRAINING_SLOTS"))
 #: Measured once per server in the background, in this order (the pages' first needs first).
 BACKGROUND = {
     "curves_mlp": (serving.shipped_shift_curves, "mlp"),

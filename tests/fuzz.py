@@ -423,6 +423,96 @@ def _still_answering(report: Report, case: Case, at: AppTest, *, skip: str) -> N
         return
 
 
+# ----------------------------------------------------------------------------- generated values
+
+#: Generated values per typed field (hypothesis, derandomized: the same values every run).
+GENERATED_PER_FIELD = 6
+#: The typed kinds that get generated values on top of the fixed table.
+TYPED_KINDS = ("text_input", "text_area", "number_input")
+#: Characters of numbers as a student may type them, right or wrong: ASCII and Arabic-Indic
+#: digits, signs, exponents, every separator the pages split on and a few they do not.
+NUMBER_CHARACTERS = "0123456789١٢٣٤٥٠.,;:|/ -+eE\t\u00a0\u2212_xX*"
+
+
+def generated_values(kind: str, widget: Any):
+    """A hypothesis strategy of what a student could send to one typed field.
+
+    Texts: lists of numbers (finite, NaN, ±inf, 64-bit and longer integers, subnormals) joined by
+    a drawn separator, strings of number characters, and any unicode at all. Number inputs: what
+    the browser lets through, drawn inside the widget's bounds (``_numbers`` says what it refuses).
+    """
+    from hypothesis import strategies as hs
+
+    if kind in ("text_input", "text_area"):
+        number = hs.one_of(
+            hs.floats(allow_nan=True, allow_infinity=True).map(repr),
+            hs.integers(min_value=-(10**25), max_value=10**25).map(str),
+            hs.floats(min_value=-1e-300, max_value=1e-300).map(repr),
+        )
+        separator = hs.sampled_from([", ", ",", " ", ";", "|", ",,", " - ", "-", "\t", "\n", ", ,"])
+        listed = hs.tuples(hs.lists(number, min_size=0, max_size=12), separator).map(lambda t: t[1].join(t[0]))
+        return hs.one_of(listed, hs.text(alphabet=NUMBER_CHARACTERS, max_size=40), hs.text(max_size=60))
+    proto = widget.proto
+    is_int = getattr(proto, "data_type", None) == 1 or isinstance(widget.value, int) and not isinstance(widget.value, bool)
+    low = proto.min if getattr(proto, "has_min", True) else None
+    high = proto.max if getattr(proto, "has_max", True) else None
+    if is_int:
+        return hs.integers(min_value=max(-MAX_SAFE_INTEGER, int(low)) if low is not None else -MAX_SAFE_INTEGER,
+                           max_value=min(MAX_SAFE_INTEGER, int(high)) if high is not None else MAX_SAFE_INTEGER)
+    return hs.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+def fuzz_page_generated(script: str, name: str, *, per_field: int = GENERATED_PER_FIELD) -> Report:
+    """Hypothesis-drawn values (:func:`generated_values`) into every typed field of every tab of a
+    page, ``per_field`` each, typed one after the other into one page as a student would (a fresh
+    page after a bad case). Derandomized, no shrinking: the same cases every run, each recorded
+    with its value, so a bad one is reproduced by its line in the report."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    make = lambda: AppTest.from_file(script, default_timeout=CASE_TIMEOUT_S)  # noqa: E731
+    report = Report(name)
+    root = logging.getLogger()
+    root.addHandler(_LOG)
+    try:
+        first = make()
+        first.run()
+        states = [(label, {key: label}) for key, labels in _tabs(first) for label in labels] or [("", {})]
+        for tab, query in states:
+            def fresh() -> AppTest:
+                page = make()
+                for q_key, q_value in query.items():
+                    page.query_params[q_key] = q_value
+                page.run()
+                return page
+
+            at = fresh()
+            fields = [(kind, w.key, generated_values(kind, w)) for kind, w in _keyed_widgets(at) if kind in TYPED_KINDS]
+            for kind, key, strategy in fields:
+                current = [at]
+
+                @settings(max_examples=per_field, derandomize=True, deadline=None, database=None,
+                          phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+                @given(value=strategy)
+                def one_value(value: Any) -> None:
+                    case = Case(name, tab, f"{kind} (generated)", key, value)
+                    try:
+                        _set(current[0], kind, key, value)
+                        current[0].run()
+                    except Exception as error:
+                        report.outcomes["bad"] += 1
+                        report.bad.append((case, f"{type(error).__name__}: {error}"))
+                        current[0] = fresh()
+                        return
+                    if not _record(report, case, current[0]):
+                        current[0] = fresh()
+
+                one_value()
+                at = current[0]
+    finally:
+        root.removeHandler(_LOG)
+    return report
+
+
 def table(reports: list[Report]) -> str:
     """The closing note's table: inputs tried, clear errors, refusals, bad outcomes per page."""
     lines = ["| page | inputs tried | fine | clear st.error | refused by the widget | bad |", "| --- | ---: | ---: | ---: | ---: | ---: |"]

@@ -181,24 +181,27 @@ def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
     assert "trained_model" not in at.session_state and not at.metric
 
 
-def test_the_server_wide_cap_queues_a_third_training():
-    sessions = [run_page(MNIST) for _ in range(3)]
+def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
+    from pages._serving import MAX_TRAININGS
+
+    sessions = [run_page(MNIST) for _ in range(MAX_TRAININGS + 1)]
     runs = []
     try:
         for at in sessions:
             runs.append(start_training(at, subset=60_000, epochs=10))
         time.sleep(0.5)
-        sessions[2].run()
-        assert [r.snapshot().status for r in runs][2] == "queued", [(r.snapshot().status, r.snapshot().error) for r in runs]
-        warning = sessions[2].warning[0].value
-        assert "Queued: 2 trainings are running on this server" in warning and "next in line" in warning, (
+        sessions[-1].run()
+        assert runs[-1].snapshot().status == "queued", [(r.snapshot().status, r.snapshot().error) for r in runs]
+        warning = sessions[-1].warning[0].value
+        running = "1 training is running" if MAX_TRAININGS == 1 else f"{MAX_TRAININGS} trainings are running"
+        assert f"Queued: {running} on this server" in warning and "next in line" in warning, (
             warning, [(r.owner, r.status) for r in runs], [(j.owner, j.status) for j in runs[0]._service._queue])
     finally:
         for run in runs:
             run.request_stop()
         for run in runs:
             assert run.join(60)
-    assert runs[2].snapshot().status == "cancelled"
+    assert runs[-1].snapshot().status == "cancelled"
 
 
 def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_directly():

@@ -253,3 +253,31 @@ def test_the_memory_headroom_is_read_from_the_containers_cgroup(tmp_path: Path, 
     assert serving.memory_headroom_bytes() == 899_102_924
     limit.write_text("max\n")
     assert serving.memory_headroom_bytes() is None
+
+
+def test_the_usable_cores_are_capped_by_the_containers_cpu_quota(tmp_path: Path) -> None:
+    v2 = tmp_path / "cpu.max"
+    quota, period = tmp_path / "cfs_quota_us", tmp_path / "cfs_period_us"
+    assert serving.usable_cpus(files=(), visible=8) == 8  # no cgroup files: the CPUs it may run on
+    v2.write_text("200000 100000\n")  # Community Cloud's 2 cores on a larger host
+    assert serving.usable_cpus(files=((v2, None),), visible=16) == 2
+    v2.write_text("150000 100000\n")  # a core and a half: the half counts as one
+    assert serving.usable_cpus(files=((v2, None),), visible=16) == 2
+    v2.write_text("max 100000\n")  # no quota
+    assert serving.usable_cpus(files=((v2, None),), visible=4) == 4
+    v2.write_text("800000 100000\n")  # a quota beyond the CPUs it may run on
+    assert serving.usable_cpus(files=((v2, None),), visible=2) == 2
+    quota.write_text("-1\n")
+    period.write_text("100000\n")
+    assert serving.usable_cpus(files=((quota, period),), visible=4) == 4  # cgroup v1, no quota
+    quota.write_text("100000\n")
+    assert serving.usable_cpus(files=((tmp_path / "missing", None), (quota, period)), visible=4) == 1
+    v2.write_text("garbage\n")
+    assert serving.usable_cpus(files=((v2, None),), visible=3) == 3
+
+
+def test_a_two_core_server_trains_one_at_a_time_and_the_override_must_be_a_whole_number() -> None:
+    assert [serving.training_slots(cpus) for cpus in (1, 2, 3, 4, 8)] == [1, 1, 2, 3, 7]
+    assert serving.training_slots(2, "2") == 2
+    for bad in ("", "0", "-1", "1.5", "two", " "):
+        assert serving.training_slots(2, bad) == 1, bad
