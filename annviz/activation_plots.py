@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.activations import ACTIVATIONS
-from annviz.figure_data import GAPS
+from annviz.figure_data import GAPS, FinishedFigure
 from annviz.neuron import StackedLayersDemo
 
 #: One colour per activation, in table order (Plotly's default qualitative palette).
@@ -80,7 +80,7 @@ def activation_figure(
             dict(text="derivative σ'(z): the gradient", x=0.77, **title_style),
         ],
     )
-    return go.Figure(data=traces, layout=layout)
+    return FinishedFigure(data=traces, layout=layout)
 
 
 def activation_point_figure(name: str, z: float, a: float, *, height: int = 300) -> go.Figure:
@@ -102,7 +102,7 @@ def activation_point_figure(name: str, z: float, a: float, *, height: int = 300)
     layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, plot_bgcolor="white",
                   xaxis=dict(title="z", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"),
                   yaxis=dict(title=f"a = {entry.label}(z)", zeroline=True, zerolinecolor="#bbb", gridcolor="#eee"))
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def softmax_figure(
@@ -125,7 +125,7 @@ def softmax_figure(
         title=dict(text=f"softmax(z / T) with T = {temperature:g}: probabilities sum to {p.sum():.6f}", x=0.01),
         yaxis=dict(range=[0, 1.12], title="probability", gridcolor="#eee"),
     )
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.Figure:
@@ -152,4 +152,4 @@ def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.F
         legend=dict(orientation="h", y=-0.2), hovermode="x unified",
         xaxis=dict(title="input x", gridcolor="#eee"), yaxis=dict(title="network output", gridcolor="#eee"),
     )
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

@@ -2,7 +2,7 @@
 
 Builders take :class:`annviz.digits.DigitSteps` or plain arrays and return a
 ``plotly.graph_objects.Figure``; the numbers they show are computed in :mod:`annviz.digits`.
-Each figure is one dict validated once by ``go.Figure(spec)`` (as in ``limitation_plots``).
+Each figure is one dict validated once by ``FinishedFigure(spec)`` (as in ``limitation_plots``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from annviz.figure_data import FinishedFigure
 from annviz.digits import FRAME_CENTRE, DigitSteps
 
 #: Large steps (the drawing, the crop) are shrunk to at most this many pixels a side for display only.
@@ -105,7 +106,7 @@ def preparation_figure(steps: DigitSteps, *, height: int = 260) -> go.Figure:
         "type": "rect", "xref": "x", "yref": "y", "line": {"color": MARK_COLOUR, "width": 2},
         "x0": left * factor - 0.5, "y0": top * factor - 0.5, "x1": right * factor - 0.5, "y1": bottom * factor - 0.5,
     })
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def _mark(x: float, y: float, suffix: str, name: str) -> dict[str, Any]:
@@ -137,4 +138,4 @@ def probability_bars_figure(probabilities: np.ndarray, *, title: str, height: in
         "yaxis": {"range": [0, 1.15], "title": {"text": "probability"}, "tickformat": ".0%"},
         "xaxis": {"title": {"text": "class"}, "type": "category"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

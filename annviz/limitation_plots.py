@@ -3,7 +3,7 @@
 Each builder takes plain arrays and returns a ``plotly.graph_objects.Figure``; nothing here
 computes a number the page shows (that is :mod:`annviz.limitations`).
 
-Every figure is written as one dict and validated once by ``go.Figure(spec)``: on a shift
+Every figure is written as one dict and validated once by ``FinishedFigure(spec)``: on a shift
 slider move the page redraws five figures, and ``make_subplots`` plus ``add_trace`` /
 ``update_*`` calls (each one validating again) took ~40 ms for the digit pair alone, against
 ~2 ms this way.
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from annviz.figure_data import FinishedFigure
 from annviz.limitations import ActivationChange, ShiftCurves, format_count
 
 #: Colour per shift direction, shared by every curve figure.
@@ -73,7 +74,7 @@ def digit_pair_figure(left: np.ndarray, right: np.ndarray, *, titles: tuple[str,
         layout[f"yaxis{suffix}"] = {**frame, "range": [image.shape[0] - 0.5, -0.5], "anchor": f"x{suffix}",
                                     "scaleanchor": f"x{suffix}"}
         layout["annotations"].append(_subplot_title(title, domain))
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def probability_figure(original: np.ndarray, shifted: np.ndarray, *, true_class: int) -> go.Figure:
@@ -99,7 +100,7 @@ def probability_figure(original: np.ndarray, shifted: np.ndarray, *, true_class:
         "xaxis": {"title": {"text": "class"}, "type": "category"},
         "legend": {"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def relu_states(change: ActivationChange, original: np.ndarray) -> np.ndarray:
@@ -151,7 +152,7 @@ def activation_strip_figure(original: np.ndarray, shifted: np.ndarray, change: A
         "legend": {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
         "plot_bgcolor": "white",
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def activation_scatter_figure(original: np.ndarray, shifted: np.ndarray, correlation: float) -> go.Figure:
@@ -178,7 +179,7 @@ def activation_scatter_figure(original: np.ndarray, shifted: np.ndarray, correla
         "xaxis": {"title": {"text": "original activation"}, "range": [-0.02 * top, top]},
         "yaxis": {"title": {"text": "shifted activation"}, "range": [-0.02 * top, top]},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def shift_curve_figure(curves: dict[str, ShiftCurves], *, marker: tuple[str, int] | None = None) -> go.Figure:
@@ -216,7 +217,7 @@ def shift_curve_figure(curves: dict[str, ShiftCurves], *, marker: tuple[str, int
         "yaxis": {"title": {"text": "test accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
         "legend": {"orientation": "v", "x": 1.01, "y": 1},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def error_rate_figure(accuracies: dict[str, dict[str, float]]) -> go.Figure:
@@ -246,7 +247,7 @@ def error_rate_figure(accuracies: dict[str, dict[str, float]]) -> go.Figure:
         "yaxis": {"title": {"text": "test error"}, "tickformat": ".0%", "range": [0, top * 1.35]},
         "legend": {"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def params_figure(curves: dict[str, np.ndarray], *, current_side: float | None = None) -> go.Figure:
@@ -293,7 +294,7 @@ def params_figure(curves: dict[str, np.ndarray], *, current_side: float | None =
                 "textposition": "top left", "showlegend": False, "hoverinfo": "skip",
                 "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
             })
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def accuracy_by_model_figure(curves: dict[str, ShiftCurves]) -> go.Figure:
@@ -318,4 +319,4 @@ def accuracy_by_model_figure(curves: dict[str, ShiftCurves]) -> go.Figure:
         "xaxis": {"title": {"text": "shift distance (px)"}, "dtick": 1},
         "yaxis": {"title": {"text": "test accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from annviz.figure_data import GAPS
+from annviz.figure_data import GAPS, FinishedFigure
 from annviz.metrics import BinaryCounts, PrecisionRecallCurve, ThresholdSweep, top_probabilities
 
 # Right answers from a medium to a dark blue (white digits stay readable even on a 0);
@@ -74,7 +74,7 @@ def binary_confusion_figure(counts: BinaryCounts, *, title: str = "Confusion mat
     names = [["TN", "FP"], ["FN", "TP"]]
     text = [[f"{names[i][j]} = {matrix[i, j]}" for j in range(2)] for i in range(2)]
     ticks = {"tickvals": [0, 1], "ticktext": ["0 (negative)", "1 (positive)"]}
-    return go.Figure(
+    return FinishedFigure(
         _two_colour_heatmap(matrix, text, font_size=20),
         layout={
             "title": title,
@@ -132,7 +132,7 @@ def confusion_figure(
             }
         )
     ticks = list(range(n))
-    return go.Figure(
+    return FinishedFigure(
         [*_two_colour_heatmap(matrix, text, font_size=13 if n > 5 else 18), click_layer],
         layout={
             "title": title,
@@ -181,7 +181,7 @@ def per_class_figure(table: pd.DataFrame, *, n_classes: int = 10) -> go.Figure:
     # Start the axis a little below the worst class so differences of a few points are visible;
     # the title says where it starts.
     bottom = max(0.0, np.floor(lowest * 20) / 20 - 0.05)
-    return go.Figure(
+    return FinishedFigure(
         bars,
         layout={
             "title": f"Per-class precision, recall and F1 (axis starts at {bottom:.2f})",
@@ -241,7 +241,7 @@ def precision_recall_figure(
         "text": f"no skill: precision = share of positives = {positive_rate:.3f}",
         "font": {"color": "grey"},
     }
-    return go.Figure(
+    return FinishedFigure(
         traces,
         layout={
             "title": "Precision-recall curve",
@@ -287,7 +287,7 @@ def threshold_figure(sweep: ThresholdSweep, *, threshold: float) -> go.Figure:
     # Zoom on where the curves are: a good model's trade-off lives in the top few percent.
     lowest = float(min(sweep.precision.min(), sweep.recall.min(), sweep.f1.min()))
     bottom = max(0.0, np.floor(lowest * 20) / 20 - 0.05)
-    return go.Figure(
+    return FinishedFigure(
         lines,
         layout={
             "title": "Precision, recall, F1 against t",

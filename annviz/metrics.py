@@ -528,7 +528,13 @@ THRESHOLD_GRID = np.round(np.linspace(0.01, 0.99, 99), 2)
 
 
 def threshold_sweep(y_binary: Any, scores: Any, thresholds: Any = THRESHOLD_GRID) -> ThresholdSweep:
-    """``sklearn.metrics.precision_recall_fscore_support`` at each threshold of a grid.
+    """Precision, recall and F1 of ``ŷ = [score ≥ t]`` at each threshold of a grid, all at once.
+
+    For each t: TP = #(y = 1, s ≥ t), FP = #(y = 0, s ≥ t), FN = #(y = 1) − TP; precision
+    TP / (TP + FP), recall TP / (TP + FN), F1 = 2TP / (2TP + FP + FN), 0 where a denominator is 0
+    (``zero_division=0``). The counts come from the sorted scores (one ``searchsorted``), not
+    from one pass per threshold; ``tests/test_metrics.py`` pins every value to
+    ``sklearn.metrics.precision_recall_fscore_support`` at each threshold.
 
     >>> sweep = threshold_sweep([1, 0, 1, 0], [0.9, 0.6, 0.4, 0.1], [0.3, 0.5, 0.7])
     >>> sweep.recall.tolist(), sweep.precision.tolist()
@@ -536,14 +542,20 @@ def threshold_sweep(y_binary: Any, scores: Any, thresholds: Any = THRESHOLD_GRID
     """
     true, _ = check_binary_labels(y_binary, y_binary)
     scores = np.asarray(scores, dtype=np.float64)
-    grid = np.asarray(thresholds, dtype=np.float64)
-    rows = [
-        skm.precision_recall_fscore_support(
-            true, threshold_predictions(scores, t), average="binary", zero_division=0
-        )[:3]
-        for t in grid
-    ]
-    precision, recall, f1 = (np.array(column, dtype=np.float64) for column in zip(*rows))
+    if true.shape != scores.shape:
+        raise ValueError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
+    grid = np.asarray([check_threshold(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=np.float64))])
+    drawn = ~np.isnan(scores)  # a NaN score is never ≥ t: predicted negative, as ``>=`` says
+    positives, negatives = np.sort(scores[(true == 1) & drawn]), np.sort(scores[(true == 0) & drawn])
+    tp = positives.size - np.searchsorted(positives, grid, side="left")  # scores ≥ t
+    fp = negatives.size - np.searchsorted(negatives, grid, side="left")
+    fn = int(np.count_nonzero(true == 1)) - tp
+
+    def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        return np.divide(top, bottom, out=np.zeros(grid.shape, dtype=np.float64), where=bottom > 0)
+
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    f1 = ratio(2 * tp, 2 * tp + fp + fn)
     return ThresholdSweep(grid, precision, recall, f1)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from annviz.figure_data import GAPS
+from annviz.figure_data import GAPS, FinishedFigure
 from annviz.mnist import IMAGE_SIDE, N_CLASSES
 from annviz.training import TrainingHistory
 
@@ -87,7 +87,7 @@ def digit_grid_figure(images: np.ndarray, indices: np.ndarray, *, height: int = 
     }]
     layout = {"height": height, "margin": _MARGIN, "title": _title(f"The first {per_class} training images of each class"),
               "xaxis": xaxis, "yaxis": yaxis}
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def class_counts_figure(train_counts: np.ndarray, test_counts: np.ndarray, *, height: int = 460) -> go.Figure:
@@ -111,7 +111,7 @@ def class_counts_figure(train_counts: np.ndarray, test_counts: np.ndarray, *, he
         "yaxis": {"title": {"text": "images"}, "range": [0, max(np.max(train_counts), np.max(test_counts)) * 1.15]},
         "legend": {"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def digit_values_figure(image: np.ndarray, *, title: str, height: int = 620, values: bool = True) -> go.Figure:
@@ -136,7 +136,7 @@ def digit_values_figure(image: np.ndarray, *, title: str, height: int = 620, val
         "hovertemplate": "row %{y}, column %{x}: %{z}<extra></extra>",
     }]
     layout = {"height": height, "margin": _MARGIN, "title": _title(title), "xaxis": xaxis, "yaxis": yaxis}
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def flattened_figure(flat: np.ndarray, *, title: str, height: int = 260) -> go.Figure:
@@ -160,7 +160,7 @@ def flattened_figure(flat: np.ndarray, *, title: str, height: int = 260) -> go.F
                   "tickvals": list(range(0, len(flat) + 1, 112))},
         "yaxis": {"range": [0, 1.05], "title": {"text": "value"}},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def training_curves_figure(history: TrainingHistory, metric: str, *, epochs: int, height: int = 330) -> go.Figure:
@@ -203,7 +203,7 @@ def training_curves_figure(history: TrainingHistory, metric: str, *, epochs: int
         "yaxis": yaxis,
         "legend": {"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom", "font": {"size": 11}},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def data_split_figure(train_size: int, validation_size: int, *, total: int = 60_000, test_size: int = 10_000,
@@ -234,4 +234,4 @@ def data_split_figure(train_size: int, validation_size: int, *, total: int = 60_
         "xaxis": {"range": [0, total], "tickformat": ",", "title": {"text": "images"}},
         "yaxis": {"autorange": "reversed"}, "showlegend": False, "uniformtext": {"minsize": 9, "mode": "hide"},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import plotly.graph_objects as go
 
+from annviz.figure_data import FinishedFigure
 from annviz.activations import ACTIVATIONS
 from annviz.neuron import NeuronResult
 
@@ -173,7 +174,7 @@ def network_figure(
                 ],
             )
         ]
-    return go.Figure(spec)
+    return FinishedFigure(spec)
 
 
 def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
@@ -224,4 +225,4 @@ def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
         xaxis=dict(visible=False, range=[-0.5, 3.7]),
         yaxis=dict(visible=False, range=[min(ys) - 1.1, max(ys) + 1.1]),
     )
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

@@ -12,6 +12,7 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 
+from annviz.figure_data import FinishedFigure
 from annviz.race import RaceResult
 from annviz.surfaces import Surface, loss_grid
 
@@ -191,7 +192,7 @@ def race_figure(
             )
         ],
     )
-    return go.Figure({"data": data, "layout": layout, "frames": frames_spec})
+    return FinishedFigure({"data": data, "layout": layout, "frames": frames_spec})
 
 
 def loss_figure(result: RaceResult) -> go.Figure:
@@ -225,7 +226,7 @@ def loss_figure(result: RaceResult) -> go.Figure:
         yaxis=dict(title="loss (log scale)", type="log", exponentformat="power"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})
 
 
 def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: int = 400) -> go.Figure:
@@ -262,4 +263,4 @@ def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: i
                    zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7),
                    camera=dict(eye=dict(x=-1.3, y=-1.6, z=1.0))),
     )
-    return go.Figure({"data": data, "layout": layout})
+    return FinishedFigure({"data": data, "layout": layout})

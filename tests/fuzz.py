@@ -488,7 +488,7 @@ def fuzz_page_generated(script: str, name: str, *, per_field: int = GENERATED_PE
             at = fresh()
             fields = [(kind, w.key, generated_values(kind, w)) for kind, w in _keyed_widgets(at) if kind in TYPED_KINDS]
             for kind, key, strategy in fields:
-                current = [at]
+                current = [at if kind == fields[0][0] and key == fields[0][1] else fresh()]  # one page per field
 
                 @settings(max_examples=per_field, derandomize=True, deadline=None, database=None,
                           phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
@@ -507,7 +507,6 @@ def fuzz_page_generated(script: str, name: str, *, per_field: int = GENERATED_PE
                         current[0] = fresh()
 
                 one_value()
-                at = current[0]
     finally:
         root.removeHandler(_LOG)
     return report

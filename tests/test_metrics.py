@@ -193,6 +193,23 @@ def test_threshold_report_matches_sklearn_and_lies_on_the_pr_curve(threshold):
     )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_threshold_sweep_is_sklearns_precision_recall_f1_at_every_threshold(seed):
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 400))
+    y_binary = (rng.random(size) < rng.choice([0.0, 0.1, 0.5, 1.0])).astype(int)
+    scores = np.round(rng.random(size), int(rng.integers(1, 3)))  # rounded: ties with the grid
+    if seed == 5:
+        scores[::7] = np.nan
+    grid = np.concatenate([metrics.THRESHOLD_GRID, [0.0, 1.0, 0.5]])
+    sweep = metrics.threshold_sweep(y_binary, scores, grid)
+    for index, threshold in enumerate(grid):
+        expected = skm.precision_recall_fscore_support(
+            y_binary, (scores >= threshold).astype(int), average="binary", zero_division=0, labels=[0, 1]
+        )[:3]
+        assert (sweep.precision[index], sweep.recall[index], sweep.f1[index]) == pytest.approx(expected), threshold
+
+
 def test_precision_recall_curve_is_sklearns_drawn_curve():
     rng = np.random.default_rng(6)
     y_binary = (rng.random(3000) < 0.1).astype(int)
