@@ -39,7 +39,7 @@ BACKGROUND = {
 #: Seconds between looks at a measurement still under way.
 MEASUREMENT_POLL_S = 1.0
 #: The measurements' worker ends this many seconds after its last job: measuring the CNN on the
-#: shifted test set leaves ~300 MB in a process, which a server with two trainings needs back.
+#: shifted test set leaves ~300 MB in a process, which a server running a training needs back.
 MEASUREMENTS_IDLE_EXIT_S = 5.0
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 
 def page_header(title: str, lecture_text: str) -> None:
@@ -32,13 +33,23 @@ def ignore_non_finite_link_values() -> None:
 
     No widget here takes a non-finite number, and Streamlit's own reading of such a value into a
     whole-number input ends in an ``OverflowError`` before the page can answer; without the
-    value the widget starts at its default. Each page calls this first, through
+    value the widget starts at its default. A value a widget of this session already holds
+    (text typed into a bound field, such as "nan" for the layer sizes) is the widget's to answer. Each page calls this first, through
     :func:`page_header`.
     """
-    dropped = {key: value for key, value in st.query_params.items() if _non_finite_number(value)}
-    if dropped:
-        for key in dropped:
+    dropped = {}
+    for key, value in list(st.query_params.items()):
+        if not _non_finite_number(value):
+            continue
+        try:
             del st.query_params[key]
+        except StreamlitAPIException:
+            # Bound to a widget of this session already: a text field the student typed "nan"
+            # into (a number field refuses it in the browser). The text is the widget's own
+            # value, and the page answers it as text, with its st.error.
+            continue
+        dropped[key] = value
+    if dropped:
         shown = ", ".join(f"{key} = {value[:20]}" for key, value in dropped.items())
         st.session_state[_DROPPED_KEY] = f"The link's {shown} is not a finite number; the page uses its default instead."
         # Streamlit seeds the widgets from the URL this run began with: begin again without them.

@@ -52,6 +52,9 @@ HOSTILE_TEXTS = (
 )
 #: Garbage a student pastes into the URL for a bound key.
 HOSTILE_URL_VALUES = ("", "garbage", "1e309", "-1", "99999999999999999999", "x" * 2000)
+#: Garbage in the link of a session whose widget is bound already (non-finite readings: what
+#: the page sets aside from a fresh link, and must leave to a widget that holds it).
+HOSTILE_BOUND_URL_VALUES = ("nan", "1e309")
 #: "nan" or "inf" shown as a word (not "info", "infty", "inference").
 NON_FINITE_WORD = re.compile(r"(?<![A-Za-z])(nan|-?inf)(?![A-Za-z])", re.IGNORECASE)
 
@@ -385,6 +388,22 @@ def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
                         report.bad.append((Case(name, tab, "url", widget.key, garbage), f"{type(error).__name__}: {error}"))
                         continue
                     _record(report, Case(name, tab, "url", widget.key, garbage), url_at)
+                # The same key in the link of a session whose widget is bound already (the URL a
+                # student's own typing wrote, or one edited in place): Streamlit then owns the value.
+                for garbage in HOSTILE_BOUND_URL_VALUES:
+                    bound_at = make()
+                    for q_key, q_value in query.items():
+                        bound_at.query_params[q_key] = q_value
+                    case = Case(name, tab, "url (bound)", widget.key, garbage)
+                    try:
+                        bound_at.run()
+                        bound_at.query_params[widget.proto.query_param_key] = garbage
+                        bound_at.run()
+                    except Exception as error:
+                        report.outcomes["bad"] += 1
+                        report.bad.append((case, f"{type(error).__name__}: {error}"))
+                        continue
+                    _record(report, case, bound_at)
     return report
 
 
