@@ -89,10 +89,14 @@ def activation_point_figure(name: str, z: float, a: float, *, height: int = 300)
     >>> fig = activation_point_figure("relu", 4.2, 4.2)
     >>> fig.data[-1].x[0], fig.data[-1].y[0]
     (4.2, 4.2)
+    >>> bool(np.isfinite(activation_point_figure("sigmoid", 1e308, 1.0).data[0].x).all())
+    True
     """
     entry = ACTIVATIONS[name]
-    reach = max(6.0, abs(z) * 1.25)
-    grid = np.linspace(-reach, reach, 401)
+    # A quarter beyond the point, at most the largest float64 (b = 1e308 gives z ≈ 1e308, and
+    # 1.25·z is inf); the grid is scaled from [-1, 1] so its width never overflows either.
+    reach = max(6.0, min(abs(z) * 1.25, np.finfo(np.float64).max))
+    grid = reach * np.linspace(-1.0, 1.0, 401)
     data = [
         dict(type="scatter", x=grid, y=entry.value(grid), name=entry.label, line=dict(color=COLOURS[name], width=2.5)),
         dict(type="scatter", x=[z], y=[a], mode="markers+text", text=[f"  z = {z:.4g}, a = {a:.4g}"],

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import numpy as np
+from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 from streamlit.testing.v1 import AppTest
 
 from annviz.figure_data import has_intended_gaps
@@ -228,10 +229,18 @@ def problems(at: AppTest) -> list[str]:
 # ----------------------------------------------------------------------------- what to try
 
 
+def _is_int(widget: Any) -> bool:
+    """Whether a number input takes whole numbers (its proto's data type; INT is 0, FLOAT 1)."""
+    data_type = getattr(widget.proto, "data_type", None)
+    if data_type is not None:
+        return data_type == NumberInputProto.DataType.INT
+    return isinstance(widget.value, int) and not isinstance(widget.value, bool)
+
+
 def _numbers(widget: Any) -> tuple[list[float], int]:
     """Values a browser lets through to a number input or slider, and how many it refuses."""
     proto = widget.proto
-    is_int = getattr(proto, "data_type", None) == 1 or isinstance(widget.value, int) and not isinstance(widget.value, bool)
+    is_int = _is_int(widget)
     low = proto.min if getattr(proto, "has_min", True) else (-MAX_SAFE_INTEGER if is_int else -1e308)
     high = proto.max if getattr(proto, "has_max", True) else (MAX_SAFE_INTEGER if is_int else 1e308)
     candidates = [low, high, 0, 1, -1, 1e-320, 2**63, -(2**63), math.nan, math.inf]
@@ -472,7 +481,7 @@ def generated_values(kind: str, widget: Any):
         listed = hs.tuples(hs.lists(number, min_size=0, max_size=12), separator).map(lambda t: t[1].join(t[0]))
         return hs.one_of(listed, hs.text(alphabet=NUMBER_CHARACTERS, max_size=40), hs.text(max_size=60))
     proto = widget.proto
-    is_int = getattr(proto, "data_type", None) == 1 or isinstance(widget.value, int) and not isinstance(widget.value, bool)
+    is_int = _is_int(widget)
     low = proto.min if getattr(proto, "has_min", True) else None
     high = proto.max if getattr(proto, "has_max", True) else None
     if is_int:

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from browser_checks import close_dialogs, exception_texts, wait_until_idle
 from conftest import server_log
+from test_browser_draw import draw
+
+from annviz.figure_data import GAPS
 
 import fuzz
 from app_pages import listed_pages
@@ -48,10 +51,32 @@ def _tracebacks(process, since: int) -> list[str]:
     return [line for line in server_log(process).splitlines()[since:] if "Traceback" in line or "Error" in line]
 
 
+#: JS: where a chart the browser drew holds NaN or ±inf in the arrays plotly.js decoded (typed
+#: arrays keep them; a NaN sent as JSON arrives as null, which AppTest's pass looks for). Traces
+#: whose NaNs are gaps on purpose say so in their ``meta``.
+NON_FINITE_JS = """
+(gaps) => {
+  const bad = [];
+  [...document.querySelectorAll('.js-plotly-plot')].forEach((el, chart) => {
+    (el._fullData || []).forEach((trace, index) => {
+      if (trace.meta === gaps || (trace._input && trace._input.meta === gaps)) return;
+      for (const name of ['x', 'y', 'z']) {
+        const values = trace[name];
+        if (!values || typeof values === 'string' || typeof values.length !== 'number') continue;
+        const flat = Array.from(values).flatMap(v => (v && typeof v === 'object' && typeof v.length === 'number') ? Array.from(v) : [v]);
+        if (flat.some(v => typeof v === 'number' && !Number.isFinite(v))) bad.push(`chart ${chart} trace ${index} ${name}`);
+      }
+    });
+  });
+  return bad;
+}
+"""
+
+
 def _settled(page) -> list[str]:
     wait_until_idle(page, timeout_s=90)
     close_dialogs(page)
-    return exception_texts(page)
+    return exception_texts(page) + [f"NaN or inf on {where}" for where in page.evaluate(NON_FINITE_JS, GAPS)]
 
 
 @pytest.mark.parametrize("listed", PAGES, ids=[p.name for p in PAGES])
@@ -98,4 +123,26 @@ def test_hostile_uploads_on_the_draw_page_in_chromium(app_server, page, tmp_path
         assert _settled(page) == [], name
         answered += 1
     assert answered == len(fuzz.hostile_uploads())
+    assert _tracebacks(process, since) == []
+
+
+#: Strokes a mischievous student draws, in canvas pixels (280×280): a dot, a scribble over the
+#: whole square, a stroke that leaves the canvas, one along the very edge.
+HOSTILE_STROKES = {
+    "a dot": [(140, 140), (141, 140)],
+    "the whole square scribbled": [(x, y) for y in range(5, 280, 18) for x in ((5, 275) if y % 36 < 18 else (275, 5))],
+    "out of the canvas": [(140, 140), (400, 140), (-100, 300)],
+    "along the edge": [(1, 1), (279, 1), (279, 279), (1, 279)],
+}
+
+
+def test_hostile_strokes_on_the_canvas_in_chromium(app_server, page) -> None:
+    base_url, process = app_server
+    since = len(server_log(process).splitlines())
+    page.goto(f"{base_url}/draw")
+    assert _settled(page) == []
+    for name, points in HOSTILE_STROKES.items():
+        draw(page, points, steps_per_segment=4)
+        assert _settled(page) == [], name
+        assert "Answer:" in page.inner_text("body") or "Draw a digit" in page.inner_text("body"), name
     assert _tracebacks(process, since) == []
