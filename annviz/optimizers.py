@@ -361,3 +361,19 @@ def keras_code(racer: Racer) -> str:
     """
     arguments = ", ".join(f"{name}={value!r}" for name, value in racer.settings)
     return f"keras.optimizers.{racer.spec.keras_class}({arguments})"
+
+
+def uncorrected_adam_step_ratio(t: int, beta_1: float = 0.9, beta_2: float = 0.999) -> float:
+    """How much larger Adam's step at update ``t`` is without bias correction, for a constant gradient.
+
+    Both moments start at 0, so after t updates with the same gradient g: m_t = (1 − β₁ᵗ)·g and
+    v_t = (1 − β₂ᵗ)·g². Corrected, m̂/√v̂ = g/|g| (a step of η); the slide's uncorrected
+    m/√v is (1 − β₁ᵗ)/√(1 − β₂ᵗ) times that (ε left out). With Keras's β₁ = 0.9, β₂ = 0.999 it
+    is > 1 from the first step on: the correction keeps the early steps from being too *large*.
+
+    >>> round(uncorrected_adam_step_ratio(1), 2), round(uncorrected_adam_step_ratio(1000), 2)
+    (3.16, 1.26)
+    """
+    if t < 1:
+        raise ValueError("Adam's steps are counted from t = 1.")
+    return (1.0 - beta_1**t) / math.sqrt(1.0 - beta_2**t)

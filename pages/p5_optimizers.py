@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from annviz.optimizers import OPTIMIZERS, Racer, keras_code, make_racer
+from annviz.optimizers import OPTIMIZERS, Racer, keras_code, make_racer, uncorrected_adam_step_ratio
 from annviz.race import DEFAULT_EPSILON, leaderboard
 from annviz.surfaces import SURFACES
 from pages._race_views import landscape_view, race_view, racer_keys
@@ -173,11 +173,14 @@ def optimizer_race() -> None:
         for spec in OPTIMIZERS.values():
             st.markdown(f"**{spec.name}**: {spec.when_to_use}")
             st.latex(spec.update_rule)
+        first, later = uncorrected_adam_step_ratio(1), uncorrected_adam_step_ratio(1000)
         st.markdown(
             "The lecture slide shows Adam in its simplified form, θ ← θ − η·m / (√v + ε), without "
-            "bias correction. Keras divides m and v by 1 − βᵗ (m̂, v̂ above), which keeps the first "
-            "steps from being too small, and computes it as one corrected step size αₜ. In all "
-            "of these, g is the gradient of the loss, ∇f(θ)."
+            "bias correction. Keras divides m and v by 1 − βᵗ (m̂, v̂ above) and computes it as one "
+            "corrected step size αₜ. Both moments start at 0, and with β₁ = 0.9, β₂ = 0.999 the "
+            f"uncorrected step is too **large**, not too small: for a constant gradient it is {first:.2f}× "
+            f"the corrected one at t = 1 and still {later:.2f}× at t = 1000. In all of these, g is the "
+            "gradient of the loss, ∇f(θ)."
         )
         st.markdown("The optimizers racing now, as Keras builds them:")
         st.code("import keras\n\n" + "\n".join(f"{r.optimizer} = {keras_code(r)}" for r in racers), language="python")

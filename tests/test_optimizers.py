@@ -215,3 +215,24 @@ def test_leaderboard_orders_arrived_then_going_then_diverged() -> None:
     assert all(math.isfinite(row["final loss"]) for row in rows)
     with pytest.raises(ValueError, match="ε must be a positive number"):
         leaderboard(race(ravine, racers, ravine.start, 5), epsilon=0)
+
+
+def test_adam_without_bias_correction_steps_too_large_not_too_small():
+    """The recurrences run by hand (m, v from 0, a constant gradient) against the closed form, and
+    the corrected step against the page's own Adam rule (Keras's): one step of η."""
+    from annviz.optimizers import OPTIMIZERS, uncorrected_adam_step_ratio
+
+    beta_1, beta_2, g = 0.9, 0.999, 0.37
+    m = v = 0.0
+    for t in range(1, 1001):
+        m, v = beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g * g
+        if t in (1, 2, 10, 100, 1000):
+            assert m / math.sqrt(v) == pytest.approx(uncorrected_adam_step_ratio(t, beta_1, beta_2), rel=1e-12)
+    assert round(uncorrected_adam_step_ratio(1), 2) == 3.16 and round(uncorrected_adam_step_ratio(1000), 2) == 1.26
+    assert all(uncorrected_adam_step_ratio(t) > 1 for t in range(1, 5000, 97))
+    adam = OPTIMIZERS["adam"]
+    hp = {**adam.defaults, "learning_rate": 0.001, "epsilon": 1e-12}
+    theta, _ = adam.update(1.0, g, adam.initial_slots(hp), 1, hp)
+    assert 1.0 - theta == pytest.approx(0.001, rel=1e-5)  # corrected: the first step is η
+    with pytest.raises(ValueError):
+        uncorrected_adam_step_ratio(0)

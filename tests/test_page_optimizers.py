@@ -155,3 +155,12 @@ def test_the_keras_toggle_races_with_keras_optimizers_and_draws_the_same_paths(a
 
     assert keras_worker().pid() != os.getpid()
     assert app.success[0].value == "Drawn by `keras.optimizers`. Largest distance from the NumPy engine's points: 0."
+
+
+def test_the_page_says_the_uncorrected_adam_step_is_too_large_with_its_numbers(app: AppTest) -> None:
+    from annviz.optimizers import uncorrected_adam_step_ratio
+
+    text = " ".join(m.value for m in app.markdown)
+    assert "from being too small" not in text and "too **large**, not too small" in text
+    assert f"{uncorrected_adam_step_ratio(1):.2f}× the corrected one at t = 1" in text
+    assert f"still {uncorrected_adam_step_ratio(1000):.2f}× at t = 1000" in text
