@@ -315,7 +315,7 @@ def workflow_steps(config: TrainingConfig) -> dict[str, str]:
     >>> print(steps["1 · Define"])
     784-128-64-10: 109,386 parameters (100,480 + 8,256 + 650), each weight and bias learnt.
     >>> print(steps["3 · Fit"])
-    10 epochs × 844 batches of 64 (the last holds 48) = 8,440 weight updates from 54,000 images; 6,000 images validate after each epoch.
+    10 epochs × 844 batches of 64 (the last holds 48) = 8,440 weight updates from 54,000 images; the last 6,000 images validate after each epoch (Keras's validation_split takes the end of the arrays, before any shuffling).
     """
     sizes = "-".join(str(size) for size in config.model.sizes)
     per_layer = " + ".join(f"{row['params']:,}" for row in layer_param_rows(config.model))
@@ -332,7 +332,8 @@ def workflow_steps(config: TrainingConfig) -> dict[str, str]:
         "3 · Fit": (
             f"{config.epochs} epochs × {config.batches_per_epoch:,} batches of {config.batch_size:,}{last_text} = "
             f"{updates:,} weight updates from {config.train_size:,} images; "
-            f"{config.validation_size:,} images validate after each epoch."
+            f"the last {config.validation_size:,} images validate after each epoch (Keras's validation_split "
+            "takes the end of the arrays, before any shuffling)."
         ),
         "4 · Evaluate & predict": "Loss and metrics on the 10,000 test images, then the ten class probabilities of x_test[0], a 7.",
     }

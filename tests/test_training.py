@@ -131,8 +131,21 @@ def test_execution_steps_keep_one_call_near_the_lecture_budget():
 def test_workflow_steps_give_the_lectures_numbers():
     steps = workflow_steps(TrainingConfig())
     assert "109,386 parameters (100,480 + 8,256 + 650)" in steps["1 · Define"]
-    assert "8,440 weight updates" in steps["3 · Fit"] and "6,000 images validate" in steps["3 · Fit"]
-    assert "Adam with learning rate 0.001" in steps["2 · Compile"]
+    assert "8,440 weight updates" in steps["3 · Fit"] and "the last 6,000 images validate" in steps["3 · Fit"]
+    assert "before any shuffling" in steps["3 · Fit"]
+
+
+def test_kerass_validation_split_is_the_end_of_the_arrays_as_the_pages_say():
+    """A model that always answers 0 and never learns (SGD, η = 0): its validation loss is the mean
+    of y² over the rows Keras kept aside, which tells which rows they were."""
+    import keras
+
+    y = np.arange(10, dtype="float32")
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    history = model.fit(np.zeros((10, 1), "float32"), y, epochs=1, batch_size=2, validation_split=0.2, shuffle=True, verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx((8**2 + 9**2) / 2)  # the last 2 rows, even with shuffle=True
+    assert TrainingConfig(validation_split=0.2, subset_size=10, batch_size=2).train_size == 8
 
 
 # --- the generated program ----------------------------------------------------------------------
