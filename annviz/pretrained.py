@@ -154,10 +154,10 @@ def train_pretrained(name: str, *, x_train: np.ndarray, y_train: np.ndarray, ver
     Same seed, same data, same machine → same weights: the seed fixes the
     initialisation and the batch order, and TensorFlow's op determinism fixes the
     reductions. The validation split needs no seed: Keras's ``validation_split``
-    always keeps the last 10 % of the arrays aside, cut before any shuffling. The shuffled MLP starts from the
-    unshuffled MLP's initial weights with the first layer's rows permuted like the
-    pixels (``x[:, perm] @ W[perm] == x @ W``), so it differs from the original
-    only in the order of its inputs.
+    always keeps the last 10 % of the arrays aside, cut before any shuffling. The
+    shuffled MLP starts from the unshuffled MLP's initial weights with the first
+    layer's rows permuted like the pixels (``x[:, perm] @ W[perm] == x @ W``), so
+    it differs from the original only in the order of its inputs.
     """
     spec = _spec(name)
     import keras

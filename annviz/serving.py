@@ -532,6 +532,10 @@ def usable_cpus(files: Sequence[tuple[Path, Path | None]] = CGROUP_CPU_FILES, vi
     return max(1, visible)
 
 
+#: The environment variable that sets a server's training slots by hand (:func:`training_slots`).
+SLOTS_VARIABLE = "ANNVIZ_TRAINING_SLOTS"
+
+
 def training_slots(cpus: int, override: str | None = None) -> int:
     """Trainings that run at once on a server with ``cpus`` cores: one per core the server leaves free.
 
@@ -548,6 +552,11 @@ def training_slots(cpus: int, override: str | None = None) -> int:
     if override is not None and override.strip().isdigit() and int(override) >= 1:
         return int(override)
     return max(1, cpus - 1)
+
+
+def configured_training_slots() -> int:
+    """This machine's training slots: :func:`training_slots` of its usable cores and ``$ANNVIZ_TRAINING_SLOTS``."""
+    return training_slots(usable_cpus(), os.environ.get(SLOTS_VARIABLE))
 
 
 def memory_headroom_bytes() -> int | None:

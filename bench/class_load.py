@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Iterator, Sequence, TypeVar
 
+from annviz.serving import SLOTS_VARIABLE, configured_training_slots
 from bench.app_server import ROOT, running_server, server_log, tree_pss_bytes
 from bench.common import BenchRow
 from bench.st_client import RunResult, StreamlitTab, canvas_stroke
@@ -69,8 +70,6 @@ PLAYED_KEYS = (
     "draw_canvas", "draw_model",
     "layers_input", "layers_task", "ann_layers",
 )
-#: The app's override of its training slots (``pages/_serving.py``), passed on to the server.
-SLOTS_VARIABLE = "ANNVIZ_TRAINING_SLOTS"
 #: Seconds a training may take under load before the benchmark gives up on it.
 TRAINING_TIMEOUT_S = 900.0
 FIT_TIME = re.compile(r"(\d+)/(\d+) epochs in (?:(\d+) min )?(\d+) s\.")
@@ -84,13 +83,6 @@ STROKES = (
 
 
 # --------------------------------------------------------------------------- the server
-
-
-def expected_slots() -> int:
-    """Trainings the served app runs at once on this machine (what its own rule gives)."""
-    from annviz.serving import training_slots, usable_cpus
-
-    return training_slots(usable_cpus(), os.environ.get(SLOTS_VARIABLE))
 
 
 def readme_server(cwd: Path) -> AbstractContextManager[tuple[str, subprocess.Popen]]:
@@ -495,7 +487,7 @@ def figures(run: ClassRun, args: argparse.Namespace) -> list[tuple[str, float, s
         waited = training.finished_after_s - args.training_delay if training.finished_after_s else float("nan")
         rows.append((f"(b) training {index}: Start pressed to result shown (queue, start, fit, test)", waited, "s",
                      "report", training.finished_after_s is not None))
-    slots = expected_slots()
+    slots = configured_training_slots()  # the served app's own rule, on this machine
     if len(run.trainings) > slots:
         told = sum(t.queued_seen for t in run.trainings)
         rows.append((f"(b) trainings told they are queued · {slots} training slot(s)", told, "",

@@ -9,7 +9,6 @@ worker ends once they are done.
 
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import Future
 from typing import Any, Callable
@@ -24,7 +23,7 @@ from annviz import serving
 OWNER_KEY = "serving_owner"
 #: Trainings running at once on this server: one per core the page runs leave free (1 on
 #: Community Cloud's 2 cores; ``serving.training_slots`` says why), or ``ANNVIZ_TRAINING_SLOTS``.
-MAX_TRAININGS = serving.training_slots(serving.usable_cpus(), os.environ.get("ANNVIZ_TRAINING_SLOTS"))
+MAX_TRAININGS = serving.configured_training_slots()
 #: Measured once per server in the background, in this order (the pages' first needs first).
 BACKGROUND = {
     "curves_mlp": (serving.shipped_shift_curves, "mlp"),

@@ -34,8 +34,8 @@ def ignore_non_finite_link_values() -> None:
     No widget here takes a non-finite number, and Streamlit's own reading of such a value into a
     whole-number input ends in an ``OverflowError`` before the page can answer; without the
     value the widget starts at its default. A value a widget of this session already holds
-    (text typed into a bound field, such as "nan" for the layer sizes) is the widget's to answer. Each page calls this first, through
-    :func:`page_header`.
+    (text typed into a bound field, such as "nan" for the layer sizes) is the widget's to
+    answer. Each page calls this first, through :func:`page_header`.
     """
     dropped = {}
     for key, value in list(st.query_params.items()):

@@ -30,6 +30,7 @@ import logging
 import math
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -325,31 +326,56 @@ def _blocks(node: Any) -> Iterator[Any]:
         yield from _blocks(child)
 
 
-def fuzz_page(
-    script: str, name: str, *, make: Callable[[], AppTest] | None = None, budget: int | None = None,
-) -> Report:
-    """Every hostile case of one page; ``make`` builds a fresh AppTest (default: ``script`` from file)."""
-    make = make or (lambda: AppTest.from_file(script, default_timeout=CASE_TIMEOUT_S))
+def _from_file(script: str) -> Callable[[], AppTest]:
+    return lambda: AppTest.from_file(script, default_timeout=CASE_TIMEOUT_S)
+
+
+@contextmanager
+def _tracebacks_logged() -> Iterator[None]:
+    """Tracebacks logged anywhere (the root logger) reach :data:`_LOG` while the block runs."""
     root = logging.getLogger()
     root.addHandler(_LOG)
     try:
-        return _fuzz(make, name, budget)
+        yield
     finally:
         root.removeHandler(_LOG)
 
 
+def _opened(make: Callable[[], AppTest], query: dict[str, str], *, run: bool = True) -> AppTest:
+    """A fresh page with ``query`` in its URL, run once unless ``run`` is False."""
+    page = make()
+    for key, value in query.items():
+        page.query_params[key] = value
+    return page.run() if run else page
+
+
+def _states(make: Callable[[], AppTest]) -> list[tuple[str, dict[str, str]]]:
+    """(tab label, its query) for each tab of each URL-bound tab group, or the page once.
+
+    Each tab is its own state (a lazy tab draws its widgets only when open); every widget is
+    fuzzed in every state it shows in, since a tab can change what it does.
+    """
+    return [(label, {key: label}) for key, labels in _tabs(make().run()) for label in labels] or [("", {})]
+
+
+def _crashed(report: Report, case: Case, error: Exception) -> None:
+    """The run itself failed (a timeout, a crash outside the page): a bad case."""
+    report.outcomes["bad"] += 1
+    report.bad.append((case, f"{type(error).__name__}: {error}"))
+
+
+def fuzz_page(
+    script: str, name: str, *, make: Callable[[], AppTest] | None = None, budget: int | None = None,
+) -> Report:
+    """Every hostile case of one page; ``make`` builds a fresh AppTest (default: ``script`` from file)."""
+    with _tracebacks_logged():
+        return _fuzz(make or _from_file(script), name, budget)
+
+
 def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
     report = Report(name)
-    first = make()
-    first.run()
-    # Each tab of a URL-bound tab group is its own state (a lazy tab draws its widgets only when
-    # open); every widget is fuzzed in every state it shows in, since a tab can change what it does.
-    states = [(label, {key: label}) for key, labels in _tabs(first) for label in labels] or [("", {})]
-    for tab, query in states:
-        at = make()
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
+    for tab, query in _states(make):
+        at = _opened(make, query)
         if problems(at):  # the tab itself breaks: one bad case, nothing more to learn here
             _record(report, Case(name, tab, "tab", "", tab), at)
             continue
@@ -359,14 +385,7 @@ def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
             report.outcomes["refused"] += refused
             # One page per widget, its values typed one after the other, as a student would; after
             # a bad case the page starts afresh, so every value is tried.
-            def fresh() -> AppTest:
-                page = make()
-                for q_key, q_value in query.items():
-                    page.query_params[q_key] = q_value
-                page.run()
-                return page
-
-            case_at, fine = fresh(), True
+            case_at, fine = _opened(make, query), True
             for value in values:
                 if budget is not None and report.tried >= budget:
                     return report
@@ -374,45 +393,38 @@ def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
                 try:
                     _set(case_at, kind, key, value)
                     case_at.run()
-                except Exception as error:  # the run itself failed (a timeout, a crash outside the page)
-                    report.outcomes["bad"] += 1
-                    report.bad.append((case, f"{type(error).__name__}: {error}"))
+                except Exception as error:
+                    _crashed(report, case, error)
                     fine = False
                 else:
                     fine = _record(report, case, case_at)
                 if not fine:
-                    case_at = fresh()
+                    case_at = _opened(make, query)
             if fine and values:
                 _still_answering(report, Case(name, tab, kind, key, values[-1]), case_at, skip=key)
         for kind, widget in _keyed_widgets(at):
             if getattr(widget.proto, "query_param_key", "") and widget.key in {k for _, k in widgets}:
                 for garbage in HOSTILE_URL_VALUES:
-                    url_at = make()
-                    for q_key, q_value in {**query, widget.proto.query_param_key: garbage}.items():
-                        url_at.query_params[q_key] = q_value
+                    case = Case(name, tab, "url", widget.key, garbage)
+                    url_at = _opened(make, {**query, widget.proto.query_param_key: garbage}, run=False)
                     try:
                         url_at.run()
                     except Exception as error:
-                        report.outcomes["bad"] += 1
-                        report.bad.append((Case(name, tab, "url", widget.key, garbage), f"{type(error).__name__}: {error}"))
+                        _crashed(report, case, error)
                         continue
-                    _record(report, Case(name, tab, "url", widget.key, garbage), url_at)
+                    _record(report, case, url_at)
                 # The same key in the link of a session whose widget is bound already (the URL a
                 # student's own typing wrote, or one edited in place): Streamlit then owns the value.
                 # Only text fields: a number field refuses "nan" as it is typed, so only a new
                 # link (a fresh session, tried above) can bring it one.
                 for garbage in HOSTILE_BOUND_URL_VALUES if kind in ("text_input", "text_area") else ():
-                    bound_at = make()
-                    for q_key, q_value in query.items():
-                        bound_at.query_params[q_key] = q_value
                     case = Case(name, tab, "url (bound)", widget.key, garbage)
                     try:
-                        bound_at.run()
+                        bound_at = _opened(make, query)
                         bound_at.query_params[widget.proto.query_param_key] = garbage
                         bound_at.run()
                     except Exception as error:
-                        report.outcomes["bad"] += 1
-                        report.bad.append((case, f"{type(error).__name__}: {error}"))
+                        _crashed(report, case, error)
                         continue
                     _record(report, case, bound_at)
     return report
@@ -494,31 +506,19 @@ def generated_values(kind: str, widget: Any):
 
 def fuzz_page_generated(script: str, name: str, *, per_field: int = GENERATED_PER_FIELD) -> Report:
     """Hypothesis-drawn values (:func:`generated_values`) into every typed field of every tab of a
-    page, ``per_field`` each, typed one after the other into one page as a student would (a fresh
-    page after a bad case). Derandomized, no shrinking: the same cases every run, each recorded
-    with its value, so a bad one is reproduced by its line in the report."""
+    page, ``per_field`` each, typed one after the other into one page per field as a student would
+    (a fresh page after a bad case). Derandomized, no shrinking: the same cases every run, each
+    recorded with its value, so a bad one is reproduced by its line in the report."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    make = lambda: AppTest.from_file(script, default_timeout=CASE_TIMEOUT_S)  # noqa: E731
+    make = _from_file(script)
     report = Report(name)
-    root = logging.getLogger()
-    root.addHandler(_LOG)
-    try:
-        first = make()
-        first.run()
-        states = [(label, {key: label}) for key, labels in _tabs(first) for label in labels] or [("", {})]
-        for tab, query in states:
-            def fresh() -> AppTest:
-                page = make()
-                for q_key, q_value in query.items():
-                    page.query_params[q_key] = q_value
-                page.run()
-                return page
-
-            at = fresh()
+    with _tracebacks_logged():
+        for tab, query in _states(make):
+            at = _opened(make, query)
             fields = [(kind, w.key, generated_values(kind, w)) for kind, w in _keyed_widgets(at) if kind in TYPED_KINDS]
-            for kind, key, strategy in fields:
-                current = [at if kind == fields[0][0] and key == fields[0][1] else fresh()]  # one page per field
+            for index, (kind, key, strategy) in enumerate(fields):
+                current = [at if index == 0 else _opened(make, query)]
 
                 @settings(max_examples=per_field, derandomize=True, deadline=None, database=None,
                           phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
@@ -529,16 +529,13 @@ def fuzz_page_generated(script: str, name: str, *, per_field: int = GENERATED_PE
                         _set(current[0], kind, key, value)
                         current[0].run()
                     except Exception as error:
-                        report.outcomes["bad"] += 1
-                        report.bad.append((case, f"{type(error).__name__}: {error}"))
-                        current[0] = fresh()
+                        _crashed(report, case, error)
+                        current[0] = _opened(make, query)
                         return
                     if not _record(report, case, current[0]):
-                        current[0] = fresh()
+                        current[0] = _opened(make, query)
 
                 one_value()
-    finally:
-        root.removeHandler(_LOG)
     return report
 
 

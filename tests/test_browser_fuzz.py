@@ -41,10 +41,7 @@ URL_GARBAGE = ("1e309",)
 #: Fields per page (the first ones the page shows).
 MAX_FIELDS = 3
 
-#: The two pages of the training settings are left to AppTest for now: in Chromium, typing into
-#: their layers field timed out (the field is re-made under the locator); not yet understood.
-NOT_YET: set[str] = set()
-PAGES = [page for page in listed_pages() if not page.default and page.name not in NOT_YET]
+PAGES = [page for page in listed_pages() if not page.default]
 
 
 def _tracebacks(process, since: int) -> list[str]:
