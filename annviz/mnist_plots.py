@@ -235,3 +235,60 @@ def data_split_figure(train_size: int, validation_size: int, *, total: int = 60_
         "yaxis": {"autorange": "reversed"}, "showlegend": False, "uniformtext": {"minsize": 9, "mode": "hide"},
     }
     return FinishedFigure({"data": data, "layout": layout})
+
+
+#: One colour per kept run (by its number, so picking or unpicking others never recolours it).
+RUN_COLOURS = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777")
+
+
+def run_colour(number: int) -> str:
+    """The colour of run ``number`` (1-based), the same in every figure.
+
+    >>> run_colour(1), run_colour(9)
+    ('#2563eb', '#2563eb')
+    """
+    return RUN_COLOURS[(number - 1) % len(RUN_COLOURS)]
+
+
+def compared_curves_figure(runs: tuple, names: dict[int, str], metric: str, *, height: int = 360) -> go.Figure:
+    """One metric of several kept runs overlaid, per epoch: training solid, validation dashed, one
+    colour per run (``annviz.runs.KeptRun``; ``names`` from ``annviz.runs.run_names``).
+
+    The legend has one entry per run (its training trace; clicking it hides both of its lines).
+    A run's curve stops at its last finite value (a NaN run's loss ends where it blew up).
+
+    >>> from annviz.runs import failed_run
+    >>> from annviz.training import EpochRow, TrainingConfig, TrainingHistory
+    >>> from dataclasses import replace
+    >>> run = replace(failed_run(1, TrainingConfig(), ""), outcome="completed",
+    ...               history=TrainingHistory(epochs=(EpochRow(1, {"loss": 0.4, "val_loss": 0.3}, True, 1.0),)))
+    >>> [(t.name, list(t.y)) for t in compared_curves_figure((run,), {1: "Run 1"}, "loss").data]
+    [('Run 1', [0.4]), ('Run 1 · validation', [0.3])]
+    """
+    from annviz.runs import epoch_curve
+
+    data = []
+    for run in runs:
+        colour = run_colour(run.number)
+        for part, name, dash in (("training", metric, "solid"), ("validation", f"val_{metric}", "dash")):
+            x, y = epoch_curve(run, name)
+            data.append({
+                "type": "scatter", "mode": "lines+markers", "x": x, "y": y,
+                "name": names[run.number] + (" · validation" if part == "validation" else ""),
+                "showlegend": part == "training",
+                "legendgroup": str(run.number), "line": {"color": colour, "width": 2, "dash": dash},
+                "marker": {"size": 5}, "hovertemplate": "epoch %{x}: %{y:.4f}<extra>" + f"Run {run.number} {part}</extra>",
+            })
+    longest = max((run.config.epochs for run in runs), default=1)
+    yaxis: dict[str, Any] = {"title": {"text": METRIC_TITLES.get(metric, metric)}}
+    if metric != "loss":
+        yaxis.update(tickformat=".0%")
+    layout = {
+        "height": height, "margin": _MARGIN,
+        "title": _title(f"{METRIC_TITLES.get(metric, metric).capitalize()} per epoch: training solid, validation dashed"),
+        "xaxis": {"range": [0.5, longest + 0.5], "title": {"text": "epoch"}, "dtick": max(1, longest // 10)},
+        "yaxis": yaxis,
+        "legend": {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "font": {"size": 11}},
+    }
+    layout["margin"] = {**_MARGIN, "b": 20}
+    return FinishedFigure({"data": data, "layout": layout})

@@ -597,6 +597,8 @@ class TrainingJob:
         self.config = config
         self.owner = owner
         self.alive = alive
+        #: Names this job for the session that keeps it (``id()`` is reused after garbage collection).
+        self.job_id = uuid.uuid4().hex
         self._service = service
         self._lock = threading.Lock()
         self._status = QUEUED

@@ -1,35 +1,67 @@
-"""The session's own trained model, handed from the MNIST page (7) to the draw (7) and metrics (8) pages.
+"""The session's trainings, kept for the MNIST page's comparison and offered to the draw (7) and metrics (8) pages.
 
-The MNIST page keeps its training job (``annviz.serving.TrainingJob``, a process of its own) in
-``st.session_state[RUN_KEY]``. When a run has ended (finished or stopped, with a model worth
-using), its model (``annviz.serving.TrainedMLP``: the weights as NumPy arrays) goes to ``st.session_state[TRAINED_MODEL_KEY]`` and one line naming it to
-``st.session_state[TRAINED_LABEL_KEY]``. Every page that offers the model calls
-:func:`collect_trained_model` first, so a training that ends while the student is on another page
-is offered there on the next rerun, without a detour through the MNIST page.
+The MNIST page keeps its current training job (``annviz.serving.TrainingJob``, a process of its
+own) in ``st.session_state[RUN_KEY]``. When it has ended, :func:`collect_runs` turns it into an
+``annviz.runs.KeptRun`` (settings, curves, test figures, weights) and adds it to the session's
+runs in ``st.session_state[RUNS_KEY]`` (``annviz.runs.keep_run``: at most 8, the oldest goes
+first). Every page that offers a model calls :func:`collect_runs` first, so a training that ends
+while the student is on another page is there on its next rerun.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-RUN_KEY, PUBLISHED_KEY = "mnist_run", "mnist_published_run"
-TRAINED_MODEL_KEY, TRAINED_LABEL_KEY = "trained_model", "trained_model_label"
+from annviz.runs import KeptRun, keep_run, kept_models, run_names, run_of_job
+
+RUN_KEY, RUNS_KEY = "mnist_run", "mnist_runs"
+#: The job last turned into a run (by ``TrainingJob.job_id``), and how many runs the session has made.
+RECORDED_KEY, COUNT_KEY = "mnist_recorded_job", "mnist_run_count"
+#: The numbers of the runs let go to stay within the cap, for the note above the table.
+LET_GO_KEY = "mnist_runs_let_go"
 
 
-def collect_trained_model() -> tuple[Any, str] | None:
-    """Publish the session's ended training (once per run); the model and its label, if any."""
-    run = st.session_state.get(RUN_KEY)
-    if run is not None and st.session_state.get(PUBLISHED_KEY) != id(run):
-        snapshot = run.snapshot()
-        # Not finished, or nothing worth handing on (a NaN model has no test report): wait.
-        if snapshot.status == "done" and snapshot.report is not None:
-            from annviz.training import trained_model_label
+def collect_runs() -> tuple[KeptRun, ...]:
+    """Keep the session's ended training (once per job); the session's runs, oldest first."""
+    job = st.session_state.get(RUN_KEY)
+    if job is not None and st.session_state.get(RECORDED_KEY) != job.job_id:
+        snapshot = job.snapshot()
+        if not snapshot.active:
+            st.session_state[RECORDED_KEY] = job.job_id
+            number = st.session_state.get(COUNT_KEY, 0) + 1
+            run = run_of_job(number, job.config, snapshot)
+            if run is not None:
+                st.session_state[COUNT_KEY] = number
+                kept, dropped = keep_run(st.session_state.get(RUNS_KEY, ()), run)
+                st.session_state[RUNS_KEY] = kept
+                st.session_state[LET_GO_KEY] = (*st.session_state.get(LET_GO_KEY, ()), *(r.number for r in dropped))
+    return st.session_state.get(RUNS_KEY, ())
 
-            st.session_state[TRAINED_MODEL_KEY] = snapshot.result.model
-            st.session_state[TRAINED_LABEL_KEY] = trained_model_label(run.config, snapshot.result, snapshot.report)
-            st.session_state[PUBLISHED_KEY] = id(run)
-    if TRAINED_MODEL_KEY not in st.session_state:
+
+def newest_after_a_new_run(key: str, numbers: list[int]) -> None:
+    """Point the run picker ``key`` at ``numbers[0]`` (the newest) when a run has ended since it was
+    last drawn, or its choice is gone: that run is the one the student wants next, and the
+    pickers' labels (which name what varies between runs) change with the set of runs."""
+    if st.session_state.get(f"{key}_newest") != numbers[0] or st.session_state.get(key) not in numbers:
+        st.session_state[key] = numbers[0]
+        st.session_state[f"{key}_newest"] = numbers[0]
+
+
+def choose_own_run(key: str) -> KeptRun | None:
+    """A picker of the session's runs that have a model, newest first; None if none has.
+
+    The newest is chosen whenever a run has ended since the picker was last drawn.
+    """
+    runs = collect_runs()
+    usable = kept_models(runs)
+    if not usable:
         return None
-    return st.session_state[TRAINED_MODEL_KEY], st.session_state.get(TRAINED_LABEL_KEY, "trained on the MNIST page")
+    names = run_names(runs)
+    by_number = {run.number: run for run in usable}
+    newest_after_a_new_run(key, list(by_number))
+    number = st.selectbox(
+        "Which of your runs", list(by_number), key=key,
+        format_func=lambda n: f"{names[n]}: {by_number[n].label}",
+        help="Every training you ended on the MNIST page (up to 8), newest first.",
+    )
+    return by_number.get(number, usable[0])

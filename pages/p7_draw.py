@@ -13,9 +13,10 @@ from annviz import digit_plots
 from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, prepare_digit
 from annviz.limitations import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
+from annviz.runs import kept_models
 from annviz.small_cnn import cnn_probabilities
 from pages._figures import example_digit, prepared_drawing, prepared_upload, shipped_cnn, shipped_mlp
-from pages._trained import collect_trained_model
+from pages._trained import choose_own_run, collect_runs
 from pages._ui import page_header, shown_as_error
 
 TABS = ("Draw", "Upload a photo")
@@ -40,7 +41,7 @@ page_header(
 def ask_model(choice: str, image: np.ndarray, own: tuple[object, str] | None) -> tuple[np.ndarray, str]:
     """The chosen model's ten probabilities for one 28×28 digit, and a sentence naming the model.
 
-    ``own`` is the session's trained model and its label (:func:`collect_trained_model`)."""
+    ``own`` is the session's chosen run's model and its label (``pages._trained.choose_own_run``)."""
     if choice == TRAINED_CHOICE and own is not None:
         model, label = own
         outputs = model.probabilities(inputs_for_model(model.input_shape, image[None]))
@@ -96,9 +97,11 @@ def drawing_and_answer() -> None:
             st.info("Draw a digit in the black square: hold the mouse button (or a finger) down.", icon=":material/draw:")
 
     with answer_column:
-        own = collect_trained_model()
-        choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if own is not None else [])
+        has_own = bool(kept_models(collect_runs()))
+        choices = list(SHIPPED_MODELS) + ([TRAINED_CHOICE] if has_own else [])
         choice = st.radio("Which model answers", choices, horizontal=True, key="draw_model", bind="query-params")
+        run = choose_own_run("draw_run") if choice == TRAINED_CHOICE else None
+        own = None if run is None else (run.model, run.label)
         if steps is None:
             st.markdown(
                 f"**Nothing to read yet.** Below, MNIST test image {EXAMPLE_INDEX} (a 7), enlarged to the "

@@ -5,9 +5,10 @@ keeps its job in ``st.session_state["mnist_run"]``, so it survives reruns and pa
 a fragment polls it every ``POLL_S`` seconds while it runs. At most ``MAX_TRAININGS`` run at
 once on the server; the rest wait in a first-come-first-served queue.
 
-Contract with the metrics (8) and draw-a-digit (7) pages: ``pages/_trained.py`` hands an ended
-run's model (its weights as NumPy arrays, ``annviz.serving.TrainedMLP``) and one line naming it
-(architecture, epochs done, test accuracy) to whichever of these pages runs first after the end.
+Every ended training is kept (``pages/_trained.py``, ``annviz.runs``: up to 8 a session): the
+"Compare your runs" part shows them as a table and overlays the curves of the picked ones (a
+fragment, so picking reruns only it); the metrics (8) and draw-a-digit (7) pages offer any kept
+run's model (its weights as NumPy arrays, ``annviz.serving.TrainedMLP``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from annviz import mnist_plots as plots
 from annviz.digit_plots import probability_bars_figure
 from annviz.mnist import flatten_and_scale
 from annviz.pretrained import read_manifest
+from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, run_names, runs_csv, styled_runs_table
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
-from annviz.training import TrainingConfig, execution_steps, format_seconds, keras_workflow_code
+from annviz.training import SETTINGS, TrainingConfig, execution_steps, format_seconds, keras_workflow_code, settings_of
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
-from pages._trained import RUN_KEY, collect_trained_model
-from pages._training_form import training_form
+from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, collect_runs, newest_after_a_new_run
+from pages._training_form import setting_key, training_form
 from pages._ui import page_header, shown_as_error
 
 TABS = ("Explore the data", "Train and test")
@@ -135,6 +137,73 @@ def live_view(polling: bool) -> None:
         st.code(keras_workflow_code(run.config), language="python")
 
 
+def put_in_form(config: TrainingConfig) -> None:
+    """The "train again" button's callback: the form's widgets take ``config``'s settings."""
+    values = settings_of(config)
+    for setting in SETTINGS:
+        st.session_state[setting_key("mnist", setting)] = values[setting.name]
+
+
+@st.fragment
+def compared_curves() -> None:
+    """The picked runs' curves overlaid: a checkbox reruns this part only."""
+    runs: tuple[KeptRun, ...] = st.session_state.get(RUNS_KEY, ())
+    drawable = [run for run in runs if run.has_curves]
+    if not drawable:
+        return
+    names = run_names(runs)
+    picked = tuple(
+        run for column, run in zip(st.columns(len(drawable)), drawable)
+        if column.checkbox(f"Run {run.number}", value=True, key=f"mnist_pick_{run.number}", help=names[run.number])
+    )
+    if not picked:
+        st.info("Tick one or more runs to overlay their curves.", icon=":material/check_box:")
+        return
+    metrics = curve_metrics(picked)
+    for column, metric in zip(st.columns(len(metrics)), metrics):
+        column.plotly_chart(
+            plots.compared_curves_figure(picked, names, metric), key=f"mnist_compare_{metric}",
+            config={"toImageButtonOptions": {"filename": f"annviz-runs-{metric}", "scale": 2}},
+        )
+
+
+def compare_runs(runs: tuple[KeptRun, ...]) -> None:
+    """Every run this session ended: the table, its CSVs, "train again", and the overlaid curves."""
+    st.subheader("Compare your runs")
+    if not runs:
+        st.caption(f"Every training you end here is kept (the last {MAX_KEPT_RUNS}): train twice with one change to compare them.")
+        return
+    let_go = st.session_state.get(LET_GO_KEY, ())
+    st.caption(
+        f"The last {MAX_KEPT_RUNS} trainings of this session, oldest first; settings that differ from run "
+        f"{runs[0].number}'s are highlighted."
+        + (f" Run{'s' if len(let_go) > 1 else ''} {', '.join(map(str, let_go))} "
+           f"{'were' if len(let_go) > 1 else 'was'} let go to keep {MAX_KEPT_RUNS}." if let_go else "")
+    )
+    st.dataframe(styled_runs_table(runs), key="mnist_runs_table")
+    again, button, table_csv, curves_csv_button = st.columns([2, 1.4, 1, 1], vertical_alignment="bottom")
+    by_number = {run.number: run for run in runs}
+    names = run_names(runs)
+    newest_after_a_new_run("mnist_again_run", list(reversed(by_number)))
+    chosen = again.selectbox(
+        "Train again with one change", list(reversed(by_number)), key="mnist_again_run", format_func=names.get,
+    )
+    button.button(
+        "Put its settings in the form", key="mnist_again", icon=":material/arrow_upward:",
+        on_click=put_in_form, args=(by_number[chosen].config,),
+        help="The form above takes this run's settings: change one and press Start training.",
+    )
+    table_csv.download_button(
+        "Runs table (CSV)", lambda: runs_csv(runs), file_name="annviz-runs.csv", mime="text/csv",
+        key="mnist_runs_csv", on_click="ignore", icon=":material/download:",
+    )
+    curves_csv_button.download_button(
+        "Curves (CSV)", lambda: curves_csv(runs), file_name="annviz-runs-curves.csv", mime="text/csv",
+        key="mnist_curves_csv", on_click="ignore", icon=":material/download:",
+    )
+    compared_curves()
+
+
 @st.fragment
 def digit_up_close() -> None:
     """One training image, its values and its 784 inputs: a new index reruns this part only."""
@@ -158,7 +227,7 @@ def digit_up_close() -> None:
     st.plotly_chart(flat_figure, key="mnist_flat")
 
 
-collect_trained_model()
+runs = collect_runs()
 
 if tab_explore.open:
     with tab_explore:
@@ -199,3 +268,4 @@ if tab_train.open:
                 start(config)
                 st.rerun()  # redraw with Start disabled and the live view polling
         st.fragment(live_view, run_every=POLL_S if active else None)(polling=active)
+        compare_runs(runs)

@@ -8,9 +8,10 @@ import streamlit as st
 from annviz import metric_plots, metrics
 from annviz.inputs import format_vector
 from annviz.mnist import N_CLASSES, flatten_and_scale
+from annviz.runs import kept_models
 from pages._figures import shared_mnist, shipped_mlp_test_probabilities
 from pages._metric_views import class_evaluation, confusion_view, imbalance_curves, threshold_view, worked_example
-from pages._trained import collect_trained_model
+from pages._trained import choose_own_run, collect_runs
 from pages._ui import page_header, shown_as_error
 
 SHIPPED_MODEL = "mlp"
@@ -47,24 +48,20 @@ def chosen_model() -> tuple[str, np.ndarray, str]:
     """The model the tabs evaluate: its description, its probabilities on the test set, and its key."""
     from annviz.pretrained import PRETRAINED
 
-    own = collect_trained_model()
     options = {"shipped": f"the shipped {PRETRAINED[SHIPPED_MODEL].title}"}
-    if own is not None:
-        label = own[1]
-        options["session"] = f"your model from the MNIST page ({label})"
+    if kept_models(collect_runs()):
+        options["session"] = "your model from the MNIST page"
         choice = st.radio(
             "Model", list(options), format_func=options.get, horizontal=True, key="metrics_model", bind="query-params"
         )
     else:
         choice = "shipped"
     if choice == "shipped":
-        key = "shipped"
-        probabilities = shipped_mlp_test_probabilities(SHIPPED_MODEL)
-    else:
-        key = f"session {getattr(own[0], 'token', id(own[0]))}"
-        with st.spinner("Running your model on the 10,000 test images (once)…"):
-            probabilities = session_probabilities(own[0])
-    return options[choice], probabilities, key
+        return options["shipped"], shipped_mlp_test_probabilities(SHIPPED_MODEL), "shipped"
+    run = choose_own_run("metrics_run")
+    with st.spinner("Running your model on the 10,000 test images (once)…"):
+        probabilities = session_probabilities(run.model)
+    return f"your model from the MNIST page ({run.label})", probabilities, f"session {run.model.token}"
 
 
 def select_clicked_cell() -> None:

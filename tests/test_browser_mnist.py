@@ -1,8 +1,8 @@
 """The Keras workflow and MNIST pages in Chromium: code follows the form, hand-off, Start, live curves, Stop.
 
 Screenshots: ``p6_keras_workflow.png``, ``p7_mnist_training.png`` (mid-training, live curves),
-``p7_mnist.png`` (after Stop: curves, test results, the prediction for x_test[:1]) and
-``p7_mnist_explore.png``.
+``p7_mnist.png`` (after Stop: curves, test results, the prediction for x_test[:1]),
+``p7_mnist_explore.png`` and ``p7_mnist_compare.png`` (two runs kept, their curves overlaid).
 """
 
 from __future__ import annotations
@@ -130,4 +130,40 @@ def test_mnist_trains_live_stops_and_shows_its_test_results(app_url, page):
     assert state is not None and state.non_empty
     assert "is a **5**" not in main_text(page) and "is a 5" in main_text(page)
     screenshot(page, "p7_mnist_explore.png", height=2000)
+    assert exception_texts(page) == []
+
+
+#: The overlaid curves of the "Compare your runs" part: for each chart, its trace names and points drawn.
+COMPARED_JS = """
+() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(el => el.layout && el.layout.title && /per epoch: training solid/.test(el.layout.title.text || ''))
+  .map(el => ({names: el.data.map(t => t.name), points: el.data.map(t => (t.x || []).length),
+               drawn: el.querySelectorAll('.scatterlayer .trace').length}))
+"""
+
+
+def test_two_runs_are_kept_and_their_curves_overlaid(app_url, page):
+    page.goto(f"{app_url}/mnist?mnist_subset_size=2000&mnist_optimizer=sgd&mnist_learning_rate=0.01")
+    wait_until_idle(page, timeout_s=60)
+    dismiss_page_not_found(page)
+    for epochs, rate in ((3, 0.01), (5, 0.1)):
+        set_number(page, "Epochs", epochs)
+        set_number(page, "Learning rate", rate)
+        page.get_by_role("button", name=re.compile("Start training")).click()
+        page.get_by_text(f"{epochs}/{epochs} epochs in").wait_for(timeout=120_000)
+        wait_until_idle(page, timeout_s=60)
+    assert exception_texts(page) == [] and error_texts(page) == []
+    page.get_by_role("heading", name="Compare your runs").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({COMPARED_JS})().length === 2 && ({COMPARED_JS})().every(c => c.drawn === 4)",
+                           timeout=30_000)
+    charts = page.evaluate(COMPARED_JS)
+    assert [c["names"] for c in charts] == [["Run 1 · lr 0.01, 3 epochs", "Run 1 · lr 0.01, 3 epochs · validation",
+                                             "Run 2 · lr 0.1, 5 epochs", "Run 2 · lr 0.1, 5 epochs · validation"]] * 2
+    assert [c["points"] for c in charts] == [[3, 3, 5, 5]] * 2
+    table = page.locator('[data-testid="stDataFrame"]')
+    assert table.count() == 1 and table.first.is_visible()
+    page.mouse.wheel(0, 700)
+    screenshot(page, "p7_mnist_compare.png", height=1100)
+    page.get_by_label("Run 1", exact=True).uncheck(force=True)
+    page.wait_for_function(f"() => ({COMPARED_JS})().every(c => c.names.length === 2 && c.drawn === 2)", timeout=30_000)
     assert exception_texts(page) == []

@@ -123,10 +123,15 @@ def test_the_sessions_trained_model_can_answer_and_is_named():
     logits_model = TrainedMLP(dense_layers(keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])))
     odd_model = TrainedMLP((DenseLayer(np.zeros((3072, 10), np.float32), np.zeros(10, np.float32), "linear"),))
 
+    from annviz.runs import KeptRun
+    from annviz.training import TrainingConfig
+
+    def kept(number, model, label):  # a run the MNIST page keeps
+        return KeptRun(number, TrainingConfig(seed=number), "completed", "", model=model, label=label)
+
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state["draw_canvas"] = canvas_state(drawn_one())
-    at.session_state["trained_model"] = logits_model
-    at.session_state["trained_model_label"] = "784-10, 1 epoch on 500 images"
+    at.session_state["mnist_runs"] = (kept(1, logits_model, "784-10, 1 epoch on 500 images"),)
     at.run()
     assert at.radio(key="draw_model").options[-1] == "Your model from the MNIST page"
     at.radio(key="draw_model").set_value("Your model from the MNIST page").run()
@@ -134,7 +139,12 @@ def test_the_sessions_trained_model_can_answer_and_is_named():
     sentence = answer(at)
     assert "your model (784-10, 1 epoch on 500 images)" in sentence and "softmax was applied" in sentence
 
-    at.session_state["trained_model"] = odd_model
+    # A second run: the newest is chosen first; the older stays one pick away.
+    at.session_state["mnist_runs"] = (*at.session_state["mnist_runs"], kept(2, odd_model, "3072-10"))
     at.run()
     assert not at.exception
+    assert at.selectbox(key="draw_run").options[0].startswith("Run 2")
     assert "784 pixels or a 28×28 image" in at.error[0].value
+    at.selectbox(key="draw_run").set_value(1).run()
+    assert_clean(at)
+    assert "your model (784-10, 1 epoch on 500 images)" in answer(at)

@@ -174,7 +174,11 @@ def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
     calls = []
     original = TrainedMLP.probabilities
     monkeypatch.setattr(TrainedMLP, "probabilities", lambda *a, **k: calls.append(1) or original(*a, **k))
-    at = run_page("Ten classes", trained_model=own, trained_model_label="3 epochs on 10,000 images")
+    from annviz.runs import KeptRun
+    from annviz.training import TrainingConfig
+
+    kept = KeptRun(1, TrainingConfig(epochs=3), "completed", "", model=own, label="3 epochs on 10,000 images")
+    at = run_page("Ten classes", mnist_runs=(kept,))
     at.radio(key="metrics_model").set_value("session").run()
     assert not at.exception
     summary = next(m.value for m in at.markdown if "Evaluating" in m.value)

@@ -7,6 +7,8 @@ never runs two in one session.
 
 from __future__ import annotations
 
+import json
+import math
 import subprocess
 import sys
 import time
@@ -124,7 +126,7 @@ def test_mnist_opens_on_training_with_the_lectures_settings():
     assert start.label == "Start training" and not start.disabled
     assert "844 batches per epoch" in at.caption[0].value
     assert "Start training" in at.info[0].value
-    assert "trained_model" not in at.session_state
+    assert "mnist_runs" not in at.session_state
 
 
 def test_mnist_explore_tab_shows_the_data():
@@ -160,8 +162,9 @@ def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
     assert not at.exception, at.exception
     snapshot = run.snapshot()
     assert snapshot.status == "done" and snapshot.result.outcome == "completed"
-    assert at.session_state["trained_model"] is snapshot.result.model
-    label = at.session_state["trained_model_label"]
+    (kept,) = at.session_state["mnist_runs"]
+    assert kept.model is snapshot.result.model and kept.number == 1 and kept.outcome == "completed"
+    label = kept.label
     assert label.startswith("784-128-64-10 MLP, 2/2 epochs on 540 images, test accuracy ")
     assert f"{snapshot.report.accuracy:.2%}" in label
     assert "Training finished all epochs. 2/2 epochs" in at.success[0].value
@@ -178,7 +181,14 @@ def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
     at.run()
     assert not at.exception, at.exception
     assert "The loss became NaN" in at.error[0].value and "learning rate of 1e+06" in at.error[0].value
-    assert "trained_model" not in at.session_state and not at.metric
+    assert not at.metric
+    (kept,) = at.session_state["mnist_runs"]  # kept and marked, but offered to no other page
+    assert kept.outcome == "nan" and kept.model is None and kept.test_accuracy is None
+    row = at.dataframe[0].value.loc[1]
+    assert row["ended"] == "NaN loss" and "The loss became NaN" in row["note"]
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            assert all(y is None or math.isfinite(y) for y in trace.get("y", []) if not isinstance(y, str))
 
 
 def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
@@ -213,7 +223,7 @@ def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_direc
     run = service.submit(TrainingConfig(epochs=1, subset_size=600), owner="a student")
     assert run.join(120) and run.snapshot().status == "done"
     for page, query, radio, choice in (
-        ("p8_metrics.py", {"metrics_tab": "Ten classes"}, "metrics_model", "your model from the MNIST page ("),
+        ("p8_metrics.py", {"metrics_tab": "Ten classes"}, "metrics_model", "your model from the MNIST page"),
         ("p7_draw.py", {}, "draw_model", "Your model from the MNIST page"),
     ):
         at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT)
@@ -222,6 +232,45 @@ def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_direc
         at.session_state["mnist_run"] = run  # what the MNIST page left in this session
         at.run()
         assert not at.exception, at.exception
-        assert at.session_state["trained_model"] is run.snapshot().result.model
+        (kept,) = at.session_state["mnist_runs"]
+        assert kept.model is run.snapshot().result.model
         assert any(option.startswith(choice) for option in at.radio(key=radio).options)
-        assert "1/1 epochs on 540 images" in at.session_state["trained_model_label"]
+        assert "1/1 epochs on 540 images" in kept.label
+
+
+def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
+    at = run_page(MNIST)
+    runs = []
+    for optimizer in ("adam", "sgd"):
+        at.selectbox(key="mnist_optimizer").set_value(optimizer)
+        runs.append(start_training(at, subset=600, epochs=2))
+        assert runs[-1].join(120)
+        at.run()
+        assert not at.exception, at.exception
+    kept = at.session_state["mnist_runs"]
+    assert [(r.number, r.config.optimizer, r.outcome) for r in kept] == [(1, "adam", "completed"), (2, "sgd", "completed")]
+    table = at.dataframe[0].value
+    assert list(table.index) == [1, 2] and list(table["optimizer"]) == ["adam", "sgd"]
+    assert list(table["test accuracy"]) == [run.snapshot().report.accuracy for run in runs]
+    assert [c.label for c in at.checkbox] == ["Run 1", "Run 2"] and all(c.value for c in at.checkbox)
+    compared = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart") if "Run 1" in chart.proto.spec]
+    assert len(compared) == 2  # loss and accuracy
+    for spec in compared:
+        assert [t["name"] for t in spec["data"]] == [
+            "Run 1 · adam", "Run 1 · adam · validation", "Run 2 · sgd", "Run 2 · sgd · validation"]
+        assert all(len(t["x"]) == 2 for t in spec["data"])
+    # The validation losses drawn are Keras's, epoch by epoch.
+    loss = next(s for s in compared if s["layout"]["yaxis"]["title"]["text"] == "loss")
+    history = runs[1].snapshot().result.history
+    assert loss["data"][3]["y"] == [row.values["val_loss"] for row in history.epochs]
+
+    at.checkbox(key="mnist_pick_1").uncheck().run()
+    compared = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Run 2 · sgd" in c.proto.spec]
+    assert all([t["name"][:5] for t in spec["data"]] == ["Run 2"] * 2 for spec in compared)
+
+    # Train again: run 1's settings go back into the form, ready for one change.
+    at.selectbox(key="mnist_again_run").set_value(1).run()
+    at.button(key="mnist_again").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="mnist_optimizer").value == "adam" and at.number_input(key="mnist_subset_size").value == 600
+    assert "mnist_optimizer" not in at.query_params  # the default is left out of the URL, as for any widget
