@@ -229,12 +229,14 @@ ACTIVATIONS: dict[str, Activation] = {
         relu,
         relu_derivative,
         r"\mathrm{ReLU}(z) = \max(0, z)",
-        r"\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
+        r"\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \\ 0 \text{ (a convention)} & z = 0 \end{cases}",
         "relu",
         ((-math.inf, 0.0),),
         0.0,
         "The default for hidden layers: cheap, and the gradient is exactly 1 for z > 0. "
-        "For z ≤ 0 the gradient is 0: a neuron stuck there stops learning (dying ReLU).",
+        "For z ≤ 0 the gradient is 0: a neuron stuck there stops learning (dying ReLU). "
+        "At z = 0 exactly ReLU has no derivative (its slope jumps from 0 to 1); annviz, like "
+        "TensorFlow's gradient, uses 0 there, a convention.",
     ),
     "leaky_relu": Activation(
         "Leaky ReLU",

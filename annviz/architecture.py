@@ -37,17 +37,19 @@ class Task:
 
     label: str
     output_activation: str
-    loss: str
-    #: Fixed number of output neurons, or ``None`` for "one per class" (K).
+    #: The Keras loss, or ``None`` for a bare layer (no task, so nothing to compare its output with).
+    loss: str | None
+    #: Fixed number of output neurons, or ``None`` for "one per class" (K; the units of a bare layer).
     output_units: int | None
 
 
 #: The output layer and loss each task needs (lecture: binary → 1 sigmoid, multi-class → K softmax,
-#: regression → 1 linear).
+#: regression → 1 linear), and the lecture's bare ``Dense(4)``: a linear layer with no task or loss.
 TASKS: dict[str, Task] = {
     "binary": Task("Binary classification", "sigmoid", "binary_crossentropy", 1),
     "multiclass": Task("Multi-class classification (K classes)", "softmax", "sparse_categorical_crossentropy", None),
     "regression": Task("Regression", "linear", "mse", 1),
+    "layer": Task("Just a Dense(K) layer, no task (linear, no loss)", "linear", None, None),
 }
 
 
@@ -112,6 +114,8 @@ class ModelSpec:
             if n_classes < 2:
                 raise ValueError("Multi-class classification needs at least 2 classes.")
             object.__setattr__(self, "n_classes", n_classes)
+        elif self.task == "layer":
+            object.__setattr__(self, "n_classes", _check_size(self.n_classes, "number of neurons of the layer"))
 
     @property
     def output(self) -> DenseSpec:
@@ -126,8 +130,8 @@ class ModelSpec:
         return (*self.hidden, self.output)
 
     @property
-    def loss(self) -> str:
-        """The Keras loss name that matches the task."""
+    def loss(self) -> str | None:
+        """The Keras loss name that matches the task (None for a bare layer)."""
         return TASKS[self.task].loss
 
     @property
@@ -350,7 +354,8 @@ PRESETS: dict[str, Preset] = {
     preset.label: preset
     for preset in (
         Preset("3-4-1 (21)", ModelSpec(3, (DenseSpec(4, "relu"),), task="binary"), 21),
-        Preset("Dense(4) on 5 inputs (24)", ModelSpec(5, (), task="multiclass", n_classes=4), 24),
+        # The lecture's plain Dense(4): linear, no output activation or loss invented for it.
+        Preset("Dense(4) on 5 inputs (24)", ModelSpec(5, (), task="layer", n_classes=4), 24),
         Preset(
             "MNIST MLP 784-128-64-10 (109,386)",
             ModelSpec(784, (DenseSpec(128, "relu"), DenseSpec(64, "relu")), task="multiclass", n_classes=10),

@@ -316,7 +316,7 @@ def accuracy_by_model_figure(curves: dict[str, ShiftCurves]) -> go.Figure:
     layout = {
         "height": 300, "margin": _MARGIN,
         "title": _title("Mean accuracy over the three directions"),
-        "xaxis": {"title": {"text": "shift distance (px)"}, "dtick": 1},
+        "xaxis": {"title": {"text": "shift d (px): mean of (d, 0), (0, d) and the diagonal (d, d), √2·d away"}, "dtick": 1},
         "yaxis": {"title": {"text": "test accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
     }
     return FinishedFigure({"data": data, "layout": layout})

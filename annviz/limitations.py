@@ -37,6 +37,11 @@ SHIFT_DIRECTIONS: dict[str, tuple[int, int]] = {
     "vertical": (0, 1),
     "diagonal": (1, 1),
 }
+#: The lecture's shift: a 7 moved 5 px to the right. The shift tab opens on it.
+LECTURE_SHIFT = (5, 0)
+#: How the correlation r of the hidden pattern before and after a shift reads in words:
+#: at or above each bound, the words beside it (checked in order).
+CORRELATION_WORDS = ((0.9, "nearly the same neurons"), (0.5, "partly the same neurons"), (-1.0, "largely other neurons"))
 
 #: Largest size the parameter calculator accepts for any one field (Python ints go further,
 #: but a 10^9-pixel side already makes the point).
@@ -144,6 +149,25 @@ def is_shifted_out(image: np.ndarray, shifted: np.ndarray) -> bool:
     (True, False)
     """
     return bool(np.asarray(image).any()) and not bool(np.asarray(shifted).any())
+
+
+def shift_sentence(dx: int, dy: int, change: ActivationChange, predicted: tuple[int, int]) -> str:
+    """What the page measured for one shift, in words: ReLUs switched, r, and the two predictions.
+
+    >>> change = compare_activations(np.array([0.0, 1.0, 2.0, 0.0]), np.array([0.5, 0.0, 2.0, 0.0]))
+    >>> shift_sentence(5, 0, change, (7, 5))
+    'Shifted by (5, 0), 5.0 px: 1 ReLU switched on and 1 off, r = 0.78 (partly the same neurons); the MLP says 7, then 5.'
+    """
+    r = float(change.correlation)
+    on, off = int(change.switched_on.sum()), int(change.switched_off.sum())
+    if not math.isfinite(r):
+        words = "r is undefined: one of the two patterns is constant"
+    else:
+        words = f"r = {r:.2f} ({next(text for bound, text in CORRELATION_WORDS if r >= bound)})"
+    verdict = f"the MLP says {predicted[0]}, then {predicted[1]}" if predicted[0] != predicted[1] else (
+        f"the MLP still says {predicted[0]}")
+    return (f"Shifted by ({dx}, {dy}), {math.hypot(dx, dy):.1f} px: {on} ReLU{'s' if on != 1 else ''} switched on "
+            f"and {off} off, {words}; {verdict}.")
 
 
 def direction_of_shift(dx: int, dy: int) -> tuple[str, int] | None:
@@ -332,6 +356,21 @@ class ActivationChange:
     @property
     def n_switched(self) -> np.ndarray:
         return self.switched_on.sum(axis=-1) + self.switched_off.sum(axis=-1)
+
+
+def permuted_first_layer(layers: tuple[DenseLayer, ...], perm: np.ndarray) -> tuple[DenseLayer, ...]:
+    """The same MLP for inputs shuffled by ``perm`` (``x_s = x[:, perm]``): first-layer rows permuted alike.
+
+    x_s · W[perm] = Σᵢ x[perm[i]] W[perm[i]] = Σⱼ x[j] W[j] = x · W, so it computes the same outputs
+    (up to the order of float32 additions).
+
+    >>> layer = DenseLayer(np.arange(6, dtype=np.float32).reshape(3, 2), np.zeros(2, np.float32), "linear")
+    >>> x, perm = np.array([[1.0, 2.0, 3.0]], np.float32), np.array([2, 0, 1])
+    >>> (x[:, perm] @ permuted_first_layer((layer,), perm)[0].kernel == x @ layer.kernel).all()
+    True
+    """
+    first, *rest = layers
+    return (DenseLayer(first.kernel[np.asarray(perm)], first.bias, first.activation), *rest)
 
 
 def compare_activations(original: np.ndarray, shifted: np.ndarray) -> ActivationChange:
@@ -525,6 +564,26 @@ def conv_layer_params(kernel_size: int, channels: int, filters: int) -> ParamCou
     channels = _size(channels, "The number of channels")
     filters = _size(filters, "The number of filters")
     return ParamCount(weights=kernel_size * kernel_size * channels * filters, biases=filters)
+
+
+def conv_with_head_params(height: int, width: int, channels: int, kernel_size: int, filters: int,
+                          classes: int = 10) -> tuple[ParamCount, ParamCount]:
+    """One k×k conv layer (Keras's default ``padding="valid"``, stride 1), then ``Flatten`` and a
+    ``Dense(classes)`` head: the conv layer's count, and the head's, which grows with the image.
+
+    The feature map is (H − k + 1) × (W − k + 1) × filters; the head has that many inputs per class.
+
+    >>> conv, head = conv_with_head_params(100, 100, 3, 3, 32)
+    >>> conv.total, head.total
+    (896, 3073290)
+    """
+    conv = conv_layer_params(kernel_size, channels, filters)
+    height, width = _size(height, "The image height"), _size(width, "The image width")
+    if kernel_size > min(height, width):
+        raise ValueError(f"A {kernel_size}×{kernel_size} kernel does not fit in a {height}×{width} image.")
+    features = (height - kernel_size + 1) * (width - kernel_size + 1) * filters
+    classes = _size(classes, "The number of classes")
+    return conv, ParamCount(weights=features * classes, biases=classes)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -279,7 +279,9 @@ BINARY_METRICS: dict[str, BinaryMetric] = {
         BinaryMetric(
             "f1",
             "F1 score",
-            "The harmonic mean of precision and recall: high only when both are.",
+            "The harmonic mean of precision and recall: high only when both are. The lecture calls it ideal "
+            "for imbalanced classes; note that it never counts the true negatives (TN is in none of its terms), "
+            "so it says nothing about how well the negatives are recognised.",
             _F1_FORMULA,
             partial(skm.f1_score, zero_division=0),
             _f1_substituted,

@@ -377,3 +377,32 @@ def uncorrected_adam_step_ratio(t: int, beta_1: float = 0.9, beta_2: float = 0.9
     if t < 1:
         raise ValueError("Adam's steps are counted from t = 1.")
     return (1.0 - beta_1**t) / math.sqrt(1.0 - beta_2**t)
+
+
+#: What ``keras.Model.compile`` uses when no optimizer is given (its signature's default; a test
+#: reads it from Keras). The lecture calls Adam "the default in TensorFlow/Keras": Adam is the
+#: usual first choice, not ``compile``'s default.
+COMPILE_DEFAULT_OPTIMIZER = "rmsprop"
+
+#: The lecture's compile lines: Adam with its defaults, and SGD with momentum (a test runs them).
+COMPILE_SNIPPET = (
+    "model.compile(optimizer=keras.optimizers.Adam(),  # learning_rate=0.001\n"
+    "              loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n\n"
+    "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),\n"
+    "              loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n\n"
+    "model.compile(loss=\"sparse_categorical_crossentropy\")  # no optimizer given: \"rmsprop\""
+)
+
+
+def when_to_use_rows() -> list[dict[str, str]]:
+    """The lecture's "when to use" table: one row per optimizer of the race, with its Keras class
+    and Keras's default learning rate.
+
+    >>> when_to_use_rows()[0]["optimizer"], when_to_use_rows()[0]["Keras"], when_to_use_rows()[0]["default η"]
+    ('SGD', 'keras.optimizers.SGD', '0.01')
+    """
+    return [
+        {"optimizer": spec.name, "Keras": f"keras.optimizers.{spec.keras_class}",
+         "default η": f"{spec.defaults['learning_rate']:g}", "when to use": spec.when_to_use}
+        for spec in OPTIMIZERS.values()
+    ]

@@ -80,6 +80,21 @@ def max_pool2d(x: np.ndarray, size: int) -> np.ndarray:
     return blocks.max(axis=(2, 4))
 
 
+def layer_param_counts(layers: tuple[CNNLayer, ...]) -> list[tuple[str, int]]:
+    """Each layer's kind and parameter count (kernel plus bias; pooling and flatten have none),
+    as Keras's ``layer.count_params()`` gives them.
+
+    >>> conv = ConvLayer(np.zeros((3, 3, 1, 16)), np.zeros(16), "relu")
+    >>> layer_param_counts((conv, PoolLayer(2), FlattenLayer()))
+    [('conv', 160), ('pool', 0), ('flatten', 0)]
+    """
+    kinds = {ConvLayer: "conv", PoolLayer: "pool", FlattenLayer: "flatten", DenseLayer: "dense"}
+    return [
+        (kinds[type(layer)], int(np.size(layer.kernel) + np.size(layer.bias)) if hasattr(layer, "kernel") else 0)
+        for layer in layers
+    ]
+
+
 def cnn_outputs(layers: tuple[CNNLayer, ...], x: np.ndarray) -> list[np.ndarray]:
     """Every layer's output for images ``x`` (n, H, W, C) scaled to [0, 1]; the last is the
     network's output (class probabilities for the shipped CNN).

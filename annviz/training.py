@@ -776,3 +776,42 @@ def trained_model_label(config: TrainingConfig, result: TrainingResult, report: 
     if report is not None:
         text += f", test accuracy {report.accuracy:.2%}"
     return text
+
+
+#: The lecture's §7 claims: "training accuracy around 90–92 %" and "test accuracy ≈ 0.975".
+LECTURE_TRAIN_ACCURACY = (0.90, 0.92)
+LECTURE_TEST_ACCURACY = 0.975
+
+
+def lecture_accuracy_sentence(history: TrainingHistory, test_accuracy: float) -> str | None:
+    """Training, validation and test accuracy of a run set against the lecture's two §7 claims.
+
+    Training accuracy is Keras's mean over the last complete epoch (the weights move during it);
+    a claim holds if the measured value rounds into the lecture's range (±0.5 point for the test).
+    None if the run recorded no accuracy.
+
+    >>> rows = tuple(EpochRow(i, {"accuracy": a, "val_accuracy": a}, True, 1.0) for i, a in ((1, 0.91), (2, 0.99)))
+    >>> print(lecture_accuracy_sentence(TrainingHistory(epochs=rows), 0.976))
+    Measured: training 99.0% (mean over epoch 2), validation 99.0%, test 97.6%. The lecture's test accuracy of about 97.5% holds; its training accuracy of 90–92% does not: this run was there in epoch 1 and ended at 99.0%.
+    """
+    complete = [row for row in history.epochs if row.complete and "accuracy" in row.values]
+    if not complete:
+        return None
+    last = complete[-1]
+    train, validation = last.values["accuracy"], last.values.get("val_accuracy")
+    measured = f"Measured: training {train:.1%} (mean over epoch {last.epoch})"
+    if validation is not None:
+        measured += f", validation {validation:.1%}"
+    measured += f", test {test_accuracy:.1%}."
+    low, high = LECTURE_TRAIN_ACCURACY
+
+    def in_range(value: float) -> bool:
+        return low - 0.005 <= value <= high + 0.005
+
+    test_holds = abs(test_accuracy - LECTURE_TEST_ACCURACY) <= 0.005
+    test_part = f"The lecture's test accuracy of about {LECTURE_TEST_ACCURACY:.1%} {'holds' if test_holds else 'does not hold here'}"
+    if in_range(train):
+        return f"{measured} {test_part}; its training accuracy of 90–92% holds too."
+    within = [row.epoch for row in complete if in_range(row.values["accuracy"])]
+    where = f"this run was there in epoch {within[0]} and" if within else "this run"
+    return f"{measured} {test_part}; its training accuracy of 90–92% does not: {where} ended at {train:.1%}."

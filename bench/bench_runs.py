@@ -27,7 +27,7 @@ TICKS = 40
 CPU_TARGET_S = 0.020
 MEMORY_TARGET_BYTES = 5 * 2**20
 #: Short trainings: the comparison's cost depends on the number of runs and epochs, not on images.
-QUERY = "mnist_subset_size=600&mnist_epochs=3"
+QUERY = "mnist_tab=Train+and+test&mnist_subset_size=600&mnist_epochs=3"
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 

@@ -150,7 +150,7 @@ def server_rows(timeout_s: float = 300.0) -> list[BenchRow]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/mnist")
+            page.goto(f"{url}/mnist?mnist_tab=Train+and+test")
             browser_checks.wait_until_idle(page, timeout_s=120)
             browser_checks.close_dialogs(page)
             start = time.perf_counter()

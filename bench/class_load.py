@@ -267,7 +267,7 @@ async def trainer(
     await asyncio.sleep(delay_s)
     tab = StreamlitTab(base_url)
     tabs.append(tab)
-    opened = await tab.open("mnist", query)
+    opened = await tab.open("mnist", "&".join(part for part in ("mnist_tab=Train+and+test", query) if part))
     for event in after:
         await event.wait()
     if opened.failed:

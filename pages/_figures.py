@@ -144,3 +144,24 @@ def shipped_mlp_test_probabilities(name: str) -> np.ndarray:
     probabilities = mlp_probabilities(shipped_mlp(name), model_inputs(name, x_test))
     probabilities.setflags(write=False)
     return probabilities
+
+
+@st.cache_resource(show_spinner=False)
+def shuffle_equivalence() -> tuple[float, float, float, float]:
+    """The original MLP on the test set, the same MLP with its first layer permuted on shuffled
+    test images (accuracies, largest probability difference), and the correlation of the shipped
+    shuffled MLP's first-layer weights with the permuted original's. Once per server, in NumPy."""
+    from annviz.limitations import accuracy, permuted_first_layer
+    from annviz.mnist import pixel_permutation
+    from annviz.pretrained import SHUFFLE_SEED, shuffle_pixels
+
+    (_, _), (x_test, y_test) = shared_mnist()
+    original = load_dense_layers("mlp")
+    perm = pixel_permutation(SHUFFLE_SEED)
+    renamed = permuted_first_layer(original, perm)
+    p_original = mlp_probabilities(original, flatten_and_scale(x_test))
+    p_renamed = mlp_probabilities(renamed, flatten_and_scale(shuffle_pixels(x_test)))
+    trained = load_dense_layers("mlp_shuffled")[0].kernel
+    r = float(np.corrcoef(trained.ravel(), renamed[0].kernel.ravel())[0, 1])
+    return (accuracy(y_test, p_original), accuracy(y_test, p_renamed),
+            float(np.abs(p_original - p_renamed).max()), r)

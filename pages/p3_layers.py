@@ -64,7 +64,8 @@ def builder() -> None:
         format_func=lambda name: TASKS[name].label, key="layers_task", bind="query-params",
     )
     n_classes = c4.number_input(
-        "Classes K", 2, 100_000, DEFAULT.n_classes, key="layers_classes", bind="query-params", disabled=task != "multiclass"
+        "Classes K (or the layer's neurons)", 1, 100_000, DEFAULT.n_classes, key="layers_classes", bind="query-params",
+        disabled=task not in ("multiclass", "layer")
     )
 
     with shown_as_error():
@@ -81,7 +82,10 @@ def builder() -> None:
         size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
         m2.metric("Memory of the weights (float32)", size)
         m3.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
-        st.caption(f"Loss for this task: `{spec.loss}`.")
+        st.caption(
+            f"Loss for this task: `{spec.loss}`." if spec.loss else
+            "No loss: a bare layer, as on the slide. A loss comes with a task (binary, K classes, regression)."
+        )
         st.latex(param_formula_latex(spec))
         st.dataframe(
             pd.DataFrame(
@@ -115,7 +119,7 @@ def builder() -> None:
             st.code(
                 "import keras\n\n"
                 + keras_model_code(spec)
-                + f"\nmodel.compile(optimizer='adam', loss='{spec.loss}')"
+                + (f"\nmodel.compile(optimizer='adam', loss='{spec.loss}')" if spec.loss else "")
                 + f"\nmodel.summary()  # Total params: {total:,}",
                 language="python",
             )

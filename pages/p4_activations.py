@@ -55,7 +55,11 @@ def softmax_part() -> None:
         logits = parse_vector(logits_text, name="the list of logits", max_length=20)
         softmax(logits, temperature=temperature)  # a bad temperature is a sentence here, before the figure
         st.plotly_chart(softmax_view(tuple(map(float, logits)), float(temperature)), key="act_softmax")
-        st.caption("T > 1 flattens the distribution, T < 1 sharpens it; the largest logit always keeps the largest probability.")
+        st.caption(
+            "T = 1 is the softmax of the lecture and of Keras (`keras.activations.softmax` has no temperature). "
+            "The temperature divides the logits by T before softmax, to show that the scores' scale matters: "
+            "T > 1 flattens the distribution, T < 1 sharpens it; the largest logit always keeps the largest probability."
+        )
 
 
 @st.fragment

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from annviz.optimizers import OPTIMIZERS, Racer, keras_code, make_racer, uncorrected_adam_step_ratio
+from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMIZERS, Racer, keras_code, make_racer
+from annviz.optimizers import uncorrected_adam_step_ratio, when_to_use_rows
 from annviz.race import DEFAULT_EPSILON, leaderboard
 from annviz.surfaces import SURFACES
 from pages._race_views import landscape_view, race_view, racer_keys
@@ -169,9 +170,20 @@ def optimizer_race() -> None:
         if show_3d:
             st.plotly_chart(landscape_view(*settings_key), key="opt_surface_chart", config={"displaylogo": False})
 
-    with st.expander("The update rules, when to use each, and the Keras code"):
+    st.subheader("Which optimizer when")
+    st.dataframe(pd.DataFrame(when_to_use_rows()), hide_index=True, key="opt_when_to_use")
+    tip_column, code_column = st.columns([2, 3])
+    tip_column.markdown(
+        "The lecture's tip: **try Adam first**. Its compile lines (right) build Adam with its defaults and SGD "
+        "with momentum 0.9. The lecture calls Adam *the default* in TensorFlow/Keras: it is the first choice "
+        "the lecture recommends, but `model.compile()` without an "
+        f"optimizer uses `\"{COMPILE_DEFAULT_OPTIMIZER}\"` (the default of its `optimizer` argument)."
+    )
+    code_column.code(COMPILE_SNIPPET, language="python")
+
+    with st.expander("The update rules and the Keras code"):
         for spec in OPTIMIZERS.values():
-            st.markdown(f"**{spec.name}**: {spec.when_to_use}")
+            st.markdown(f"**{spec.name}**")
             st.latex(spec.update_rule)
         first, later = uncorrected_adam_step_ratio(1), uncorrected_adam_step_ratio(1000)
         st.markdown(

@@ -23,6 +23,7 @@ from annviz.pretrained import read_manifest
 from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, run_names, runs_csv, styled_runs_table
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
 from annviz.training import SETTINGS, TrainingConfig, execution_steps, format_seconds, keras_workflow_code, settings_of
+from annviz.training import lecture_accuracy_sentence
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, collect_runs, newest_after_a_new_run
@@ -38,12 +39,16 @@ page_header(
     "7 · MNIST: a network learns to read digits",
     "70,000 handwritten digits, 28×28 pixels each, 0 (black) to 255 (white). The network sees "
     "**784 numbers between 0 and 1**: each image is flattened (`reshape(-1, 784)`) and scaled "
-    "(`/ 255`). It is trained on 60,000 images, 10 % of them kept aside for **validation**, and "
+    "(`/ 255`). It is trained on 60,000 images, 10 % of them kept aside for **validation** (the last "
+    "6,000: Keras's `validation_split` takes the end of the arrays, before any shuffling), and "
     "judged on **10,000 test images** it has never seen. Watch the loss fall and the accuracy rise.",
 )
 
-# Training opens first: in class it must start in one click.
-tab_explore, tab_train = st.tabs(TABS, default=TABS[1], key="mnist_tab", bind="query-params")
+# The lecture's order: the data first (``?mnist_tab=Train+and+test`` opens the training). A session
+# that has started a training comes back to it.
+tab_explore, tab_train = st.tabs(
+    TABS, default=TABS[1] if st.session_state.get(RUN_KEY) is not None else TABS[0], key="mnist_tab", bind="query-params"
+)
 
 
 def shipped_mlp_accuracy() -> float:
@@ -98,6 +103,9 @@ def show_test_results(snapshot: JobSnapshot) -> None:
     if report is None:
         return
     st.subheader("4 · Evaluate and predict")
+    sentence = lecture_accuracy_sentence(snapshot.result.history, report.accuracy)
+    if sentence:
+        st.markdown(sentence)
     numbers, digit, bars = st.columns([1.3, 1, 2])
     numbers.metric("Test loss", f"{report.loss:.4f}")
     numbers.metric(

@@ -11,7 +11,9 @@ import streamlit as st
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
-from pages._figures import shared_mnist, shipped_mlp
+from annviz.small_cnn import layer_param_counts
+from annviz.training import TrainingConfig
+from pages._figures import shared_mnist, shipped_cnn, shipped_mlp, shuffle_equivalence
 from pages._serving import when_measured
 from pages._ui import page_header, shown_as_error
 
@@ -24,7 +26,7 @@ SHUFFLE_PAIRS = {"MLP": ("mlp", "mlp_shuffled"), "CNN": ("cnn", "cnn_shuffled")}
 page_header(
     "9 · Limitations in image processing",
     "A dense network sees an image as a list of 784 numbers. It has no idea which pixels are "
-    "neighbours, so **a 7 shifted by a few pixels activates entirely different neurons**, "
+    "neighbours, so **a 7 shifted by a few pixels lights up other neurons** (measured below at the lecture's 5 px), "
     "**shuffling the pixels gives the same input length** (and, as measured here, the same accuracy), "
     "and a colour photo needs **millions of weights in the first layer alone**. "
     "Convolutional networks (CNNs) are the answer: a first look at the end.",
@@ -50,12 +52,15 @@ CURVES_LABEL = "Measuring the MLP's and the CNN's accuracy on all 10,000 test im
 def show_shift_curves(results: list[lim.ShiftCurves], marker: tuple[str, int] | None) -> None:
     curves = dict(zip(CURVE_MODELS, results))
     st.plotly_chart(plots.shift_curve_figure(curves, marker=marker), key="lim_curves", config={"displayModeBar": False})
-    mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
+    mlp, cnn = (curves[m].accuracy for m in CURVE_MODELS)
+    cnn_longer = cnn["horizontal"][3] > mlp["horizontal"][3]
     st.markdown(
-        f"Shifted by just 3 px, the MLP's test accuracy falls from {mlp_at[0]:.1%} to {mlp_at[3]:.1%} "
-        "(mean of the three directions; the ringed points match the sliders when they lie on a curve). "
-        f"The small CNN holds on a little longer ({cnn_at[3]:.1%} at 3 px), but it is not shift-invariant "
-        "either: after its two pooling steps a dense layer still ties each feature to a position."
+        f"Shifted 3 px right, the MLP's test accuracy falls from {mlp['horizontal'][0]:.1%} to "
+        f"{mlp['horizontal'][3]:.1%}; 3 px down, to {mlp['vertical'][3]:.1%}; by (3, 3), diagonally 4.2 px "
+        f"away, to {mlp['diagonal'][3]:.1%} (the ringed points match the sliders when they lie on a curve). "
+        f"The small CNN {'holds on longer' if cnn_longer else 'does no better'} ({cnn['horizontal'][3]:.1%} at "
+        "3 px right), but it is not shift-invariant either: after its two pooling steps a dense layer still "
+        "ties each feature to a position."
     )
 
 
@@ -95,8 +100,10 @@ def shifted_seven() -> None:
         with shown_as_error():
             index = None
             index = chosen_test_image()
-        dx = st.slider("dx: shift right (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dx", bind="query-params")
-        dy = st.slider("dy: shift down (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, 0, key="lim_dy", bind="query-params")
+        dx = st.slider("dx: shift right (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, lim.LECTURE_SHIFT[0], key="lim_dx",
+                       bind="query-params")
+        dy = st.slider("dy: shift down (px)", -lim.MAX_SHIFT, lim.MAX_SHIFT, lim.LECTURE_SHIFT[1], key="lim_dy",
+                       bind="query-params")
     if index is not None:
         with shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
             x_test, y_test = test_set()
@@ -120,6 +127,8 @@ def shifted_seven() -> None:
                     f"MLP says **{predicted[0]}** ({probabilities[0].max():.0%}) for the original, "
                     f"**{predicted[1]}** ({probabilities[1].max():.0%}) for the shifted digit."
                 )
+                if (dx, dy) != (0, 0):
+                    st.markdown(lim.shift_sentence(dx, dy, change, (predicted[0], predicted[1])))
                 kept = lim.ink_kept(image, shifted)
                 if lim.is_shifted_out(image, shifted):
                     st.warning("Everything was shifted out of the 28×28 frame: the network sees a blank image.")
@@ -213,6 +222,18 @@ def shuffled_pixels() -> None:
             )
     with accuracy_column, shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
         when_measured(ACCURACY_KEYS, ACCURACIES_LABEL, show_shuffle_accuracies)
+        original, renamed, gap, r = shuffle_equivalence()
+        updates = TrainingConfig().batches_per_epoch * int(read_manifest()["mlp_shuffled"]["epochs"])
+        st.markdown(
+            f"**The same network, renamed.** The MLP trained on the original pixels, with its first layer's 784 "
+            f"rows permuted like the pixels, reads the shuffled test images as it read the originals: "
+            f"{renamed:.2%} against {original:.2%} (largest difference of a probability {gap:.1e}, float32 "
+            "rounding). The shipped shuffled MLP started from the permuted initial weights and saw the same "
+            "batches, so in exact arithmetic it would be this very network. Its first-layer weights correlate "
+            f"r = {r:.2f} with the permuted original's: the additions run in another order, the rounding "
+            f"differs, and those differences grew over {updates:,} updates. The small gap between the two "
+            "MLPs is floating-point order, not anything learnt."
+        )
     with st.expander("Why the order does not matter to a dense layer"):
         st.markdown("Permuting the inputs and the rows of the weight matrix the same way leaves every sum unchanged:")
         st.latex(r"x_{\pi}\, W_{\pi} = \sum_{i} x_{\pi(i)} W_{\pi(i),:} = \sum_{j} x_j W_{j,:} = x\,W")
@@ -242,7 +263,8 @@ def parameter_explosion() -> None:
     st.markdown(
         "Flatten a 100×100 colour photo and connect it to 512 neurons: every pixel of every channel "
         "gets its own weight to every neuron. A convolution layer shares one small filter across the "
-        "whole image, so its size does not depend on the image at all."
+        "whole image, so **that layer's** size does not depend on the image. A CNN that classifies still "
+        "ends in `Flatten` + `Dense`, though, and that head grows with the image (below)."
     )
     sizes = {}
     for group in (("dense", "both"), ("conv",)):
@@ -269,10 +291,25 @@ def parameter_explosion() -> None:
                 ("dense layer parameters", lim.format_count(dense.total)),
                 ("memory at float32 (4 bytes each)", lim.format_megabytes(dense.megabytes)),
                 ("conv layer parameters", lim.format_count(conv.total)),
-                ("dense ÷ conv", f"{lim.format_count(round(dense.total / conv.total))}×"),
+                ("dense ÷ one conv layer", f"{lim.format_count(round(dense.total / conv.total))}×"),
             ),
         ):
             column.metric(label, value)
+        with shown_as_error():  # a kernel larger than the image: a sentence here, the rest stays
+            conv_part, head = lim.conv_with_head_params(
+                sizes["height"], sizes["width"], sizes["channels"], sizes["kernel_size"], sizes["filters"])
+            feature_side = (sizes["height"] - sizes["kernel_size"] + 1, sizes["width"] - sizes["kernel_size"] + 1)
+            shipped = layer_param_counts(shipped_cnn("cnn"))
+            shipped_head = sum(count for kind, count in shipped if kind == "dense")
+            shipped_total = sum(count for _, count in shipped)
+            st.markdown(
+                f"**Conv + `Flatten` + `Dense(10)` head:** the conv layer's {feature_side[0]:,}×{feature_side[1]:,}×"
+                f"{sizes['filters']:,} feature map (Keras's default `padding=\"valid\"`) flattened into 10 classes is "
+                f"{lim.format_count(head.weights)} weights + 10 biases = **{lim.format_count(head.total)} parameters** "
+                f"in the head, {lim.format_count(round(head.total / conv_part.total))}× the conv layer. Pooling shrinks the map, and so the "
+                f"head: in the shipped small CNN (two conv and two pooling layers on 28×28) the dense head is still "
+                f"**{shipped_head:,} of its {shipped_total:,} parameters** ({shipped_head / shipped_total:.0%})."
+            )
         side = (sizes["height"] * sizes["width"]) ** 0.5
         sides = np.unique(np.linspace(1, max(2 * side, 64), 120).round())
         curves = lim.params_against_side(
@@ -293,7 +330,10 @@ def parameter_explosion() -> None:
             "keras.Sequential([keras.Input((100, 100, 3)), keras.layers.Flatten(),\n"
             "                  keras.layers.Dense(512)]).count_params()      # 15,360,512\n"
             "keras.Sequential([keras.Input((100, 100, 3)),\n"
-            "                  keras.layers.Conv2D(32, 3)]).count_params()   # 896",
+            "                  keras.layers.Conv2D(32, 3)]).count_params()   # 896\n"
+            "keras.Sequential([keras.Input((100, 100, 3)), keras.layers.Conv2D(32, 3),\n"
+            "                  keras.layers.Flatten(),\n"
+            "                  keras.layers.Dense(10)]).count_params()       # 896 + 3,073,290",
             language="python",
         )
 
@@ -313,11 +353,11 @@ def show_cnn_comparison(results: list) -> None:
             first, second = st.columns(2)
             first.metric(f"{label} parameters", f"{count:,}")
             second.metric(f"{label} test accuracy", f"{accuracies[label]['original pixels']:.2%}")
-        mlp_at, cnn_at = (curves[m].mean_over_directions() for m in CURVE_MODELS)
+        mlp, cnn = (curves[m].accuracy["horizontal"] for m in CURVE_MODELS)
         st.markdown(
             f"The CNN has {params['MLP'] / params['CNN']:.1f}× fewer parameters. "
-            f"Shifted by 2 px it keeps {cnn_at[2]:.1%} (MLP {mlp_at[2]:.1%}); by 4 px it is down to "
-            f"{cnn_at[4]:.1%} (MLP {mlp_at[4]:.1%}): pooling buys a little tolerance, not invariance."
+            f"Shifted 2 px right it keeps {cnn[2]:.1%} (MLP {mlp[2]:.1%}); 4 px right it is down to "
+            f"{cnn[4]:.1%} (MLP {mlp[4]:.1%}): pooling buys a little tolerance, not invariance."
         )
     right.plotly_chart(plots.accuracy_by_model_figure(curves), key="lim_cnn_curve", config={"displayModeBar": False})
 

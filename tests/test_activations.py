@@ -117,3 +117,29 @@ def test_temperature_flattens_and_sharpens():
 def test_softmax_bad_input_is_a_sentence(bad):
     with pytest.raises(ValueError):
         softmax(np.asarray(bad.pop("logits"), dtype=float), **bad)
+
+
+def test_relu_derivative_at_zero_is_the_convention_tensorflow_uses():
+    import tensorflow as tf
+
+    z = tf.constant([0.0], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = tf.nn.relu(z)
+    assert tape.gradient(out, z).numpy()[0] == 0.0 == ACTIVATIONS["relu"].derivative(np.array([0.0]))[0]
+    # No derivative there: the one-sided slopes differ, which is why it is a convention.
+    h = 1e-6
+    relu = ACTIVATIONS["relu"].value
+    assert (relu(np.array([h])) - relu(np.array([0.0])))[0] / h == pytest.approx(1.0)
+    assert (relu(np.array([0.0])) - relu(np.array([-h])))[0] / h == 0.0
+    assert "convention" in ACTIVATIONS["relu"].note and "convention" in ACTIVATIONS["relu"].derivative_formula
+
+
+def test_keras_softmax_has_no_temperature_and_equals_ours_at_t_1():
+    import inspect
+
+    import keras
+
+    assert "temperature" not in inspect.signature(keras.activations.softmax).parameters
+    logits = np.array([2.0, 1.0, 0.1])
+    np.testing.assert_allclose(softmax(logits), keras.ops.convert_to_numpy(keras.activations.softmax(logits)), rtol=1e-6)

@@ -61,7 +61,7 @@ def test_3_4_1_rows_show_weights_and_biases():
 @pytest.mark.parametrize("task", TASKS)
 def test_output_layer_and_loss_follow_the_task(task):
     spec = ModelSpec(20, (DenseSpec(8),), task=task, n_classes=7)
-    expected_units = 7 if task == "multiclass" else 1
+    expected_units = 7 if task in ("multiclass", "layer") else 1
     assert spec.layers[-1] == DenseSpec(expected_units, TASKS[task].output_activation)
     assert spec.loss == TASKS[task].loss
 
@@ -143,3 +143,19 @@ def test_parameter_formula_equals_keras_count_params(input_size, hidden, task, n
     model = build_keras_model(spec)
     assert count_model_params(spec) == model.count_params()
     assert [row["params"] for row in layer_param_rows(spec)] == [layer.count_params() for layer in model.layers]
+
+
+def test_the_lectures_dense_4_is_a_plain_linear_layer_with_no_loss():
+    """The slide's ``Dense(4)`` on 5 inputs: Keras's default activation (None, i.e. linear), no loss invented."""
+    import inspect
+
+    import keras
+
+    spec = PRESETS["Dense(4) on 5 inputs (24)"].spec
+    assert spec.layers == (DenseSpec(4, "linear"),) and spec.loss is None
+    assert inspect.signature(keras.layers.Dense).parameters["activation"].default is None
+    layer = keras.layers.Dense(4)
+    layer.build((None, 5))
+    assert layer.count_params() == count_model_params(spec) == 24
+    assert keras.activations.serialize(layer.activation) == "linear"
+    assert "compile" not in keras_model_code(spec)

@@ -37,23 +37,23 @@ def test_limitations_page_draws_and_a_shift_slider_changes_the_digit_and_probabi
     assert exception_texts(page) == [] and error_texts(page) == []
     assert wait_for_chart(page).non_empty
     before = page.evaluate(SHOWN_DATA_JS)
-    assert before is not None and before["charts"] >= 5 and before["title"] == "shifted by (0, 0)"
-    assert "MLP says 7" in main_text(page)
+    assert before is not None and before["charts"] >= 5 and before["title"] == "shifted by (5, 0)"  # the lecture's 5 px
+    assert "MLP says 7" in main_text(page) and "the MLP says 7, then 5" in main_text(page)
     screenshot(page, "p9_limitations.png")
 
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="dx").get_by_role("slider")
     slider.focus()
     for _ in range(5):
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft")
     wait_until_idle(page, timeout_s=60)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5")
     after = page.evaluate(SHOWN_DATA_JS)
-    assert after["title"] == "shifted by (5, 0)"
+    assert after["title"] == "shifted by (0, 0)"
     assert len(before["shifted"]) > 100 and len(before["probabilities"]) > 10  # real data, not empty
     assert after["shifted"] != before["shifted"] and after["probabilities"] != before["probabilities"]
-    assert "lim_dx=5" in page.url
+    assert "lim_dx=0" in page.url
     assert exception_texts(page) == []
-    screenshot(page, "p9_limitations_shifted.png")
+    screenshot(page, "p9_limitations_unshifted.png")
 
     for tab, expected, name in (
         ("Pixel shuffling", "MLP, shuffled pixels", "p9_limitations_shuffling.png"),

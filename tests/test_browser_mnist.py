@@ -86,7 +86,7 @@ def test_workflow_code_follows_the_form_and_hands_over_to_mnist(app_url, page):
 
 
 def test_mnist_trains_live_stops_and_shows_its_test_results(app_url, page):
-    page.goto(f"{app_url}/mnist?mnist_subset_size=30000&mnist_epochs=50")
+    page.goto(f"{app_url}/mnist?mnist_tab=Train+and+test&mnist_subset_size=30000&mnist_epochs=50")
     wait_until_idle(page, timeout_s=60)
     dismiss_page_not_found(page)
     assert exception_texts(page) == []
@@ -143,7 +143,7 @@ COMPARED_JS = """
 
 
 def test_two_runs_are_kept_and_their_curves_overlaid(app_url, page):
-    page.goto(f"{app_url}/mnist?mnist_subset_size=2000&mnist_optimizer=sgd&mnist_learning_rate=0.01")
+    page.goto(f"{app_url}/mnist?mnist_tab=Train+and+test&mnist_subset_size=2000&mnist_optimizer=sgd&mnist_learning_rate=0.01")
     wait_until_idle(page, timeout_s=60)
     dismiss_page_not_found(page)
     for epochs, rate in ((3, 0.01), (5, 0.1)):

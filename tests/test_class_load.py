@@ -98,7 +98,7 @@ def test_a_tab_closed_mid_training_frees_its_process_within_ten_seconds() -> Non
 
     async def start_then_leave(url: str, pid: int) -> tuple[list[int], float | None]:
         tab = StreamlitTab(url)
-        await tab.open("mnist", "mnist_epochs=50")
+        await tab.open("mnist", "mnist_epochs=50&mnist_tab=Train+and+test")
         await tab.click("mnist_start")
         await tab.wait_until(lambda t: any("Epoch" in text for text in t.texts()), 120)
         running = training_processes(pid)

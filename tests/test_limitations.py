@@ -344,3 +344,45 @@ def test_the_parameter_figure_marks_the_calculators_image():
     marks = [trace for trace in fig.data if trace.mode == "markers+text"]
     assert [mark.text[0] for mark in marks] == ["15,360,512", "15,360,512"]
     assert marks[1].x[0] == 10_000
+
+
+@pytest.mark.parametrize(("height", "width", "channels", "kernel", "filters"),
+                         [(100, 100, 3, 3, 32), (28, 28, 1, 3, 16), (32, 20, 3, 5, 8), (3, 3, 2, 3, 4)])
+def test_conv_with_its_dense_head_is_keras_count_params(height, width, channels, kernel, filters):
+    import keras
+
+    conv, head = lim.conv_with_head_params(height, width, channels, kernel, filters)
+    model = keras.Sequential([keras.Input((height, width, channels)), keras.layers.Conv2D(filters, kernel),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    assert [conv.total, 0, head.total] == [layer.count_params() for layer in model.layers]
+    with pytest.raises(ValueError, match="does not fit"):
+        lim.conv_with_head_params(2, 2, 1, 3, 4)
+
+
+def test_the_shipped_cnns_dense_head_is_most_of_its_parameters():
+    import keras
+
+    from annviz.pretrained import PRETRAINED
+    from annviz.small_cnn import layer_param_counts, load_cnn_layers
+
+    counts = layer_param_counts(load_cnn_layers(PRETRAINED["cnn"].weights_path))
+    model = keras.saving.load_model(PRETRAINED["cnn"].path)
+    assert [count for _, count in counts] == [layer.count_params() for layer in model.layers]
+    assert sum(count for kind, count in counts if kind == "dense") == 8_010
+    assert sum(count for _, count in counts) == model.count_params() == 12_810
+
+
+def test_the_permuted_first_layer_reads_shuffled_pixels_as_keras_reads_the_originals():
+    import keras
+
+    from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, shuffle_pixels
+
+    (_, _), (x_test, y_test) = load_mnist()
+    x_test, y_test = x_test[:2000], y_test[:2000]
+    model = keras.saving.load_model(PRETRAINED["mlp"].path)
+    expected = model.predict(x_test.reshape(-1, 784).astype("float32") / 255, verbose=0)
+    renamed = lim.permuted_first_layer(lim.dense_layers(model), pixel_permutation(SHUFFLE_SEED))
+    shuffled = shuffle_pixels(x_test).reshape(-1, 784).astype("float32") / 255
+    ours = lim.mlp_probabilities(renamed, shuffled)
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    assert lim.accuracy(y_test, ours) == lim.accuracy(y_test, expected)

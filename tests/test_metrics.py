@@ -375,3 +375,14 @@ def test_counts_and_scores_from_counts_equal_scikit_learns(seed):
     report = metrics.binary_report(y_true, y_pred)
     for name, metric in metrics.BINARY_METRICS.items():
         assert report[name] == pytest.approx(float(metric.score(y_true, y_pred)), abs=1e-12), name
+
+
+def test_f1_ignores_true_negatives_as_the_page_says():
+    """More true negatives leave scikit-learn's F1 unchanged (and move accuracy): TN is in none of F1's terms."""
+    y_true, y_pred = list(metrics.LECTURE_Y_TRUE), list(metrics.LECTURE_Y_PRED)
+    f1, accuracy = skm.f1_score(y_true, y_pred), skm.accuracy_score(y_true, y_pred)
+    for extra in (1, 10, 1000):
+        more_true, more_pred = y_true + [0] * extra, y_pred + [0] * extra
+        assert skm.f1_score(more_true, more_pred) == f1 == 0.75
+        assert skm.accuracy_score(more_true, more_pred) > accuracy
+    assert "never counts the true negatives" in metrics.BINARY_METRICS["f1"].question

@@ -236,3 +236,29 @@ def test_adam_without_bias_correction_steps_too_large_not_too_small():
     assert 1.0 - theta == pytest.approx(0.001, rel=1e-5)  # corrected: the first step is η
     with pytest.raises(ValueError):
         uncorrected_adam_step_ratio(0)
+
+
+def test_compile_defaults_and_the_lectures_compile_lines_are_keras():
+    """``model.compile`` defaults to RMSprop, not Adam; the page's compile lines run, and their
+    optimizers have the learning rates the "when to use" table says."""
+    import inspect
+
+    import keras
+
+    from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMIZERS, when_to_use_rows
+
+    assert inspect.signature(keras.Model.compile).parameters["optimizer"].default == COMPILE_DEFAULT_OPTIMIZER
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+    compiled = []
+    original = model.compile
+    model.compile = lambda **kw: (original(**kw), compiled.append(model.optimizer))
+    exec(COMPILE_SNIPPET, {"keras": keras, "model": model})
+    adam, sgd, default = compiled
+    assert isinstance(adam, keras.optimizers.Adam) and float(adam.learning_rate) == pytest.approx(0.001)
+    assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == 0.9
+    assert isinstance(default, keras.optimizers.RMSprop)
+    rows = {row["optimizer"]: row for row in when_to_use_rows()}
+    for spec in OPTIMIZERS.values():
+        keras_default = inspect.signature(getattr(keras.optimizers, spec.keras_class)).parameters["learning_rate"].default
+        assert float(rows[spec.name]["default η"]) == keras_default == spec.defaults["learning_rate"]
+        assert rows[spec.name]["Keras"] == f"keras.optimizers.{spec.keras_class}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import base64
 import json
 import subprocess
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from annviz import limitations as lim
 from streamlit.testing.v1 import AppTest
 
 from annviz.mnist import load_mnist
@@ -73,8 +77,25 @@ def y_test() -> np.ndarray:
     return load_mnist()[1][1]
 
 
-def test_the_shifted_seven_default_then_a_slider_move(y_test):
+def test_the_shift_tab_opens_at_the_lectures_5_px_and_says_what_it_measures(y_test):
     at = run_page()
+    assert not at.error and (at.slider(key="lim_dx").value, at.slider(key="lim_dy").value) == lim.LECTURE_SHIFT == (5, 0)
+    shown = metrics(at)
+    r = float(shown["correlation r, original vs shifted"])
+    assert r == pytest.approx(0.19, abs=0.01)  # test image 0, the lecture's 7
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Shifted by (5, 0)"))
+    assert f"r = {r:.2f} (largely other neurons)" in sentence and "the MLP says 7, then 5" in sentence
+    assert f"{shown['switched on by the shift']} ReLUs switched on and {shown['switched off by the shift']} off" in sentence
+    summary = next(m.value for m in at.markdown if m.value.startswith("Shifted 3 px right"))
+    curves = figure(at, "lim_curves")
+    by_name = {trace["name"]: values(trace["y"]) for trace in curves["data"] if trace.get("name")}
+    assert "by (3, 3), diagonally 4.2 px away" in summary and "mean" not in summary.split("(the ringed")[0]
+    assert math.hypot(3, 3) == pytest.approx(4.24, abs=0.01)
+    assert len(by_name) >= 6
+
+
+def test_the_shifted_seven_unshifted_then_a_slider_move(y_test):
+    at = run_page(lim_dx="0")
     assert not at.error
     shown = metrics(at)
     assert shown["switched on by the shift"] == "0" and shown["switched off by the shift"] == "0"
@@ -106,7 +127,7 @@ def test_choosing_by_class_shows_that_image(y_test):
 def test_asking_for_more_images_of_a_class_than_exist_is_an_error_and_the_page_goes_on():
     at = run_page(lim_pick="class", lim_digit="5", lim_nth="1500")
     assert [e.value for e in at.error] == ["There are 892 test images of a 5: choose an occurrence from 0 to 891."]
-    assert at.slider(key="lim_dx").value == 0  # the controls are still there
+    assert at.slider(key="lim_dx").value == 5  # the controls are still there
     at.number_input(key="lim_nth").set_value(891).run()
     assert not at.error and not at.exception
 
@@ -122,6 +143,9 @@ def test_pixel_shuffling_shows_the_measured_accuracies():
     assert "The MLP on shuffled pixels lands within 0.4" in markdown(at)
     assert "The CNN changes by -3.32 points and falls below the MLP" in markdown(at)
     assert "default_rng(1234).permutation(784)" in at.code[0].value
+    renamed = next(m.value for m in at.markdown if m.value.startswith("**The same network, renamed.**"))
+    original = manifest["mlp"]["test_accuracy"]
+    assert f"{original:.2%} against {original:.2%}" in renamed and "over 8,440 updates" in renamed
     digits = figure(at, "lim_shuffle_digits")["data"]
     original, shuffled = values(digits[0]["z"]), values(digits[1]["z"])
     assert sorted(original.ravel()) == sorted(shuffled.ravel()) and not np.array_equal(original, shuffled)
@@ -133,9 +157,16 @@ def test_parameter_explosion_default_is_the_lectures_example():
         "dense layer parameters": "15,360,512",
         "memory at float32 (4 bytes each)": "61.44 MB",
         "conv layer parameters": "896",
-        "dense ÷ conv": "17,143×",
+        "dense ÷ one conv layer": "17,143×",
     }
     assert "15,360,000 weights + 512 biases" in markdown(at)
+    # One conv layer's count does not depend on the image; the Flatten + Dense head after it does.
+    _, head = lim.conv_with_head_params(100, 100, 3, 3, 32)
+    assert f"**{head.total:,} parameters** in the head" in markdown(at) and head.total == 98 * 98 * 32 * 10 + 10
+    assert f"**8,010 of its {read_manifest()['cnn']['params']:,} parameters** (63%)" in markdown(at)
+    at.number_input(key="lim_height").set_value(2).run()  # smaller than the 3×3 kernel: a sentence, the rest stays
+    assert [e.value for e in at.error] == ["A 3×3 kernel does not fit in a 2×100 image."]
+    assert metrics(at)["dense layer parameters"] == f"{2 * 100 * 3 * 512 + 512:,}"
     assert any("quadratic" in info.value and "exponential" in info.value for info in at.info)
 
 

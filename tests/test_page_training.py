@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = str(ROOT / "pages" / "p6_keras_workflow.py")
 MNIST = str(ROOT / "pages" / "p7_mnist.py")
 TIMEOUT = 120
+#: The MNIST page opens on its data (the lecture's order); a link opens the training.
+TRAIN_TAB = "Train and test"
 
 
 def run_page(path: str, **query) -> AppTest:
@@ -118,8 +120,15 @@ def test_neither_page_imports_tensorflow_before_training_starts():
 # --- 7 · MNIST -------------------------------------------------------------------------------------
 
 
-def test_mnist_opens_on_training_with_the_lectures_settings():
+def test_mnist_opens_on_the_data_in_the_lectures_order():
     at = run_page(MNIST)
+    assert at.tabs[0].label == "Explore the data"
+    assert "`x_train[0]` is a **5**" in "\n".join(m.value for m in at.markdown)
+    assert not at.get("button")  # no training form on this tab
+
+
+def test_mnist_training_tab_has_the_lectures_settings():
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     assert at.number_input(key="mnist_subset_size").value == 60_000
     assert at.number_input(key="mnist_epochs").value == 10
     start = at.button(key="mnist_start")
@@ -137,7 +146,7 @@ def test_mnist_explore_tab_shows_the_data():
 
 
 def test_mnist_bad_settings_disable_start_with_a_sentence():
-    at = run_page(MNIST)
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     at.number_input(key="mnist_batch_size").set_value(0).run()
     assert "batch size is 0" in at.error[0].value
     assert at.button(key="mnist_start").disabled
@@ -153,7 +162,7 @@ def start_training(at: AppTest, subset: int, epochs: int):
 
 
 def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
-    at = run_page(MNIST)
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     run = start_training(at, subset=600, epochs=2)
     # Never two trainings in one session: Start is disabled while this one runs.
     assert at.button(key="mnist_start").disabled and at.button(key="mnist_stop").label == "Stop"
@@ -169,13 +178,17 @@ def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
     assert f"{snapshot.report.accuracy:.2%}" in label
     assert "Training finished all epochs. 2/2 epochs" in at.success[0].value
     assert [m.label for m in at.metric] == ["Test loss", "Test accuracy"]
+    last = snapshot.result.history.epochs[-1].values
+    measured = next(m.value for m in at.markdown if m.value.startswith("Measured: training"))
+    assert measured.startswith(f"Measured: training {last['accuracy']:.1%} (mean over epoch 2), "
+                               f"validation {last['val_accuracy']:.1%}, test {snapshot.report.accuracy:.1%}.")
     assert at.metric[1].value == f"{snapshot.report.accuracy:.2%}"
     assert not at.button(key="mnist_start").disabled
     assert "epochs=2" in at.code[-1].value  # the code of the run that was shown
 
 
 def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
-    at = run_page(MNIST, mnist_optimizer="sgd", mnist_learning_rate="1000000")
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB, mnist_optimizer="sgd", mnist_learning_rate="1000000")
     run = start_training(at, subset=3000, epochs=3)
     assert run.join(120)
     at.run()
@@ -194,7 +207,7 @@ def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
 def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
     from pages._serving import MAX_TRAININGS
 
-    sessions = [run_page(MNIST) for _ in range(MAX_TRAININGS + 1)]
+    sessions = [run_page(MNIST, mnist_tab=TRAIN_TAB) for _ in range(MAX_TRAININGS + 1)]
     runs = []
     try:
         for at in sessions:
@@ -239,7 +252,7 @@ def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_direc
 
 
 def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
-    at = run_page(MNIST)
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     runs = []
     for optimizer in ("adam", "sgd"):
         at.selectbox(key="mnist_optimizer").set_value(optimizer)

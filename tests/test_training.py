@@ -285,3 +285,22 @@ def test_models_build_while_streamlit_clears_the_keras_session():
         done.set()
         pages.join()
     assert all([layer.name for layer in m.layers] == ["hidden_1", "hidden_2", "output"] for m in models)
+
+
+@pytest.mark.parametrize(
+    ("accuracies", "test", "words"),
+    [
+        ((0.85, 0.915), 0.975, "holds; its training accuracy of 90–92% holds too."),
+        ((0.93, 0.99), 0.95, "does not hold here; its training accuracy of 90–92% does not: this run ended at 99.0%."),
+        ((0.905, 0.98), 0.9749, "holds; its training accuracy of 90–92% does not: this run was there in epoch 1"),
+    ],
+)
+def test_the_lectures_accuracy_claims_are_checked_against_the_measured_ones(accuracies, test, words):
+    from annviz.training import lecture_accuracy_sentence
+
+    from annviz.training import EpochRow, TrainingHistory
+
+    rows = tuple(EpochRow(i + 1, {"accuracy": a, "val_accuracy": a - 0.01}, True, 1.0) for i, a in enumerate(accuracies))
+    sentence = lecture_accuracy_sentence(TrainingHistory(epochs=rows), test)
+    assert words in sentence and f"test {test:.1%}" in sentence and f"validation {accuracies[-1] - 0.01:.1%}" in sentence
+    assert lecture_accuracy_sentence(TrainingHistory(epochs=(EpochRow(1, {"loss": 1.0}, True, 1.0),)), test) is None
