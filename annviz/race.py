@@ -57,6 +57,8 @@ class RaceResult:
     requested_steps: int
     paths: tuple[RacePath, ...]
     engine: str
+    #: σ of the gradient noise (0: the exact gradient, full-batch gradient descent).
+    noise: float = 0.0
 
     @property
     def notice(self) -> str | None:
@@ -64,6 +66,25 @@ class RaceResult:
         if self.steps == self.requested_steps:
             return None
         return f"{self.requested_steps:,} steps were asked for; the race is capped at {self.steps:,} steps."
+
+
+#: Largest gradient noise σ: far beyond every surface's gradients near its minima.
+MAX_NOISE = 100.0
+
+
+def check_noise(noise: float) -> float:
+    """σ of the gradient noise, a finite number from 0 to :data:`MAX_NOISE`.
+
+    >>> check_noise(0.5)
+    0.5
+    >>> check_noise(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: The gradient noise σ must be between 0 and 100, not -1.
+    """
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or not 0 <= noise <= MAX_NOISE:
+        raise ValueError(f"The gradient noise σ must be between 0 and {MAX_NOISE:g}, not {noise!r}.")
+    return float(noise)
 
 
 def check_steps(steps: float) -> int:
@@ -86,12 +107,17 @@ def check_steps(steps: float) -> int:
     return min(steps, MAX_STEPS)
 
 
-def race(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], steps: int) -> RaceResult:
+def race(
+    surface: Surface, racers: Sequence[Racer], start: tuple[float, float], steps: int,
+    *, noise: float = 0.0, seed: int = 0,
+) -> RaceResult:
     """Run every racer from ``start`` for ``steps`` updates with the float64 update rules.
 
-    Each update is ``θ_t = update(θ_{t-1}, ∇f(θ_{t-1}), slots, t)`` applied to x and y
-    separately (every rule here is element-wise), exactly as Keras applies it to a
-    2-element variable.
+    Each update is ``θ_t = update(θ_{t-1}, g_t, slots, t)`` applied to x and y separately
+    (every rule here is element-wise), exactly as Keras applies it to a 2-element variable.
+    With ``noise = 0`` the gradient is exact, ``g_t = ∇f(θ_{t-1})``: full-batch gradient
+    descent. ``noise = σ > 0`` stands for a mini-batch's estimate, ``g_t = ∇f(θ_{t-1}) + σ·ε_t``
+    with ``ε_t ~ N(0, I)`` drawn from ``seed``; every racer gets the same draws.
 
     >>> from annviz.optimizers import make_racer
     >>> from annviz.surfaces import SURFACES
@@ -101,6 +127,8 @@ def race(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], 
     """
     x0, y0 = check_start(surface, start)
     run_steps = check_steps(steps)
+    sigma = check_noise(noise)
+    draws = (sigma * np.random.default_rng(seed).standard_normal((run_steps, 2))).tolist() if sigma else None
     loss, gradient = surface.loss, surface.gradient
     paths = []
     for racer in racers:
@@ -112,6 +140,8 @@ def race(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], 
         diverged_at = None
         for t in range(1, run_steps + 1):
             gx, gy = gradient(x, y)
+            if draws is not None:
+                gx, gy = gx + draws[t - 1][0], gy + draws[t - 1][1]
             x, slots_x = update(x, gx, slots_x, t, hp)
             y, slots_y = update(y, gy, slots_y, t, hp)
             f = loss(x, y)
@@ -122,7 +152,7 @@ def race(surface: Surface, racers: Sequence[Racer], start: tuple[float, float], 
             ys.append(y)
             losses.append(f)
         paths.append(RacePath(racer, np.column_stack([xs, ys]), np.asarray(losses), diverged_at))
-    return RaceResult(surface, (x0, y0), run_steps, int(steps), tuple(paths), "numpy")
+    return RaceResult(surface, (x0, y0), run_steps, int(steps), tuple(paths), "numpy", sigma)
 
 
 class KerasRunner:
@@ -307,3 +337,10 @@ def leaderboard(result: RaceResult, *, epsilon: float = DEFAULT_EPSILON) -> list
     for row in rows:
         del row["_rank"]
     return rows
+
+
+#: The race the page opens on: the ravine, with learning rates picked so that the racers differ
+#: visibly and all arrive within 500 steps (momentum first). With Keras's defaults none arrives
+#: there in 500 steps; a test checks both.
+OPENING_SURFACE = "ravine"
+OPENING_LEARNING_RATES = {"sgd": 0.3, "momentum": 0.1, "rmsprop": 0.05, "adam": 0.1}

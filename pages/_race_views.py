@@ -27,17 +27,20 @@ def racer_keys(racers: list[Racer]) -> tuple[tuple[str, tuple], ...]:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def race_view(
-    surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int, engine: str
+    surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int, engine: str,
+    noise: float = 0.0,
 ) -> tuple[RaceResult, go.Figure, go.Figure]:
     surface = SURFACES[surface_key]
     racers = tuple(Racer(optimizer, settings) for optimizer, settings in keys)
-    if engine == "keras":  # the Keras worker keeps one traced runner per surface and settings
+    if engine == "keras":  # the Keras worker keeps one traced runner per surface and settings (noiseless)
         result = keras_worker().run(keras_race, surface_key, racers, start, steps)
     else:
-        result = race(surface, racers, start, steps)
+        result = race(surface, racers, start, steps, noise=noise)
     return result, race_figure(result), loss_figure(result)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def landscape_view(surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int) -> go.Figure:
-    return surface_3d_figure(race_view(surface_key, keys, start, steps, "numpy")[0])
+def landscape_view(
+    surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int, noise: float = 0.0
+) -> go.Figure:
+    return surface_3d_figure(race_view(surface_key, keys, start, steps, "numpy", noise)[0])

@@ -10,7 +10,7 @@ import streamlit as st
 
 from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMIZERS, Racer, keras_code, make_racer
 from annviz.optimizers import uncorrected_adam_step_ratio, when_to_use_rows
-from annviz.race import DEFAULT_EPSILON, leaderboard
+from annviz.race import DEFAULT_EPSILON, MAX_NOISE, OPENING_LEARNING_RATES, OPENING_SURFACE, leaderboard
 from annviz.surfaces import SURFACES
 from pages._race_views import landscape_view, race_view, racer_keys
 from pages._ui import page_header, shown_as_error
@@ -48,7 +48,8 @@ def optimizer_race() -> None:
     """The race and its controls: a change here reruns this part only, not the page's header."""
     surface_column, formula_column = st.columns([2, 3], vertical_alignment="center")
     surface_key = surface_column.selectbox(
-        "Loss surface", list(SURFACES), format_func=lambda key: SURFACES[key].name, key="opt_surface", bind="query-params"
+        "Loss surface", list(SURFACES), index=list(SURFACES).index(OPENING_SURFACE),
+        format_func=lambda key: SURFACES[key].name, key="opt_surface", bind="query-params",
     )
     surface = SURFACES[surface_key]
     formula_column.latex(surface.formula)
@@ -75,9 +76,13 @@ def optimizer_race() -> None:
         )
         shared_learning_rate = learning_rate_input("opt_lr_all", SAME_LEARNING_RATE, disabled=not same_learning_rate)
     low, high = surface.lr_range
+    opening = ", ".join(f"{OPTIMIZERS[key].name} {rate:g}" for key, rate in OPENING_LEARNING_RATES.items())
+    keras_rates = ", ".join(f"{OPTIMIZERS[key].defaults['learning_rate']:g}" for key in OPENING_LEARNING_RATES)
     st.caption(
         f"Learning rates worth trying on this surface: {low:g} to {high:g} (plain SGD diverges from the "
-        "default start at ten times the top). Every other hyperparameter starts at Keras's default."
+        f"default start at ten times the top). The race opens with rates picked for the ravine ({opening}): "
+        f"with Keras's defaults ({keras_rates}) no racer gets there within 500 steps. Every other "
+        "hyperparameter starts at Keras's default."
     )
 
     racers: list[Racer] = []
@@ -87,7 +92,8 @@ def optimizer_race() -> None:
                                  bind="query-params")
             settings: dict[str, float | bool] = {}
             own_rate = learning_rate_input(
-                f"opt_{spec.key}_learning_rate", spec.defaults["learning_rate"], disabled=same_learning_rate or not racing
+                f"opt_{spec.key}_learning_rate", OPENING_LEARNING_RATES.get(spec.key, spec.defaults["learning_rate"]),
+                disabled=same_learning_rate or not racing,
             )
             settings["learning_rate"] = shared_learning_rate if same_learning_rate else own_rate
             others = [h for h in spec.hyperparameters if h.name != "learning_rate"]
@@ -109,19 +115,26 @@ def optimizer_race() -> None:
                 with shown_as_error():
                     racers.append(make_racer(spec.key, **settings))
 
-    keras_column, view_column = st.columns(2)
+    noise_column, keras_column, view_column = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+    noise = noise_column.number_input(
+        "gradient noise σ (mini-batch)", 0.0, MAX_NOISE, 0.0, 0.5, format="%g", key="opt_noise", bind="query-params",
+        help="0: every step uses the exact gradient of the surface, which is full-batch gradient descent. A real "
+        "SGD step estimates the gradient from a mini-batch: σ > 0 adds that noise, g + σ·ε with ε ~ N(0, 1), "
+        "the same draws for every racer (seed 0).",
+    )
     use_keras = keras_column.toggle(
-        "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params",
+        "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params", disabled=noise > 0,
         help="Runs the same race with Keras's optimizer objects on float64 variables, in the server's Keras "
-        "process; the first race after a quiet spell waits a few seconds for that process to start.",
+        "process; the first race after a quiet spell waits a few seconds for that process to start. "
+        "It runs the noiseless race only (σ = 0).",
     )
     show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
 
     view = None
     settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), int(steps))
     with shown_as_error():
-        view = race_view(*settings_key, "numpy")
-        if use_keras and racers:
+        view = race_view(*settings_key, "numpy", float(noise))
+        if use_keras and racers and noise == 0:
             with st.spinner("Racing with keras.optimizers…"):
                 keras_view = race_view(*settings_key, "keras")
             engine_paths, keras_paths = view[0].paths, keras_view[0].paths
@@ -168,7 +181,17 @@ def optimizer_race() -> None:
         with loss_column:
             st.plotly_chart(losses_figure, key="opt_loss_chart", config={"displaylogo": False})
         if show_3d:
-            st.plotly_chart(landscape_view(*settings_key), key="opt_surface_chart", config={"displaylogo": False})
+            st.plotly_chart(landscape_view(*settings_key, float(noise)), key="opt_surface_chart", config={"displaylogo": False})
+        st.markdown(
+            "**A 2-D race is not a real loss.** The race's SGD steps along the *exact* gradient of a smooth "
+            "surface (full-batch gradient descent, unless σ > 0): there momentum's velocity keeps building along "
+            "a valley, which is why it arrives first in the opening race. Real losses have thousands to millions "
+            "of weights (the lecture's MLP: 109,386), gradients estimated from noisy mini-batches and very "
+            "different scales from weight to weight. Adam was made for those: \"well suited for problems that "
+            "are large in terms of data and/or parameters\" and \"problems with very noisy and/or sparse "
+            "gradients\" (Kingma & Ba, 2015), hence the lecture's tip to try it first. Raise σ to add "
+            "mini-batch noise."
+        )
 
     st.subheader("Which optimizer when")
     st.dataframe(pd.DataFrame(when_to_use_rows()), hide_index=True, key="opt_when_to_use")

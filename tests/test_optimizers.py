@@ -262,3 +262,42 @@ def test_compile_defaults_and_the_lectures_compile_lines_are_keras():
         keras_default = inspect.signature(getattr(keras.optimizers, spec.keras_class)).parameters["learning_rate"].default
         assert float(rows[spec.name]["default η"]) == keras_default == spec.defaults["learning_rate"]
         assert rows[spec.name]["Keras"] == f"keras.optimizers.{spec.keras_class}"
+
+
+def test_the_opening_race_shows_racers_arriving_and_keras_defaults_do_not_get_there():
+    from annviz.race import DEFAULT_EPSILON, OPENING_LEARNING_RATES, OPENING_SURFACE, leaderboard, race
+    from annviz.surfaces import SURFACES
+
+    surface = SURFACES[OPENING_SURFACE]
+    opening = [make_racer(key, learning_rate=rate) for key, rate in OPENING_LEARNING_RATES.items()]
+    board = leaderboard(race(surface, opening, surface.start, 500), epsilon=DEFAULT_EPSILON)
+    arrived = [row for row in board if row["status"] == "arrived"]
+    assert len(arrived) >= 2 and board[0]["racer"] == "SGD + momentum"
+    assert len({row["steps to ε"] for row in arrived}) == len(arrived)  # they differ visibly
+    keras_defaults = [make_racer(key) for key in OPENING_LEARNING_RATES]
+    board = leaderboard(race(surface, keras_defaults, surface.start, 500), epsilon=DEFAULT_EPSILON)
+    assert all(row["status"] != "arrived" for row in board)
+
+
+def test_gradient_noise_is_a_mini_batch_estimate_shared_by_every_racer():
+    from annviz.race import check_noise, race
+    from annviz.surfaces import SURFACES
+
+    surface = SURFACES["ravine"]
+    racers = [make_racer("sgd", learning_rate=0.1), make_racer("adam", learning_rate=0.1)]
+    exact = race(surface, racers, surface.start, 50)
+    assert all(np.array_equal(a.points, b.points) for a, b in
+               zip(exact.paths, race(surface, racers, surface.start, 50, noise=0.0, seed=7).paths))
+    noisy = race(surface, racers, surface.start, 50, noise=1.5, seed=3)
+    again = race(surface, racers, surface.start, 50, noise=1.5, seed=3)
+    assert all(np.array_equal(a.points, b.points) for a, b in zip(noisy.paths, again.paths)) and noisy.noise == 1.5
+    assert not np.array_equal(noisy.paths[0].points, exact.paths[0].points)
+    # SGD by hand: θ_t = θ_{t-1} − η (∇f(θ_{t-1}) + σ ε_t), ε from the seed, the same for every racer.
+    eps = 1.5 * np.random.default_rng(3).standard_normal((50, 2))
+    theta = np.array(surface.start, dtype=float)
+    for t in range(50):
+        theta = theta - as_keras_float(0.1) * (np.array(surface.gradient(*theta)) + eps[t])
+    np.testing.assert_allclose(noisy.paths[0].points[-1], theta, rtol=1e-12)
+    for bad in (-0.1, float("nan"), float("inf"), 1e9):
+        with pytest.raises(ValueError, match="gradient noise"):
+            check_noise(bad)
