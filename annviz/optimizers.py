@@ -156,6 +156,15 @@ def _adam_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparamete
     return theta - m * alpha / (_sqrt(v) + eps), (m, v)
 
 
+def _slide_adam_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
+    # Keras's Adam update with α = η: the slide's rule, no division by 1 − βᵗ.
+    lr, beta_1, beta_2, eps = as_keras_float(hp["learning_rate"]), hp["beta_1"], hp["beta_2"], hp["epsilon"]
+    m, v = slots
+    m = m + (g - m) * (1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)
+    return theta - m * lr / (_sqrt(v) + eps), (m, v)
+
+
 def _adagrad_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
     accumulator = slots[0] + g * g
     lr = as_keras_float(hp["learning_rate"])
@@ -188,6 +197,10 @@ class OptimizerSpec:
     colour: str
     initial_slots: Callable[[Hyperparameters], Slots]
     update: UpdateStep
+    #: False only for the slide's Adam: Keras has no such optimizer, so the Keras path builds
+    #: ``keras.optimizers.Adam`` with the correction taken out of its update step
+    #: (``annviz.race.slide_adam_class``).
+    bias_correction: bool = True
 
     @property
     def defaults(self) -> Hyperparameters:
@@ -280,6 +293,29 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             update=_adam_update,
         ),
         OptimizerSpec(
+            key="adam_slide",
+            name="Adam as on the slide",
+            keras_class="Adam",
+            hyperparameters=(
+                _learning_rate(0.001),
+                Hyperparameter("beta_1", "β₁", 0.9, "use 0 ≤ β₁ < 1."),
+                Hyperparameter("beta_2", "β₂", 0.999, "use 0 ≤ β₂ < 1.", step=0.001),
+                _epsilon(),
+            ),
+            update_rule=(
+                r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad "
+                r"v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\"
+                r"\theta_t = \theta_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \epsilon}"
+                r"\quad\text{(no bias correction)}"
+            ),
+            when_to_use="Never in practice: the lecture slide's simplified Adam, raced to show what "
+            "Keras's bias correction changes (its first steps are several times too large).",
+            colour="#56B4E9",
+            initial_slots=lambda hp: (0.0, 0.0),
+            update=_slide_adam_update,
+            bias_correction=False,
+        ),
+        OptimizerSpec(
             key="adagrad",
             name="Adagrad",
             keras_class="Adagrad",
@@ -360,6 +396,8 @@ def keras_code(racer: Racer) -> str:
     'keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)'
     """
     arguments = ", ".join(f"{name}={value!r}" for name, value in racer.settings)
+    if not racer.spec.bias_correction:
+        return f"SlideAdam({arguments})  # keras.optimizers.Adam without bias correction (annviz.race.slide_adam_class)"
     return f"keras.optimizers.{racer.spec.keras_class}({arguments})"
 
 
@@ -405,4 +443,5 @@ def when_to_use_rows() -> list[dict[str, str]]:
         {"optimizer": spec.name, "Keras": f"keras.optimizers.{spec.keras_class}",
          "default η": f"{spec.defaults['learning_rate']:g}", "when to use": spec.when_to_use}
         for spec in OPTIMIZERS.values()
+        if spec.bias_correction  # the slide's Adam is no choice to make
     ]

@@ -15,6 +15,7 @@ ever leaves this module.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import operator
 import threading
@@ -155,6 +156,29 @@ def race(
     return RaceResult(surface, (x0, y0), run_steps, int(steps), tuple(paths), "numpy", sigma)
 
 
+@functools.cache
+def slide_adam_class() -> type:
+    """``keras.optimizers.Adam`` as the lecture slide writes it: Keras's own ``update_step`` with the
+    bias correction taken out (α = η instead of η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)). Imports Keras.
+
+    θ_t = θ_{t−1} − η·m_t / (√v_t + ε), m and v the same moving averages as Adam's.
+    """
+    import keras
+    from keras import ops
+
+    class SlideAdam(keras.optimizers.Adam):
+        def update_step(self, gradient, variable, learning_rate):
+            lr = ops.cast(learning_rate, variable.dtype)
+            gradient = ops.cast(gradient, variable.dtype)
+            m = self._momentums[self._get_variable_index(variable)]
+            v = self._velocities[self._get_variable_index(variable)]
+            self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+            self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+            self.assign_sub(variable, ops.divide(ops.multiply(m, lr), ops.add(ops.sqrt(v), self.epsilon)))
+
+    return SlideAdam
+
+
 class KerasRunner:
     """One real ``keras.optimizers`` object racing on one surface, traced once and re-usable.
 
@@ -175,7 +199,8 @@ class KerasRunner:
         self.surface = surface
         self.optimizer_key = optimizer
         spec = OPTIMIZERS[optimizer]
-        self.optimizer = getattr(keras.optimizers, spec.keras_class)(**dict(fixed))
+        build = getattr(keras.optimizers, spec.keras_class) if spec.bias_correction else slide_adam_class()
+        self.optimizer = build(**dict(fixed))
         self.theta = keras.Variable(np.zeros(2), dtype="float64", name=f"theta_{optimizer}")
         self.optimizer.build([self.theta])
         self._fresh = [variable.numpy() for variable in self.optimizer.variables]

@@ -193,6 +193,15 @@ def optimizer_race() -> None:
             "mini-batch noise."
         )
 
+    first, later = uncorrected_adam_step_ratio(1), uncorrected_adam_step_ratio(1000)
+    st.markdown(
+        "**Adam's bias correction.** The lecture slide shows Adam without it, θ ← θ − η·m / (√v + ε). Both "
+        "moments start at 0, and with β₁ = 0.9, β₂ = 0.999 that uncorrected step is too **large**, not too "
+        f"small: for a constant gradient it is {first:.2f}× Keras's corrected step at t = 1 and still "
+        f"{later:.2f}× at t = 1000. Keras divides m and v by 1 − βᵗ. Tick **{OPTIMIZERS['adam_slide'].name}** "
+        "above to race the slide's rule against Keras's Adam."
+    )
+
     st.subheader("Which optimizer when")
     st.dataframe(pd.DataFrame(when_to_use_rows()), hide_index=True, key="opt_when_to_use")
     tip_column, code_column = st.columns([2, 3])
@@ -208,14 +217,9 @@ def optimizer_race() -> None:
         for spec in OPTIMIZERS.values():
             st.markdown(f"**{spec.name}**")
             st.latex(spec.update_rule)
-        first, later = uncorrected_adam_step_ratio(1), uncorrected_adam_step_ratio(1000)
         st.markdown(
-            "The lecture slide shows Adam in its simplified form, θ ← θ − η·m / (√v + ε), without "
-            "bias correction. Keras divides m and v by 1 − βᵗ (m̂, v̂ above) and computes it as one "
-            "corrected step size αₜ. Both moments start at 0, and with β₁ = 0.9, β₂ = 0.999 the "
-            f"uncorrected step is too **large**, not too small: for a constant gradient it is {first:.2f}× "
-            f"the corrected one at t = 1 and still {later:.2f}× at t = 1000. In all of these, g is the "
-            "gradient of the loss, ∇f(θ)."
+            "Keras computes Adam's corrected step as one step size αₜ (the last line). In all of these, g is "
+            "the gradient of the loss, ∇f(θ)."
         )
         st.markdown("The optimizers racing now, as Keras builds them:")
         st.code("import keras\n\n" + "\n".join(f"{r.optimizer} = {keras_code(r)}" for r in racers), language="python")

@@ -174,5 +174,16 @@ def test_the_page_says_the_uncorrected_adam_step_is_too_large_with_its_numbers(a
 
     text = " ".join(m.value for m in app.markdown)
     assert "from being too small" not in text and "too **large**, not too small" in text
-    assert f"{uncorrected_adam_step_ratio(1):.2f}× the corrected one at t = 1" in text
+    assert f"{uncorrected_adam_step_ratio(1):.2f}× Keras's corrected step at t = 1" in text
     assert f"still {uncorrected_adam_step_ratio(1000):.2f}× at t = 1000" in text
+
+
+def test_the_slides_adam_races_beside_keras_adam(app: AppTest) -> None:
+    assert not app.checkbox(key="opt_adam_slide_on").value  # off at first: the opening race is Keras's four
+    app.checkbox(key="opt_adam_slide_on").check().run()
+    assert not app.exception and not app.error
+    rows = board(app)
+    assert {"Adam", "Adam as on the slide"} <= set(rows)
+    visible = next(m.value for m in app.markdown if m.value.startswith("**Adam's bias correction.**"))
+    assert "3.16× Keras's corrected step at t = 1 and still 1.26× at t = 1000" in visible
+    assert any("SlideAdam(learning_rate=0.001" in c.value for c in app.code)

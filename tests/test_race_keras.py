@@ -100,8 +100,36 @@ def test_table_defaults_are_the_keras_constructor_defaults(key: str) -> None:
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
 def test_keras_code_builds_the_racer_optimizer(key: str) -> None:
+    from annviz.race import slide_adam_class
+
     racer = make_racer(key, learning_rate=0.05)
-    optimizer = eval(keras_code(racer), {"keras": keras})  # the line the page shows
+    optimizer = eval(keras_code(racer), {"keras": keras, "SlideAdam": slide_adam_class()})  # the line the page shows
+    assert isinstance(optimizer, getattr(keras.optimizers, racer.spec.keras_class))
     config = optimizer.get_config()
     for name, value in racer.settings:
         assert config[name] == pytest.approx(value, rel=1e-7), name
+
+
+def test_the_slides_adam_is_keras_adam_without_its_bias_correction() -> None:
+    """One step from zero moments with gradient g: Keras's Adam moves η, the slide's (1 − β₁)/√(1 − β₂)·η
+    = 3.16·η (both engines); with β₁ = β₂ = 0 there is nothing to correct and the two agree."""
+    from annviz.optimizers import uncorrected_adam_step_ratio
+    from annviz.race import slide_adam_class
+
+    for g in (0.37, -2.0):
+        moved = {}
+        for name, build in (("keras", keras.optimizers.Adam), ("slide", slide_adam_class())):
+            variable = keras.Variable(np.array([1.0]), dtype="float64")
+            build(learning_rate=0.001, epsilon=1e-12).apply([np.array([g])], [variable])
+            moved[name] = 1.0 - float(variable.numpy()[0])
+        # Keras raises a float32-rounded β to the power t: a relative 1e-5 off the exact η.
+        assert abs(moved["keras"]) == pytest.approx(0.001, rel=1e-4)
+        assert abs(moved["slide"] / moved["keras"]) == pytest.approx(uncorrected_adam_step_ratio(1), rel=1e-4)
+        spec = OPTIMIZERS["adam_slide"]
+        hp = {**spec.defaults, "epsilon": 1e-12}
+        theta, _ = spec.update(1.0, g, spec.initial_slots(hp), 1, hp)
+        assert 1.0 - theta == pytest.approx(moved["slide"], rel=1e-6)
+    plain = [make_racer(key, beta_1=0.0, beta_2=0.0, learning_rate=0.01) for key in ("adam", "adam_slide")]
+    beale = SURFACES["beale"]
+    a, b = race(beale, plain, beale.start, 200).paths
+    np.testing.assert_allclose(a.points, b.points, rtol=1e-9)
