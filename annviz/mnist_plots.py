@@ -292,3 +292,43 @@ def compared_curves_figure(runs: tuple, names: dict[int, str], metric: str, *, h
     }
     layout["margin"] = {**_MARGIN, "b": 20}
     return FinishedFigure({"data": data, "layout": layout})
+
+
+def first_layer_weights_figure(kernel: np.ndarray, neurons: tuple[int, ...], *, columns: int = 8,
+                               title: str, height: int = 330) -> go.Figure:
+    """The first dense layer's weights of some neurons, each neuron's 784 as a 28×28 image
+    (``kernel[:, j].reshape(28, 28)``): red where ink excites it, blue where ink inhibits it.
+
+    One colour scale for all, symmetric about 0 (the largest |w| shown).
+
+    >>> kernel = np.zeros((784, 4), np.float32); kernel[0, 1] = 0.5
+    >>> fig = first_layer_weights_figure(kernel, (0, 1), columns=2, title="W₁")
+    >>> fig.data[0].z.shape, float(np.nanmax(fig.data[0].z)), fig.data[0].zmax
+    ((28, 57), 0.5, 0.5)
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2 or kernel.shape[0] != IMAGE_SIDE * IMAGE_SIDE:
+        raise ValueError(f"A first layer on 28×28 images has 784 rows of weights, not the shape {kernel.shape}.")
+    if not neurons or min(neurons) < 0 or max(neurons) >= kernel.shape[1]:
+        raise ValueError(f"Choose neurons between 0 and {kernel.shape[1] - 1}.")
+    gap = 1
+    rows = -(-len(neurons) // columns)
+    used = min(columns, len(neurons))
+    side = IMAGE_SIDE + gap
+    mosaic = np.full((rows * side - gap, used * side - gap), np.nan)
+    for position, neuron in enumerate(neurons):
+        top, left = (position // columns) * side, (position % columns) * side
+        mosaic[top : top + IMAGE_SIDE, left : left + IMAGE_SIDE] = kernel[:, neuron].reshape(IMAGE_SIDE, IMAGE_SIDE)
+    reach = float(np.nanmax(np.abs(mosaic))) or 1.0
+    xaxis, yaxis = _image_axes(mosaic.shape[1], mosaic.shape[0])
+    yaxis.update(showticklabels=False)
+    labels = [{"x": (p % columns) * side + IMAGE_SIDE / 2, "y": (p // columns) * side - 0.5, "text": f"neuron {n}",
+               "showarrow": False, "yanchor": "bottom", "font": {"size": 10}} for p, n in enumerate(neurons)]
+    data = [{
+        "type": "heatmap", "z": mosaic, "colorscale": "RdBu", "reversescale": True, "zmin": -reach, "zmax": reach,
+        "zmid": 0, "colorbar": {"title": {"text": "weight"}, "thickness": 12}, "meta": GAPS,
+        "hovertemplate": "weight %{z:.3f}<extra></extra>",
+    }]
+    layout = {"height": height, "margin": {**_MARGIN, "t": 60}, "title": _title(title), "xaxis": xaxis, "yaxis": yaxis,
+              "annotations": labels}
+    return FinishedFigure({"data": data, "layout": layout})

@@ -57,6 +57,7 @@ SHORT: dict[str, Callable[[Any], str]] = {
     "batch_size": lambda v: f"batch {v}",
     "validation_split": lambda v: f"val {v:g}",
     "subset_size": lambda v: f"{v:,} images",
+    "scale_inputs": lambda v: "/ 255" if v else "raw 0–255 pixels",
     "seed": lambda v: f"seed {v}",
 }
 

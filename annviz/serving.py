@@ -389,6 +389,18 @@ class TrainedMLP:
         return self.probabilities(x)
 
 
+def for_scaled_inputs(layers: tuple, config: TrainingConfig) -> tuple:
+    """A trained MLP's layers for inputs divided by 255, as every page feeds a model.
+
+    A run trained on raw 0…255 pixels computes f(W·x + b); with its first kernel times 255 it
+    computes the same f((255·W)·(x/255) + b), so the other pages need not know how it was trained.
+    """
+    if config.scale_inputs:
+        return layers
+    first, *rest = layers
+    return (replace(first, kernel=(first.kernel * np.float32(255)).astype(np.float32)), *rest)
+
+
 #: Statuses of a training job, in the order it goes through them.
 QUEUED, STARTING, RUNNING, EVALUATING, DONE, CANCELLED, FAILED = (
     "queued", "starting", "running", "evaluating", "done", "cancelled", "failed",
@@ -455,7 +467,7 @@ def _serve_training(connection: Connection) -> None:
         # A model whose weights went NaN answers nothing worth testing (or handing on).
         trained = result.outcome != "nan" and bool(result.history.batches)
         report = evaluate_on_test(result.model, config, data) if trained else None
-        send("done", replace(result, model=TrainedMLP(dense_layers(result.model))), report)
+        send("done", replace(result, model=TrainedMLP(for_scaled_inputs(dense_layers(result.model), config))), report)
     except ValueError as error:
         send("failed", str(error))
     except Exception as error:  # a crash in the process must reach the page as a sentence

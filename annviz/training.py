@@ -155,6 +155,8 @@ class TrainingConfig:
     batch_size: int = 64
     validation_split: float = 0.1
     subset_size: int = MNIST_TRAIN_SIZE
+    #: Divide the pixels by 255 (the lecture's preprocessing); False trains on raw 0…255 values.
+    scale_inputs: bool = True
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -205,6 +207,9 @@ class TrainingConfig:
         )
         object.__setattr__(self, "batch_size", batch)
         object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, MAX_SEED, f"use between 0 and {MAX_SEED:,}."))
+        if not isinstance(self.scale_inputs, (bool, np.bool_)):
+            raise ValueError(f"Dividing by 255 is on or off (True or False), not {self.scale_inputs!r}.")
+        object.__setattr__(self, "scale_inputs", bool(self.scale_inputs))
 
     @property
     def train_size(self) -> int:
@@ -272,17 +277,24 @@ def keras_workflow_code(config: TrainingConfig) -> str:
     ]
     if config.subset_size < MNIST_TRAIN_SIZE:
         lines.append(f"x_train, y_train = x_train[:{config.subset_size}], y_train[:{config.subset_size}]  # a subset")
-    lines += [
-        "x_train = x_train.reshape(-1, 784).astype(\"float32\") / 255",
-        "x_test = x_test.reshape(-1, 784).astype(\"float32\") / 255",
-    ]
+    if config.scale_inputs:
+        lines += [
+            "x_train = x_train.reshape(-1, 784).astype(\"float32\") / 255",
+            "x_test = x_test.reshape(-1, 784).astype(\"float32\") / 255",
+        ]
+    else:
+        lines[2] = "# Data: 28×28 images → 784 numbers between 0 and 255 (not divided by 255)"
+        lines += [
+            "x_train = x_train.reshape(-1, 784).astype(\"float32\")  # raw pixels, 0…255",
+            "x_test = x_test.reshape(-1, 784).astype(\"float32\")",
+        ]
     if one_hot:
         lines += [
             "y_train = keras.utils.to_categorical(y_train, 10)  # 7 → [0,0,0,0,0,0,0,1,0,0]",
             "y_test = keras.utils.to_categorical(y_test, 10)",
         ]
     lines += [
-        f"keras.utils.set_random_seed({config.seed})  # same weights and batches every run",
+        f"keras.utils.set_random_seed({config.seed})  # optional: the same weights and batches every run",
         "",
         "# 1. Define the network",
         keras_model_code(config.model, var="model"),
@@ -292,7 +304,7 @@ def keras_workflow_code(config: TrainingConfig) -> str:
         f"    optimizer={_optimizer_code(config)},",
         f'    loss="{config.loss}",',
         f"    metrics={_metrics_code(config)},",
-        f"    steps_per_execution={steps},  # {steps} batches per call, same maths",
+        f"    steps_per_execution={steps},  # speed only: {steps} batches per call, same maths (may be dropped)",
         ")",
         "",
         f"# 3. Fit: {config.epochs} epochs, batches of {config.batch_size}, "
@@ -352,7 +364,7 @@ class Setting:
 
     name: str
     label: str
-    kind: str  # "layers" (text), "choice" (selectbox), "choices" (multiselect), "int", "float"
+    kind: str  # "layers" (text), "choice" (selectbox), "choices" (multiselect), "int", "float", "bool" (toggle)
     help: str
     options: tuple[str, ...] = ()
     min_value: float | None = None
@@ -376,6 +388,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("subset_size", "Training images used (subset)", "int",
             "The first N of MNIST's 60,000; fewer train faster (the validation split comes out of these).",
             min_value=1, max_value=MNIST_TRAIN_SIZE, step=1000),
+    Setting("scale_inputs", "Divide the pixels by 255", "bool",
+            "The lecture scales every pixel to 0…1. Switch it off to train on raw 0…255 values and compare the "
+            "two runs: why normalize?"),
     Setting("seed", "Seed", "int", "Fixes the initial weights and the order of the batches.",
             min_value=0, max_value=MAX_SEED, step=1),
 )
@@ -439,6 +454,16 @@ def prepare_training_data(splits: MnistSplits | None = None) -> TrainingData:
     for array in arrays:
         array.setflags(write=False)
     return TrainingData(*arrays)
+
+
+def raw_pixels(scaled: np.ndarray) -> np.ndarray:
+    """The 0…255 float32 values back from MNIST's x / 255: exactly ``x.astype("float32")``.
+
+    >>> values = np.arange(256, dtype=np.uint8).repeat(4)[:784].reshape(1, 28, 28)
+    >>> bool((raw_pixels(flatten_and_scale(values)) == values.reshape(1, 784)).all())
+    True
+    """
+    return np.rint(np.asarray(scaled, dtype=np.float32) * 255).astype(np.float32)
 
 
 # --- progress and history ------------------------------------------------------------------------
@@ -615,6 +640,8 @@ def train(
     if model is None:
         model = compile_model(config)
     x = data.x_train[: config.subset_size]
+    if not config.scale_inputs:
+        x = raw_pixels(x)
     y = data.y_train[: config.subset_size]
     if LOSSES[config.loss].one_hot:
         y = keras.utils.to_categorical(y, N_CLASSES)
@@ -749,8 +776,9 @@ def evaluate_on_test(model: Any, config: TrainingConfig, data: TrainingData) -> 
     import keras
 
     y_test = keras.utils.to_categorical(data.y_test, N_CLASSES) if LOSSES[config.loss].one_hot else data.y_test
-    results = model.evaluate(data.x_test, y_test, verbose=0, return_dict=True, batch_size=1000)
-    probabilities = model.predict(data.x_test, verbose=0, batch_size=1000)
+    x_test = data.x_test if config.scale_inputs else raw_pixels(data.x_test)
+    results = model.evaluate(x_test, y_test, verbose=0, return_dict=True, batch_size=1000)
+    probabilities = model.predict(x_test, verbose=0, batch_size=1000)
     accuracy = float(np.mean(probabilities.argmax(axis=1) == data.y_test))
     return EvaluationReport(
         loss=float(results["loss"]),
@@ -771,6 +799,8 @@ def trained_model_label(config: TrainingConfig, result: TrainingResult, report: 
     """
     sizes = "-".join(str(size) for size in config.model.sizes)
     text = f"{sizes} MLP, {result.history.complete_epochs}/{config.epochs} epochs on {config.train_size:,} images"
+    if not config.scale_inputs:
+        text += ", raw 0–255 pixels"
     if result.outcome != "completed":
         text += f" ({result.outcome})"
     if report is not None:
@@ -815,3 +845,63 @@ def lecture_accuracy_sentence(history: TrainingHistory, test_accuracy: float) ->
     within = [row.epoch for row in complete if in_range(row.values["accuracy"])]
     where = f"this run was there in epoch {within[0]} and" if within else "this run"
     return f"{measured} {test_part}; its training accuracy of 90–92% does not: {where} ended at {train:.1%}."
+
+
+@dataclass(frozen=True)
+class TrainingPreset:
+    """A lecture demo for the training form: its settings and what to look for once it has run."""
+
+    config: TrainingConfig
+    look_for: str
+
+
+#: The MNIST page's demos, in the lecture's order; each fills the form (and so the URL).
+TRAINING_PRESETS: dict[str, TrainingPreset] = {
+    "The lecture's settings": TrainingPreset(
+        TrainingConfig(), "The lecture's network and fit: test accuracy near 97.5% after 10 epochs."),
+    "Why normalize? Raw 0–255 pixels": TrainingPreset(
+        TrainingConfig(scale_inputs=False),
+        "Train the lecture's settings once with and once without dividing by 255, then compare the two runs below."),
+    "Overfitting: 1,000 images, 50 epochs": TrainingPreset(
+        TrainingConfig(subset_size=1_000, epochs=50),
+        "Watch the training and validation curves part: the training loss keeps falling, the validation loss turns up."),
+}
+
+
+def overfitting_sentence(history: TrainingHistory, train_size: int) -> str | None:
+    """What the curves say when they part: the validation loss's lowest epoch, how far it rose since,
+    and the training loss that kept falling. None unless the validation loss ended at least 10 %
+    above its lowest while the training loss went on down.
+
+    >>> rows = tuple(EpochRow(e, {"loss": 1 / e, "val_loss": v}, True, 1.0) for e, v in ((1, 0.9), (2, 0.5), (3, 0.7)))
+    >>> print(overfitting_sentence(TrainingHistory(epochs=rows), 900))
+    Overfitting: the validation loss was lowest after epoch 2 (0.500) and rose to 0.700 by epoch 3, while the training loss kept falling (0.500 → 0.333). Past epoch 2 the network fits its 900 training images better without getting better on images it has not seen.
+    """
+    rows = [row for row in history.epochs
+            if row.complete and math.isfinite(row.values.get("val_loss", math.nan)) and math.isfinite(row.values.get("loss", math.nan))]
+    if len(rows) < 3:
+        return None
+    best = min(rows, key=lambda row: row.values["val_loss"])
+    last = rows[-1]
+    if last is best or last.values["val_loss"] < 1.1 * best.values["val_loss"] or last.values["loss"] >= best.values["loss"]:
+        return None
+    gap = ""
+    if "accuracy" in last.values and "val_accuracy" in last.values:
+        gap = f" (accuracy now {last.values['accuracy']:.1%} on them, {last.values['val_accuracy']:.1%} on the validation images)"
+    return (
+        f"Overfitting: the validation loss was lowest after epoch {best.epoch} ({best.values['val_loss']:.3f}) and rose "
+        f"to {last.values['val_loss']:.3f} by epoch {last.epoch}, while the training loss kept falling "
+        f"({best.values['loss']:.3f} → {last.values['loss']:.3f}). Past epoch {best.epoch} the network fits its "
+        f"{train_size:,} training images better{gap} without getting better on images it has not seen."
+    )
+
+
+#: The lecture's code (``tensorflow.keras``, ``input_shape=``) beside annviz's (Keras 3: ``import keras``,
+#: ``keras.Input``): the same model either way (a test builds both). ``(lecture, annviz, note)``.
+LECTURE_CODE_MAPPING: tuple[tuple[str, str, str], ...] = (
+    ("from tensorflow import keras", "import keras",
+     "Keras 3 is its own package; with TensorFlow installed, tensorflow.keras is the same Keras."),
+    ("keras.layers.Dense(128, activation=\"relu\", input_shape=(784,))",
+     "keras.Input(shape=(784,)), keras.layers.Dense(128, activation=\"relu\")",
+     "Keras 3 prefers the input as its own first entry; input_shape= still works, with a warning."),
+)

@@ -39,6 +39,8 @@ def _widget(setting: Setting, key: str) -> Any:
         return st.selectbox(setting.label, setting.options, index=setting.options.index(default), **common)
     if setting.kind == "choices":
         return st.multiselect(setting.label, setting.options, default=default, **common)
+    if setting.kind == "bool":
+        return st.toggle(setting.label, value=bool(default), **common)
     if setting.kind == "int":
         return st.number_input(
             setting.label, int(setting.min_value), int(setting.max_value), int(default), int(setting.step), **common

@@ -18,9 +18,12 @@ from annviz.architecture import (
     param_formula_latex,
     parse_hidden_layers,
 )
+from annviz import mnist_plots
+from annviz.runs import kept_models
 from annviz.serving import keras_param_count
-from pages._figures import network_view
+from pages._figures import network_view, never_inked_pixels, shipped_mlp
 from pages._serving import keras_job
+from pages._trained import RUNS_KEY
 from pages._ui import page_header, shown_as_error
 
 DEFAULT = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
@@ -126,3 +129,44 @@ def builder() -> None:
 
 
 builder()
+
+
+#: The first-layer neurons drawn: the first 16 of the 128 (no cherry-picking).
+SHOWN_NEURONS = tuple(range(16))
+
+
+@st.fragment
+def first_layer_features() -> None:
+    """What a trained first layer holds: a run picked here reruns this part only."""
+    st.subheader("Each layer learns a representation: the first layer's weights")
+    st.markdown(
+        "Each of the 128 neurons of the MNIST MLP's first layer has 784 weights, one per pixel. Drawn as a "
+        "28×28 image, a neuron's weights show which ink excites it (red) and which inhibits it (blue): the "
+        "pattern it looks for. Its output is one number of the **feature representation** the next layer reads."
+    )
+    runs = kept_models(st.session_state.get(RUNS_KEY, ()))
+    choices = {"shipped": "the shipped lecture MLP", **{f"run {run.number}": f"your run {run.number} ({run.label})"
+                                                         for run in runs}}
+    choice = st.radio("Whose weights", list(choices), format_func=choices.get, horizontal=True, key="layers_weights_of") \
+        if len(choices) > 1 else "shipped"
+    with shown_as_error():
+        if choice == "shipped":
+            kernel = shipped_mlp("mlp")[0].kernel
+        else:
+            kernel = next(run for run in runs if f"run {run.number}" == choice).model.layers[0].kernel
+        st.plotly_chart(
+            mnist_plots.first_layer_weights_figure(
+                kernel, SHOWN_NEURONS[: kernel.shape[1]], title=f"First-layer weights of neurons 0–{min(16, kernel.shape[1]) - 1}, "
+                f"{choices[choice]}"),
+            key="layers_first_weights", config={"displayModeBar": False},
+        )
+        if choice == "shipped":
+            untouched = never_inked_pixels()
+            st.caption(
+                f"{untouched} of the 784 pixels are 0 in every image the model learnt from (near the border): their "
+                "weights never got a gradient, so they kept the random values they started with — the speckle "
+                "around the edges."
+            )
+
+
+first_layer_features()

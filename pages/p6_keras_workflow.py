@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annviz.training import keras_workflow_code, workflow_steps
+from annviz.training import LECTURE_CODE_MAPPING, keras_workflow_code, workflow_steps
 from pages._training_form import query_params_for, training_form
 from pages._ui import page_header
 
@@ -29,6 +29,15 @@ if config is not None:
             st.markdown(f"**{step}**  \n{text}")
         if st.button("Train it on the MNIST page", key="workflow_train", type="primary", icon=":material/model_training:"):
             st.switch_page(MNIST_PAGE, query_params={**query_params_for("mnist", config), "mnist_tab": "Train and test"})
+
+st.markdown(
+    "**The lecture's code and this one.** The lecture writes TensorFlow 2's Keras; annviz writes Keras 3. "
+    "Both build the same model. Lines marked *optional* or *speed only* in the program can be dropped "
+    "without changing what is learnt (the seed makes two runs give the same weights; `steps_per_execution` "
+    "only runs several batches per call)."
+)
+st.table({"lecture": [f"`{a}`" for a, _, _ in LECTURE_CODE_MAPPING], "annviz (Keras 3)": [f"`{b}`" for _, b, _ in LECTURE_CODE_MAPPING],
+          "note": [note for _, _, note in LECTURE_CODE_MAPPING]})
 
 with st.expander("What `fit` does with each batch"):
     st.markdown(

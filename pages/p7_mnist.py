@@ -23,7 +23,7 @@ from annviz.pretrained import read_manifest
 from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, run_names, runs_csv, styled_runs_table
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
 from annviz.training import SETTINGS, TrainingConfig, execution_steps, format_seconds, keras_workflow_code, settings_of
-from annviz.training import lecture_accuracy_sentence
+from annviz.training import TRAINING_PRESETS, lecture_accuracy_sentence, overfitting_sentence
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, collect_runs, newest_after_a_new_run
@@ -87,6 +87,9 @@ def status_line(snapshot: JobSnapshot, config: TrainingConfig) -> None:
             st.error(f"{result.message} This model is not tested nor handed to the other pages.", icon=":material/error:")
         else:
             (st.success if result.outcome == "completed" else st.info)(f"{result.message} {done}")
+            overfitting = overfitting_sentence(result.history, config.train_size)
+            if overfitting:
+                st.warning(overfitting, icon=":material/trending_up:")
 
 
 def curves(snapshot: JobSnapshot, config: TrainingConfig) -> None:
@@ -150,6 +153,13 @@ def put_in_form(config: TrainingConfig) -> None:
     values = settings_of(config)
     for setting in SETTINGS:
         st.session_state[setting_key("mnist", setting)] = values[setting.name]
+
+
+def load_preset() -> None:
+    """The demo picker's callback: its settings go into the form (and so into the URL)."""
+    preset = TRAINING_PRESETS.get(st.session_state.get("mnist_preset"))
+    if preset is not None:
+        put_in_form(preset.config)
 
 
 @st.fragment
@@ -259,6 +269,13 @@ if tab_train.open:
             "Use a **subset** to train in a few seconds, or open "
             "[6 · Keras workflow](keras-workflow) to see every setting as code."
         )
+        demo_column, look_for_column = st.columns([1, 2], vertical_alignment="bottom")
+        demo = demo_column.selectbox(
+            "Lecture demos", list(TRAINING_PRESETS), index=None, placeholder="Fill the form with a lecture demo…",
+            key="mnist_preset", on_change=load_preset,
+        )
+        if demo is not None:
+            look_for_column.caption(TRAINING_PRESETS[demo].look_for)
         config = training_form("mnist")
         run = st.session_state.get(RUN_KEY)
         active = run is not None and run.snapshot().active

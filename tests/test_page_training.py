@@ -287,3 +287,25 @@ def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
     assert not at.exception, at.exception
     assert at.selectbox(key="mnist_optimizer").value == "adam" and at.number_input(key="mnist_subset_size").value == 600
     assert "mnist_optimizer" not in at.query_params  # the default is left out of the URL, as for any widget
+
+
+def test_a_lecture_demo_fills_the_form_and_overfitting_is_named_when_the_curves_part():
+    from annviz.training import TRAINING_PRESETS
+
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
+    at.selectbox(key="mnist_preset").set_value("Why normalize? Raw 0–255 pixels").run()
+    assert not at.exception and at.toggle(key="mnist_scale_inputs").value is False
+    assert TRAINING_PRESETS["Why normalize? Raw 0–255 pixels"].look_for in [c.value for c in at.caption]
+    at.selectbox(key="mnist_preset").set_value("Overfitting: 1,000 images, 50 epochs").run()
+    assert at.number_input(key="mnist_subset_size").value == 1_000 and at.number_input(key="mnist_epochs").value == 50
+    assert at.toggle(key="mnist_scale_inputs").value is True
+    at.button(key="mnist_start").click().run()
+    run = at.session_state["mnist_run"]
+    assert run.join(180)
+    at.run()
+    assert not at.exception, at.exception
+    from annviz.training import overfitting_sentence
+
+    expected = overfitting_sentence(run.snapshot().result.history, 900)
+    assert expected is not None and expected.startswith("Overfitting: the validation loss was lowest after epoch")
+    assert expected in [w.value for w in at.warning]

@@ -174,3 +174,19 @@ sys.exit(1 if heavy else 0)
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+
+
+def test_page_3_draws_the_first_layers_weights_as_images():
+    import json
+
+    from annviz.limitations import load_dense_layers
+
+    at = AppTest.from_file(str(ROOT / "pages" / "p3_layers.py"), default_timeout=60).run()
+    assert not at.exception
+    chart = next(c for c in at.get("plotly_chart") if "layers_first_weights" in c.proto.id)
+    spec = json.loads(chart.proto.spec)
+    assert [a["text"] for a in spec["layout"]["annotations"]] == [f"neuron {n}" for n in range(16)]
+    kernel = load_dense_layers("mlp")[0].kernel
+    reach = float(abs(kernel[:, :16]).max())
+    assert spec["data"][0]["zmax"] == pytest.approx(reach) and spec["data"][0]["zmin"] == pytest.approx(-reach)
+    assert any(c.value.startswith("67 of the 784 pixels are 0") for c in at.caption)

@@ -68,3 +68,23 @@ def test_the_training_script_reproduces_the_shipped_mlp(test_set):
     assert accuracy == pytest.approx(manifest["test_accuracy"], abs=0.001)
     assert loss == pytest.approx(manifest["test_loss"], abs=0.002)
     assert model.count_params() == manifest["params"]
+
+
+def test_pixels_never_inked_keep_their_initial_weights_as_page_3_says():
+    """The shipped MLP's first-layer rows for pixels that are 0 in all 54,000 images it learnt from are
+    exactly the seed's initial weights (no gradient ever reached them), and those pixels lie on the border."""
+    import keras
+
+    from annviz.limitations import load_dense_layers
+    from annviz.mnist import load_mnist
+    from annviz.pretrained import _spec
+
+    (x_train, _), _ = load_mnist()
+    never = x_train[:54_000].reshape(-1, 784).max(axis=0) == 0
+    rows, columns = np.divmod(np.flatnonzero(never), 28)
+    assert never.sum() == 67 and np.minimum.reduce([rows, columns, 27 - rows, 27 - columns]).max() <= 1
+    keras.utils.set_random_seed(_spec("mlp").seed)
+    initial = _spec("mlp").build().layers[0].get_weights()[0]
+    trained = load_dense_layers("mlp")[0].kernel
+    assert np.array_equal(initial[never], trained[never])
+    assert np.abs(initial[~never] - trained[~never]).mean() > 0.01  # the rest did learn

@@ -25,6 +25,7 @@ from annviz.training import (
     execution_steps,
     keras_workflow_code,
     prepare_training_data,
+    raw_pixels,
     settings_of,
     train,
     trained_model_label,
@@ -108,7 +109,8 @@ def test_batch_size_is_checked_against_the_subset():
 @pytest.mark.parametrize(
     "config",
     [TrainingConfig(), TrainingConfig(model=ModelSpec(784, (DenseSpec(32, "tanh"),)), optimizer="sgd", learning_rate=0.5,
-                                      loss="categorical_crossentropy", metrics=(), epochs=3, subset_size=1000, seed=7)],
+                                      loss="categorical_crossentropy", metrics=(), epochs=3, subset_size=1000, seed=7,
+                                      scale_inputs=False)],
 )
 def test_the_form_round_trips(config):
     assert config_from_settings(settings_of(config)) == config
@@ -158,6 +160,7 @@ PROGRAMS = {
         validation_split=0.2, subset_size=400, seed=3,
     ),
     "rmsprop, no metric": TrainingConfig(optimizer="rmsprop", metrics=(), epochs=1, subset_size=200, batch_size=50),
+    "raw pixels, not divided by 255": TrainingConfig(epochs=1, subset_size=300, scale_inputs=False),
 }
 
 
@@ -173,7 +176,9 @@ def test_the_generated_program_runs_and_learns_what_the_app_learns(name, data, m
     assert [layer.units for layer in students.layers] == [layer.units for layer in config.model.layers]
     ours = train(config, data, on_progress=ignore, should_stop=never).model
     assert max_weight_difference(students, ours) == 0.0
-    assert int(namespace["probabilities"].argmax()) == int(ours.predict(data.x_test[:1], verbose=0).argmax())
+    first = data.x_test[:1] if config.scale_inputs else raw_pixels(data.x_test[:1])
+    assert int(namespace["probabilities"].argmax()) == int(ours.predict(first, verbose=0).argmax())
+    assert ("/ 255" in keras_workflow_code(config)) == config.scale_inputs
 
 
 _SPLITS: list = []
@@ -304,3 +309,48 @@ def test_the_lectures_accuracy_claims_are_checked_against_the_measured_ones(accu
     sentence = lecture_accuracy_sentence(TrainingHistory(epochs=rows), test)
     assert words in sentence and f"test {test:.1%}" in sentence and f"validation {accuracies[-1] - 0.01:.1%}" in sentence
     assert lecture_accuracy_sentence(TrainingHistory(epochs=(EpochRow(1, {"loss": 1.0}, True, 1.0),)), test) is None
+
+
+def test_raw_pixels_are_exactly_the_unscaled_values_and_a_raw_model_reads_scaled_inputs():
+    """A run on raw 0…255 pixels is handed to the other pages with its first kernel × 255, so it reads
+    x / 255 like every model and gives Keras's predict on the raw pixels."""
+    import keras
+
+    from annviz.limitations import dense_layers
+    from annviz.mnist import flatten_and_scale, load_mnist
+    from annviz.serving import TrainedMLP, for_scaled_inputs
+
+    images = load_mnist()[1][0][:500]
+    raw = images.reshape(-1, 784).astype("float32")
+    assert np.array_equal(raw_pixels(flatten_and_scale(images)), raw)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    config = TrainingConfig(scale_inputs=False)
+    ours = TrainedMLP(for_scaled_inputs(dense_layers(model), config)).probabilities(flatten_and_scale(images))
+    np.testing.assert_allclose(ours, model.predict(raw, verbose=0), atol=2e-5)
+    assert for_scaled_inputs(dense_layers(model), TrainingConfig())[0].kernel is not None
+    with pytest.raises(ValueError, match="on or off"):
+        TrainingConfig(scale_inputs="yes")
+
+
+def test_the_lectures_tensorflow_keras_lines_build_the_same_model_as_annviz_lines():
+    import warnings
+
+    from annviz.training import LECTURE_CODE_MAPPING
+
+    (lecture_import, ours_import, _), (lecture_layer, ours_layer, _) = LECTURE_CODE_MAPPING
+    lecture_ns: dict = {}
+    ours_ns: dict = {}
+    exec(lecture_import, lecture_ns)  # noqa: S102
+    exec(ours_import, ours_ns)  # noqa: S102
+    assert lecture_ns["keras"].Sequential is ours_ns["keras"].Sequential  # tensorflow.keras is Keras 3 here
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lecture = eval(f"keras.Sequential([{lecture_layer}])", lecture_ns)  # noqa: S307
+    assert any("input_shape" in str(w.message) for w in caught)  # works, with Keras 3's warning
+    ours = eval(f"keras.Sequential([{ours_layer}])", ours_ns)  # noqa: S307
+    assert lecture.count_params() == ours.count_params() == 784 * 128 + 128
+    assert lecture.output_shape == ours.output_shape == (None, 128)
+    code = keras_workflow_code(TrainingConfig())
+    assert "# optional: the same weights" in code and "# speed only:" in code
