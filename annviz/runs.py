@@ -67,7 +67,9 @@ class KeptRun:
     """One ended training of a session.
 
     ``number`` counts the session's runs from 1; ``outcome`` is a key of :data:`OUTCOME_WORDS`;
-    ``message`` is the sentence the MNIST page showed when it ended; ``model`` (a
+    ``message`` is the sentence the MNIST page showed when it ended; ``history`` keeps the
+    per-epoch rows only (what the comparison draws and exports); ``seconds`` is the fit's time;
+    ``model`` (a
     ``TrainedMLP``) is None when the run has no model worth using (NaN, failed) or its
     weights were let go; test figures are None for a run that was not tested.
     """
@@ -78,6 +80,8 @@ class KeptRun:
     message: str
     history: TrainingHistory = TrainingHistory()
     seconds: float | None = None
+    #: Start pressed to result shown: the queue, TensorFlow's start, the fit and the evaluation.
+    wall_seconds: float | None = None
     test_loss: float | None = None
     test_accuracy: float | None = None
     model: Any = None
@@ -90,15 +94,21 @@ class KeptRun:
         return bool(epoch_curve(self, "loss")[0] or epoch_curve(self, "val_loss")[0])
 
 
-def ended_run(number: int, config: TrainingConfig, result: TrainingResult, report: EvaluationReport | None) -> KeptRun:
+def ended_run(
+    number: int, config: TrainingConfig, result: TrainingResult, report: EvaluationReport | None,
+    wall_seconds: float | None = None,
+) -> KeptRun:
     """The run of a training that ended with a result (finished, stopped or NaN).
 
-    A NaN run keeps its curves but no model: it is not tested nor offered to other pages.
+    A NaN run keeps its curves but no model: it is not tested nor offered to other pages. The
+    per-block points of the live view (one per call of the train function, thousands for a long
+    run) are not kept: the comparison draws epochs.
     """
     usable = report is not None and result.outcome != "nan"
     return KeptRun(
-        number=number, config=config, outcome=result.outcome, message=result.message, history=result.history,
-        seconds=float(result.seconds), test_loss=report.loss if report else None,
+        number=number, config=config, outcome=result.outcome, message=result.message,
+        history=replace(result.history, batches=()), seconds=float(result.seconds), wall_seconds=wall_seconds,
+        test_loss=report.loss if report else None,
         test_accuracy=report.accuracy if report else None, model=result.model if usable else None,
         label=trained_model_label(config, result, report),
     )
@@ -208,6 +218,7 @@ def runs_table(runs: tuple[KeptRun, ...]) -> list[dict[str, Any]]:
             "test accuracy": run.test_accuracy,
             "test loss": run.test_loss,
             "fit seconds": None if run.seconds is None else round(run.seconds, 1),
+            "Start → result, s": None if run.wall_seconds is None else round(run.wall_seconds, 1),
             "epochs done": f"{epochs_done(run)}/{run.config.epochs}",
         }
         row.update({name: (", ".join(value) if isinstance(value, list) else value) for name, value in values.items()})
@@ -298,13 +309,42 @@ def kept_run_bytes(runs: tuple[KeptRun, ...]) -> int:
     return after - before
 
 
+def number_ranges(numbers: tuple[int, ...]) -> str:
+    """Run numbers as short ranges, for the note on runs let go.
+
+    >>> number_ranges((1, 2, 3, 5, 7, 8))
+    '1–3, 5, 7–8'
+    """
+    parts: list[str] = []
+    for number in sorted(set(numbers)):
+        if parts and number == int(parts[-1].split("–")[-1]) + 1:
+            parts[-1] = f"{parts[-1].split('–')[0]}–{number}"
+        else:
+            parts.append(str(number))
+    return ", ".join(parts)
+
+
+def undrawable_sentence(run: KeptRun) -> str:
+    """Why a kept run has no curve in the comparison.
+
+    >>> from annviz.training import TrainingConfig
+    >>> undrawable_sentence(KeptRun(2, TrainingConfig(), "nan", ""))
+    'Run 2: the loss became NaN before the first epoch ended, so there is no epoch to draw.'
+    """
+    if run.outcome == "failed":
+        return f"Run {run.number} failed before it trained: its row says why."
+    if run.outcome == "nan":
+        return f"Run {run.number}: the loss became NaN before the first epoch ended, so there is no epoch to draw."
+    return f"Run {run.number} ended before its first epoch did, so there is no epoch to draw."
+
+
 def run_of_job(number: int, config: TrainingConfig, snapshot: Any) -> KeptRun | None:
     """The run to keep for an ended job (``annviz.serving.JobSnapshot``); None if nothing was trained
     (cancelled while queued or starting) or it has not ended."""
     if snapshot.status == "done" and snapshot.result is not None:
-        return ended_run(number, config, snapshot.result, snapshot.report)
+        return ended_run(number, config, snapshot.result, snapshot.report, snapshot.elapsed_s)
     if snapshot.status == "failed":
-        return failed_run(number, config, snapshot.error)
+        return replace(failed_run(number, config, snapshot.error), wall_seconds=snapshot.elapsed_s)
     return None
 
 
@@ -324,7 +364,8 @@ def styled_runs_table(runs: tuple[KeptRun, ...]) -> Any:
         return css
 
     return frame.style.apply(highlight, axis=None).format(
-        {"test accuracy": "{:.2%}", "test loss": "{:.4f}", "fit seconds": "{:.1f}", "learning_rate": "{:g}",
+        {"test accuracy": "{:.2%}", "test loss": "{:.4f}", "fit seconds": "{:.1f}", "Start → result, s": "{:.1f}",
+         "learning_rate": "{:g}",
          "validation_split": "{:g}", "subset_size": "{:,}"},
         na_rep="—",
     )

@@ -420,6 +420,8 @@ class JobSnapshot:
     waiting_s: float  # seconds in the queue so far
     position: int | None  # 1 = next to start; None once started
     expected_wait_s: float | None  # expected seconds until it starts, while queued
+    #: Seconds from Start pressed to now, or to the end (queue, TensorFlow's start, fit and evaluation).
+    elapsed_s: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -620,6 +622,7 @@ class TrainingJob:
         self._error = ""
         self._created = time.monotonic()
         self._started: float | None = None
+        self._ended: float | None = None
         self._process: WorkerProcess | None = None
         self.pid: int | None = None
 
@@ -632,9 +635,11 @@ class TrainingJob:
     def snapshot(self) -> JobSnapshot:
         position, expected = self._service.queue_place(self)
         with self._lock:
-            waiting = (self._started or time.monotonic()) - self._created
+            now = time.monotonic()
+            waiting = (self._started or now) - self._created
+            elapsed = (self._ended or now) - self._created
             return JobSnapshot(
-                self._status, self._progress, self._result, self._report, self._error, waiting, position, expected
+                self._status, self._progress, self._result, self._report, self._error, waiting, position, expected, elapsed
             )
 
     def join(self, timeout: float | None = None) -> bool:
@@ -668,6 +673,8 @@ class TrainingJob:
         with self._lock:
             for name, value in changes.items():
                 setattr(self, f"_{name}", value)
+            if self._status not in ACTIVE and self._ended is None:
+                self._ended = time.monotonic()
 
     def _run(self, niceness: int) -> None:
         """Start the process and follow its messages until it ends (in the job's own thread)."""
@@ -842,7 +849,7 @@ class TrainingService:
         with job._lock:
             if job._status not in ACTIVE:
                 return
-            job._status, job._error = CANCELLED, reason
+            job._status, job._error, job._ended = CANCELLED, reason, time.monotonic()
             worker = job._process
         if worker is not None and worker.alive():
             worker.process.kill()

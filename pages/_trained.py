@@ -19,6 +19,8 @@ RUN_KEY, RUNS_KEY = "mnist_run", "mnist_runs"
 RECORDED_KEY, COUNT_KEY = "mnist_recorded_job", "mnist_run_count"
 #: The numbers of the runs let go to stay within the cap, for the note above the table.
 LET_GO_KEY = "mnist_runs_let_go"
+#: The runs the student unticked in the comparison (a plain key: it outlives the checkboxes).
+UNPICKED_KEY = "mnist_unpicked"
 
 
 def collect_runs() -> tuple[KeptRun, ...]:
@@ -39,12 +41,21 @@ def collect_runs() -> tuple[KeptRun, ...]:
 
 
 def newest_after_a_new_run(key: str, numbers: list[int]) -> None:
-    """Point the run picker ``key`` at ``numbers[0]`` (the newest) when a run has ended since it was
-    last drawn, or its choice is gone: that run is the one the student wants next, and the
-    pickers' labels (which name what varies between runs) change with the set of runs."""
-    if st.session_state.get(f"{key}_newest") != numbers[0] or st.session_state.get(key) not in numbers:
+    """Set the run picker ``key`` before it is drawn: to ``numbers[0]`` (the newest) when a run has
+    ended since it was last drawn, as that run is the one the student wants next; else to the
+    student's last choice (:func:`remember_choice`) when Streamlit dropped the widget's state (it
+    does whenever the picker is not drawn: another tab, another page); the newest if that is gone."""
+    remembered = st.session_state.get(f"{key}_choice")
+    if st.session_state.get(f"{key}_newest") != numbers[0]:
         st.session_state[key] = numbers[0]
         st.session_state[f"{key}_newest"] = numbers[0]
+    elif st.session_state.get(key) not in numbers:
+        st.session_state[key] = remembered if remembered in numbers else numbers[0]
+
+
+def remember_choice(key: str, number: int) -> None:
+    """Keep the picker's choice in a plain key, which outlives the widget."""
+    st.session_state[f"{key}_choice"] = number
 
 
 def choose_own_run(key: str) -> KeptRun | None:
@@ -62,6 +73,7 @@ def choose_own_run(key: str) -> KeptRun | None:
     number = st.selectbox(
         "Which of your runs", list(by_number), key=key,
         format_func=lambda n: f"{names[n]}: {by_number[n].label}",
-        help="Every training you ended on the MNIST page (up to 8), newest first.",
+        help="Your trainings on the MNIST page that kept a model (of the last 8 kept), newest first.",
     )
+    remember_choice(key, number)
     return by_number.get(number, usable[0])

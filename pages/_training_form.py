@@ -28,27 +28,38 @@ def setting_key(prefix: str, setting: Setting) -> str:
     return f"{prefix}_{setting.name}"
 
 
-def _widget(setting: Setting, key: str) -> Any:
+def _widget(setting: Setting, key: str, *, set_by_code: bool) -> Any:
+    """The setting's widget. ``set_by_code``: its value was just put into ``st.session_state``
+    (:func:`mark_form_set`), so it is drawn with Streamlit's neutral default, which the stored
+    value overrides anyway (a widget given both a default and a value set through the Session
+    State API makes Streamlit log a warning with a stack)."""
     default = DEFAULTS[setting.name]
     options = "\n".join(f"- `{option}`: {OPTION_HELP[option]}" for option in setting.options)
     help_text = f"{setting.help}\n\n{options}" if options else setting.help
     common = {"key": key, "help": help_text, "bind": "query-params"}
     if setting.kind == "layers":
-        return st.text_input(setting.label, default, max_chars=200, **common)
+        return st.text_input(setting.label, "" if set_by_code else default, max_chars=200, **common)
     if setting.kind == "choice":
-        return st.selectbox(setting.label, setting.options, index=setting.options.index(default), **common)
+        return st.selectbox(setting.label, setting.options, index=0 if set_by_code else setting.options.index(default), **common)
     if setting.kind == "choices":
-        return st.multiselect(setting.label, setting.options, default=default, **common)
+        return st.multiselect(setting.label, setting.options, default=None if set_by_code else default, **common)
     if setting.kind == "bool":
-        return st.toggle(setting.label, value=bool(default), **common)
+        return st.toggle(setting.label, value=False if set_by_code else bool(default), **common)
     if setting.kind == "int":
         return st.number_input(
-            setting.label, int(setting.min_value), int(setting.max_value), int(default), int(setting.step), **common
+            setting.label, int(setting.min_value), int(setting.max_value), "min" if set_by_code else int(default),
+            int(setting.step), **common
         )
     step = setting.step if setting.step is not None else default
     return st.number_input(
-        setting.label, float(setting.min_value), float(setting.max_value), float(default), float(step), format="%g", **common
+        setting.label, float(setting.min_value), float(setting.max_value), "min" if set_by_code else float(default),
+        float(step), format="%g", **common
     )
+
+
+def mark_form_set(prefix: str) -> None:
+    """Say that code (a callback) just put values into ``prefix``'s form widgets, for their next drawing."""
+    st.session_state[f"{prefix}_form_set_by_code"] = True
 
 
 #: Column widths of the form: the fourth holds the loss, whose Keras name is long.
@@ -58,10 +69,11 @@ COLUMN_WIDTHS = (1.1, 1, 1, 1.7, 1.2)
 def training_form(prefix: str) -> TrainingConfig | None:
     """Every setting as a widget, in columns; the config, or None after an ``st.error`` saying why."""
     values: dict[str, Any] = {}
+    set_by_code = bool(st.session_state.pop(f"{prefix}_form_set_by_code", False))
     slots = st.columns(COLUMN_WIDTHS)
     for index, setting in enumerate(SETTINGS):
         with slots[index % len(slots)]:
-            values[setting.name] = _widget(setting, setting_key(prefix, setting))
+            values[setting.name] = _widget(setting, setting_key(prefix, setting), set_by_code=set_by_code)
     with shown_as_error():
         return config_from_settings(values)
     return None

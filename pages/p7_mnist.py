@@ -20,14 +20,15 @@ from annviz import mnist_plots as plots
 from annviz.digit_plots import probability_bars_figure
 from annviz.mnist import flatten_and_scale
 from annviz.pretrained import read_manifest
-from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, run_names, runs_csv, styled_runs_table
+from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, number_ranges, run_names, runs_csv
+from annviz.runs import styled_runs_table, undrawable_sentence
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
 from annviz.training import SETTINGS, TrainingConfig, execution_steps, format_seconds, keras_workflow_code, settings_of
 from annviz.training import TRAINING_PRESETS, lecture_accuracy_sentence, overfitting_sentence
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
-from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, collect_runs, newest_after_a_new_run
-from pages._training_form import setting_key, training_form
+from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, remember_choice
+from pages._training_form import mark_form_set, setting_key, training_form
 from pages._ui import page_header, shown_as_error
 
 TABS = ("Explore the data", "Train and test")
@@ -153,6 +154,7 @@ def put_in_form(config: TrainingConfig) -> None:
     values = settings_of(config)
     for setting in SETTINGS:
         st.session_state[setting_key("mnist", setting)] = values[setting.name]
+    mark_form_set("mnist")
 
 
 def load_preset() -> None:
@@ -167,12 +169,23 @@ def compared_curves() -> None:
     """The picked runs' curves overlaid: a checkbox reruns this part only."""
     runs: tuple[KeptRun, ...] = st.session_state.get(RUNS_KEY, ())
     drawable = [run for run in runs if run.has_curves]
+    for run in runs:
+        if not run.has_curves:
+            st.caption(undrawable_sentence(run))
     if not drawable:
         return
     names = run_names(runs)
+    # The picks live in a plain key too: a widget's own state is cleared whenever it is not drawn
+    # (the other tab, another page), and the student's picks must survive that.
+    unpicked: set[int] = st.session_state.setdefault(UNPICKED_KEY, set())
+
+    def remember(number: int) -> None:
+        (unpicked.discard if st.session_state[f"mnist_pick_{number}"] else unpicked.add)(number)
+
     picked = tuple(
         run for column, run in zip(st.columns(len(drawable)), drawable)
-        if column.checkbox(f"Run {run.number}", value=True, key=f"mnist_pick_{run.number}", help=names[run.number])
+        if column.checkbox(f"Run {run.number}", value=run.number not in unpicked, key=f"mnist_pick_{run.number}",
+                           help=names[run.number], on_change=remember, args=(run.number,))
     )
     if not picked:
         st.info("Tick one or more runs to overlay their curves.", icon=":material/check_box:")
@@ -192,10 +205,11 @@ def compare_runs(runs: tuple[KeptRun, ...]) -> None:
         st.caption(f"Every training you end here is kept (the last {MAX_KEPT_RUNS}): train twice with one change to compare them.")
         return
     let_go = st.session_state.get(LET_GO_KEY, ())
+    trainings = f"Your {len(runs)} training{'s' if len(runs) > 1 else ''}" if not let_go else f"Your last {len(runs)} trainings"
     st.caption(
-        f"The last {MAX_KEPT_RUNS} trainings of this session, oldest first; settings that differ from run "
+        f"{trainings} of this session (up to {MAX_KEPT_RUNS} are kept), oldest first; settings that differ from run "
         f"{runs[0].number}'s are highlighted."
-        + (f" Run{'s' if len(let_go) > 1 else ''} {', '.join(map(str, let_go))} "
+        + (f" Run{'s' if len(let_go) > 1 else ''} {number_ranges(let_go)} "
            f"{'were' if len(let_go) > 1 else 'was'} let go to keep {MAX_KEPT_RUNS}." if let_go else "")
     )
     st.dataframe(styled_runs_table(runs), key="mnist_runs_table")
@@ -206,6 +220,7 @@ def compare_runs(runs: tuple[KeptRun, ...]) -> None:
     chosen = again.selectbox(
         "Train again with one change", list(reversed(by_number)), key="mnist_again_run", format_func=names.get,
     )
+    remember_choice("mnist_again_run", chosen)
     button.button(
         "Put its settings in the form", key="mnist_again", icon=":material/arrow_upward:",
         on_click=put_in_form, args=(by_number[chosen].config,),

@@ -36,11 +36,12 @@ def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
 
 
 def session_probabilities(model) -> np.ndarray:
-    """The session's own model runs on the test set once; the result stays in this session."""
+    """The chosen run's model on the test set, once while it stays chosen; the session keeps the
+    result by the model's token (not the model, whose weights a run may let go)."""
     stored = st.session_state.get("metrics_session_predictions")
-    if stored is None or stored[0] is not model:
+    if stored is None or stored[0] != model.token:
         probabilities = metrics.predict_test_set(model, flatten_and_scale(mnist_test_set()[0]))
-        st.session_state["metrics_session_predictions"] = (model, probabilities)
+        st.session_state["metrics_session_predictions"] = (model.token, probabilities)
     return st.session_state["metrics_session_predictions"][1]
 
 
@@ -59,7 +60,7 @@ def chosen_model() -> tuple[str, np.ndarray, str]:
     if choice == "shipped":
         return options["shipped"], shipped_mlp_test_probabilities(SHIPPED_MODEL), "shipped"
     run = choose_own_run("metrics_run")
-    with st.spinner("Running your model on the 10,000 test images (once)…"):
+    with st.spinner("Running your model on the 10,000 test images…"):
         probabilities = session_probabilities(run.model)
     return f"your model from the MNIST page ({run.label})", probabilities, f"session {run.model.token}"
 

@@ -167,3 +167,12 @@ def test_two_runs_are_kept_and_their_curves_overlaid(app_url, page):
     page.get_by_label("Run 1", exact=True).uncheck(force=True)
     page.wait_for_function(f"() => ({COMPARED_JS})().every(c => c.names.length === 2 && c.drawn === 2)", timeout=30_000)
     assert exception_texts(page) == []
+    # The pick outlives a visit to the other tab (Streamlit drops the checkbox's own state there).
+    page.get_by_role("tab", name="Explore the data").click()
+    wait_until_idle(page, timeout_s=60)
+    page.get_by_role("tab", name="Train and test").click()
+    wait_until_idle(page, timeout_s=60)
+    page.wait_for_function(f"() => ({COMPARED_JS})().length === 2", timeout=30_000)
+    assert not page.get_by_label("Run 1", exact=True).is_checked() and page.get_by_label("Run 2", exact=True).is_checked()
+    assert all(c["names"] == ["Run 2 · lr 0.1, 5 epochs", "Run 2 · lr 0.1, 5 epochs · validation"]
+               for c in page.evaluate(COMPARED_JS))

@@ -199,6 +199,10 @@ def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
     assert kept.outcome == "nan" and kept.model is None and kept.test_accuracy is None
     row = at.dataframe[0].value.loc[1]
     assert row["ended"] == "NaN loss" and "The loss became NaN" in row["note"]
+    # NaN within the first epoch: no epoch to draw, and the comparison says so instead of a checkbox.
+    assert not at.checkbox
+    assert "Run 1: the loss became NaN before the first epoch ended, so there is no epoch to draw." in [
+        c.value for c in at.caption]
     for chart in at.get("plotly_chart"):
         for trace in json.loads(chart.proto.spec)["data"]:
             assert all(y is None or math.isfinite(y) for y in trace.get("y", []) if not isinstance(y, str))
@@ -279,11 +283,28 @@ def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
 
     at.checkbox(key="mnist_pick_1").uncheck().run()
     compared = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Run 2 · sgd" in c.proto.spec]
-    assert all([t["name"][:5] for t in spec["data"]] == ["Run 2"] * 2 for spec in compared)
+    assert len(compared) == 2 and all([t["name"][:5] for t in spec["data"]] == ["Run 2"] * 2 for spec in compared)
+    assert at.session_state["mnist_unpicked"] == {1}  # outlives the checkbox (the browser test switches tabs)
+    table_now = at.dataframe[0].value
+    assert list(table_now["Start → result, s"]) == [round(r.snapshot().elapsed_s, 1) for r in runs]
+    assert all(f >= t for f, t in zip(table_now["Start → result, s"], table_now["fit seconds"]))
+    assert "Your 2 trainings of this session (up to 8 are kept)" in " ".join(c.value for c in at.caption)
 
-    # Train again: run 1's settings go back into the form, ready for one change.
-    at.selectbox(key="mnist_again_run").set_value(1).run()
-    at.button(key="mnist_again").click().run()
+    # Train again: run 1's settings go back into the form, ready for one change, and Streamlit
+    # logs nothing (no "default value but also set via the Session State API" warning).
+    from streamlit.elements.lib import policies
+
+    logged = []
+    original_warning = policies._LOGGER.warning
+    policies._LOGGER.warning = lambda *args, **kwargs: logged.append(args)
+    policies._shown_default_value_warning = False
+    try:
+        at.selectbox(key="mnist_again_run").set_value(1).run()
+        at.button(key="mnist_again").click().run()
+        at.run()
+    finally:
+        policies._LOGGER.warning = original_warning
+    assert logged == []
     assert not at.exception, at.exception
     assert at.selectbox(key="mnist_optimizer").value == "adam" and at.number_input(key="mnist_subset_size").value == 600
     assert "mnist_optimizer" not in at.query_params  # the default is left out of the URL, as for any widget
@@ -309,3 +330,18 @@ def test_a_lecture_demo_fills_the_form_and_overfitting_is_named_when_the_curves_
     expected = overfitting_sentence(run.snapshot().result.history, 900)
     assert expected is not None and expected.startswith("Overfitting: the validation loss was lowest after epoch")
     assert expected in [w.value for w in at.warning]
+
+
+def test_runs_let_go_are_named_as_ranges_above_the_table():
+    from annviz.runs import failed_run
+
+    at = AppTest.from_file(MNIST, default_timeout=TIMEOUT)
+    at.query_params["mnist_tab"] = TRAIN_TAB
+    at.session_state["mnist_runs"] = tuple(failed_run(n, TrainingConfig(), "It failed.") for n in range(5, 13))
+    at.session_state["mnist_runs_let_go"] = (1, 2, 3, 4)
+    at.run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "(up to 8 are kept)" in c.value)
+    assert caption.startswith("Your last 8 trainings") and "Runs 1–4 were let go to keep 8." in caption
+    assert list(at.dataframe[0].value.index) == list(range(5, 13))
+    assert "Run 5 failed before it trained: its row says why." in [c.value for c in at.caption]

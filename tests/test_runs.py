@@ -14,11 +14,12 @@ from annviz import mnist_plots
 from annviz.limitations import DenseLayer
 from annviz.runs import (
     HIGHLIGHT_CSS, MAX_KEPT_RUNS, SHORT, WEIGHTS_BUDGET_BYTES, KeptRun, curve_metrics, curves_csv, differs_from_first,
-    epoch_curve, failed_run, keep_run, kept_models, kept_run_bytes, run_names, run_of_job, runs_csv, runs_table,
+    ended_run, epoch_curve, failed_run, keep_run, kept_models, kept_run_bytes, number_ranges, run_names, run_of_job,
+    runs_csv, runs_table, undrawable_sentence,
     styled_runs_table, varying_settings, weights_bytes,
 )
 from annviz.serving import JobSnapshot, TrainedMLP
-from annviz.training import SETTINGS, EpochRow, TrainingConfig, TrainingHistory, TrainingResult
+from annviz.training import SETTINGS, EpochRow, EvaluationReport, TrainingConfig, TrainingHistory, TrainingResult
 
 NAN = float("nan")
 
@@ -160,7 +161,7 @@ def test_an_ended_job_becomes_a_run_and_a_cancelled_one_does_not():
     config = TrainingConfig(epochs=2)
 
     def snapshot(status, result=None, report=None, error=""):
-        return JobSnapshot(status, None, result, report, error, 0.0, None, None)
+        return JobSnapshot(status, None, result, report, error, 0.0, None, None, 12.5)
 
     assert run_of_job(1, config, snapshot("cancelled", error="Cancelled while queued: nothing was trained.")) is None
     assert run_of_job(1, config, snapshot("running")) is None
@@ -169,11 +170,30 @@ def test_an_ended_job_becomes_a_run_and_a_cancelled_one_does_not():
     assert runs_table((failed,))[0]["note"] == "The training process died (signal 9)."
     result = TrainingResult(lecture_model(), history({"loss": 1.0}), "nan", "The loss became NaN.", 3.2)
     nan = run_of_job(4, config, snapshot("done", result))
-    assert nan.outcome == "nan" and nan.model is None and nan.seconds == 3.2
+    assert nan.outcome == "nan" and nan.model is None and nan.seconds == 3.2 and nan.wall_seconds == 12.5
+    assert failed.wall_seconds == 12.5
 
 
-def test_eight_lecture_runs_take_at_most_5_mb():
-    long_history = history(*({"loss": 0.1, "accuracy": 0.9, "val_loss": 0.1, "val_accuracy": 0.9},) * 50)
-    runs = tuple(replace(run(n, model=lecture_model(n)), history=long_history) for n in range(1, MAX_KEPT_RUNS + 1))
+def test_eight_lecture_runs_of_50_epochs_take_at_most_5_mb():
+    """As a training hands them back: 50 epochs of batches of 16 (3,375 a epoch, one block point per
+    call of the train function, i.e. every 64 batches), made into kept runs."""
+    from annviz.training import BatchPoint
+
+    values = {"loss": 0.1, "accuracy": 0.9}
+    blocks = tuple(BatchPoint(i / 53, dict(values)) for i in range(50 * 53))
+    epochs = tuple(EpochRow(e, {**values, "val_loss": 0.1, "val_accuracy": 0.9}, True, 1.0) for e in range(1, 51))
+    runs = ()
+    for number in range(1, MAX_KEPT_RUNS + 1):
+        result = TrainingResult(lecture_model(number), TrainingHistory(blocks, epochs), "completed", "done", 60.0)
+        report = EvaluationReport(0.1, {"accuracy": 0.97}, 0.97, np.full(10, 0.1, np.float32), 7)
+        runs, _ = keep_run(runs, ended_run(number, TrainingConfig(epochs=50, batch_size=16), result, report, 70.0))
+    assert all(not kept.history.batches and len(kept.history.epochs) == 50 and kept.model for kept in runs)
     measured = kept_run_bytes(runs)
     assert MAX_KEPT_RUNS * 109_386 * 4 <= measured <= 5 * 2**20
+
+
+def test_run_numbers_read_as_ranges_and_undrawable_runs_say_why():
+    assert number_ranges((4, 1, 2, 3, 9, 11, 12)) == "1–4, 9, 11–12" and number_ranges(()) == ""
+    nan = KeptRun(3, TrainingConfig(), "nan", "", history=history({"loss": NAN}, complete=False))
+    assert not nan.has_curves and "NaN before the first epoch ended" in undrawable_sentence(nan)
+    assert undrawable_sentence(failed_run(4, TrainingConfig(), "x")) == "Run 4 failed before it trained: its row says why."
