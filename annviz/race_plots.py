@@ -102,7 +102,8 @@ def _window_axes(surface: Surface) -> dict:
 
 
 def race_figure(
-    result: RaceResult, *, frames: int = 30, max_points: int = 501, resolution: int = 100, click_grid: int = 51
+    result: RaceResult, *, frames: int = 30, max_points: int = 501, resolution: int = 100, click_grid: int = 51,
+    height: int = 560,
 ) -> go.Figure:
     """Contour map (log-spaced levels) with every racer's path, animated together.
 
@@ -172,7 +173,7 @@ def race_figure(
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     layout = dict(
         **_window_axes(surface),
-        height=560,
+        height=height,
         margin=dict(l=10, r=10, t=10, b=90),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
         updatemenus=[

@@ -18,6 +18,10 @@ from annviz.surfaces import SURFACES
 from pages._serving import keras_worker
 
 
+#: The race map's height: with the racer list beside it, the race fits a 1280×720 screen.
+RACE_MAP_HEIGHT = 440
+
+
 # Races and their figures are shared read-only between sessions (nothing mutates them), so a
 # rerun with the same settings only re-sends the figures instead of rebuilding ~600 plotly objects.
 def racer_keys(racers: list[Racer]) -> tuple[tuple[str, tuple], ...]:
@@ -36,7 +40,7 @@ def race_view(
         result = keras_worker().run(keras_race, surface_key, racers, start, steps)
     else:
         result = race(surface, racers, start, steps, noise=noise)
-    return result, race_figure(result), loss_figure(result)
+    return result, race_figure(result, height=RACE_MAP_HEIGHT), loss_figure(result)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
