@@ -145,24 +145,25 @@ def _rmsprop_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparam
     return theta - increment, (velocity, average_gradient, momentum)
 
 
-def _adam_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
-    lr, beta_1, beta_2, eps = as_keras_float(hp["learning_rate"]), hp["beta_1"], hp["beta_2"], hp["epsilon"]
+def _adam_moments(g: float, slots: Slots, hp: Hyperparameters) -> tuple[float, float]:
+    """Adam's moving averages after one more gradient, as Keras's ``assign_add`` updates them."""
     m, v = slots
+    return m + (g - m) * (1 - hp["beta_1"]), v + (g * g - v) * (1 - hp["beta_2"])
+
+
+def _adam_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
+    lr, eps = as_keras_float(hp["learning_rate"]), hp["epsilon"]
     # Keras raises ops.cast(beta, float64), a float32-rounded beta, to the power t, but uses
     # the Python float itself in 1 - beta.
-    alpha = lr * _sqrt(1 - as_keras_float(beta_2) ** t) / (1 - as_keras_float(beta_1) ** t)
-    m = m + (g - m) * (1 - beta_1)
-    v = v + (g * g - v) * (1 - beta_2)
+    alpha = lr * _sqrt(1 - as_keras_float(hp["beta_2"]) ** t) / (1 - as_keras_float(hp["beta_1"]) ** t)
+    m, v = _adam_moments(g, slots, hp)
     return theta - m * alpha / (_sqrt(v) + eps), (m, v)
 
 
 def _slide_adam_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
     # Keras's Adam update with α = η: the slide's rule, no division by 1 − βᵗ.
-    lr, beta_1, beta_2, eps = as_keras_float(hp["learning_rate"]), hp["beta_1"], hp["beta_2"], hp["epsilon"]
-    m, v = slots
-    m = m + (g - m) * (1 - beta_1)
-    v = v + (g * g - v) * (1 - beta_2)
-    return theta - m * lr / (_sqrt(v) + eps), (m, v)
+    m, v = _adam_moments(g, slots, hp)
+    return theta - m * as_keras_float(hp["learning_rate"]) / (_sqrt(v) + hp["epsilon"]), (m, v)
 
 
 def _adagrad_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparameters) -> tuple[float, Slots]:
@@ -205,6 +206,20 @@ class OptimizerSpec:
     @property
     def defaults(self) -> Hyperparameters:
         return {h.name: h.default for h in self.hyperparameters}
+
+
+def _adam_hyperparameters() -> tuple[Hyperparameter, ...]:
+    """Adam's constructor arguments (the slide's Adam has the same)."""
+    return (
+        _learning_rate(0.001),
+        Hyperparameter("beta_1", "β₁", 0.9, "use 0 ≤ β₁ < 1."),
+        Hyperparameter("beta_2", "β₂", 0.999, "use 0 ≤ β₂ < 1.", step=0.001),
+        _epsilon(),
+    )
+
+
+#: Adam's two moving averages, in LaTeX (the slide's Adam shares them).
+_ADAM_MOMENTS = r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\"
 
 
 #: The racers, in the lecture's order. Colours are the Okabe-Ito palette (colour-blind safe).
@@ -271,22 +286,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             key="adam",
             name="Adam",
             keras_class="Adam",
-            hyperparameters=(
-                _learning_rate(0.001),
-                Hyperparameter("beta_1", "β₁", 0.9, "use 0 ≤ β₁ < 1."),
-                Hyperparameter("beta_2", "β₂", 0.999, "use 0 ≤ β₂ < 1.", step=0.001),
-                _epsilon(),
-            ),
+            hyperparameters=_adam_hyperparameters(),
             update_rule=(
-                r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad "
-                r"v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\"
-                r"\hat m_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat v_t = \frac{v_t}{1 - \beta_2^t}, \quad "
+                _ADAM_MOMENTS
+                + r"\hat m_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat v_t = \frac{v_t}{1 - \beta_2^t}, \quad "
                 r"\theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \hat\epsilon} \\"
                 r"\text{Keras: } \alpha_t = \eta\,\frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t},\quad "
                 r"\theta_t = \theta_{t-1} - \alpha_t\,\frac{m_t}{\sqrt{v_t} + \epsilon}"
                 r"\quad(\hat\epsilon = \epsilon / \sqrt{1 - \beta_2^t})"
             ),
-            when_to_use="Momentum and RMSprop together, with bias correction; a robust default "
+            when_to_use="Momentum and RMSprop together, with bias correction; a robust first choice "
             "for most problems (the lecture's MNIST network is trained with it).",
             colour="#0072B2",
             initial_slots=lambda hp: (0.0, 0.0),
@@ -296,16 +305,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             key="adam_slide",
             name="Adam as on the slide",
             keras_class="Adam",
-            hyperparameters=(
-                _learning_rate(0.001),
-                Hyperparameter("beta_1", "β₁", 0.9, "use 0 ≤ β₁ < 1."),
-                Hyperparameter("beta_2", "β₂", 0.999, "use 0 ≤ β₂ < 1.", step=0.001),
-                _epsilon(),
-            ),
+            hyperparameters=_adam_hyperparameters(),
             update_rule=(
-                r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad "
-                r"v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\"
-                r"\theta_t = \theta_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \epsilon}"
+                _ADAM_MOMENTS
+                + r"\theta_t = \theta_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \epsilon}"
                 r"\quad\text{(no bias correction)}"
             ),
             when_to_use="Never in practice: the lecture slide's simplified Adam, raced to show what "
