@@ -366,7 +366,7 @@ def permuted_first_layer(layers: tuple[DenseLayer, ...], perm: np.ndarray) -> tu
 
     >>> layer = DenseLayer(np.arange(6, dtype=np.float32).reshape(3, 2), np.zeros(2, np.float32), "linear")
     >>> x, perm = np.array([[1.0, 2.0, 3.0]], np.float32), np.array([2, 0, 1])
-    >>> (x[:, perm] @ permuted_first_layer((layer,), perm)[0].kernel == x @ layer.kernel).all()
+    >>> bool((x[:, perm] @ permuted_first_layer((layer,), perm)[0].kernel == x @ layer.kernel).all())
     True
     """
     first, *rest = layers

@@ -304,26 +304,26 @@ def first_layer_weights_figure(kernel: np.ndarray, neurons: tuple[int, ...], *, 
     >>> kernel = np.zeros((784, 4), np.float32); kernel[0, 1] = 0.5
     >>> fig = first_layer_weights_figure(kernel, (0, 1), columns=2, title="W₁")
     >>> fig.data[0].z.shape, float(np.nanmax(fig.data[0].z)), fig.data[0].zmax
-    ((28, 57), 0.5, 0.5)
+    ((34, 57), 0.5, 0.5)
     """
     kernel = np.asarray(kernel)
     if kernel.ndim != 2 or kernel.shape[0] != IMAGE_SIDE * IMAGE_SIDE:
         raise ValueError(f"A first layer on 28×28 images has 784 rows of weights, not the shape {kernel.shape}.")
     if not neurons or min(neurons) < 0 or max(neurons) >= kernel.shape[1]:
         raise ValueError(f"Choose neurons between 0 and {kernel.shape[1] - 1}.")
-    gap = 1
+    gap, label_rows = 1, 6  # a row of images sits below a band of empty rows for its labels
     rows = -(-len(neurons) // columns)
     used = min(columns, len(neurons))
-    side = IMAGE_SIDE + gap
-    mosaic = np.full((rows * side - gap, used * side - gap), np.nan)
+    side, tall = IMAGE_SIDE + gap, IMAGE_SIDE + label_rows
+    mosaic = np.full((rows * tall, used * side - gap), np.nan)
     for position, neuron in enumerate(neurons):
-        top, left = (position // columns) * side, (position % columns) * side
+        top, left = (position // columns) * tall + label_rows, (position % columns) * side
         mosaic[top : top + IMAGE_SIDE, left : left + IMAGE_SIDE] = kernel[:, neuron].reshape(IMAGE_SIDE, IMAGE_SIDE)
     reach = float(np.nanmax(np.abs(mosaic))) or 1.0
     xaxis, yaxis = _image_axes(mosaic.shape[1], mosaic.shape[0])
     yaxis.update(showticklabels=False)
-    labels = [{"x": (p % columns) * side + IMAGE_SIDE / 2, "y": (p // columns) * side - 0.5, "text": f"neuron {n}",
-               "showarrow": False, "yanchor": "bottom", "font": {"size": 10}} for p, n in enumerate(neurons)]
+    labels = [{"x": (p % columns) * side + IMAGE_SIDE / 2, "y": (p // columns) * tall + label_rows / 2,
+               "text": f"neuron {n}", "showarrow": False, "font": {"size": 10}} for p, n in enumerate(neurons)]
     data = [{
         "type": "heatmap", "z": mosaic, "colorscale": "RdBu", "reversescale": True, "zmin": -reach, "zmax": reach,
         "zmid": 0, "colorbar": {"title": {"text": "weight"}, "thickness": 12}, "meta": GAPS,

@@ -164,8 +164,7 @@ def first_layer_features() -> None:
             untouched = never_inked_pixels()
             st.caption(
                 f"{untouched} of the 784 pixels are 0 in every image the model learnt from (near the border): their "
-                "weights never got a gradient, so they kept the random values they started with — the speckle "
-                "around the edges."
+                "weights never got a gradient, so they kept the random values they started with."
             )
 
 
