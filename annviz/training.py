@@ -822,7 +822,7 @@ def lecture_accuracy_sentence(history: TrainingHistory, test_accuracy: float) ->
 
     >>> rows = tuple(EpochRow(i, {"accuracy": a, "val_accuracy": a}, True, 1.0) for i, a in ((1, 0.91), (2, 0.99)))
     >>> print(lecture_accuracy_sentence(TrainingHistory(epochs=rows), 0.976))
-    Measured: training 99.0% (mean over epoch 2), validation 99.0%, test 97.6%. The lecture's test accuracy of about 97.5% holds; its training accuracy of 90–92% does not: this run was there in epoch 1 and ended at 99.0%.
+    Measured: training 99.0% (mean over epoch 2), validation 99.0%, test 97.6%. The lecture's test accuracy of about 97.5%: holds. Its training accuracy of 90–92%: this run was there in epoch 1 and ended at 99.0%.
     """
     complete = [row for row in history.epochs if row.complete and "accuracy" in row.values]
     if not complete:
@@ -839,12 +839,12 @@ def lecture_accuracy_sentence(history: TrainingHistory, test_accuracy: float) ->
         return low - 0.005 <= value <= high + 0.005
 
     test_holds = abs(test_accuracy - LECTURE_TEST_ACCURACY) <= 0.005
-    test_part = f"The lecture's test accuracy of about {LECTURE_TEST_ACCURACY:.1%} {'holds' if test_holds else 'does not hold here'}"
+    test_part = f"The lecture's test accuracy of about {LECTURE_TEST_ACCURACY:.1%}: {'holds' if test_holds else 'not this run'}."
     if in_range(train):
-        return f"{measured} {test_part}; its training accuracy of 90–92% holds too."
+        return f"{measured} {test_part} Its training accuracy of 90–92%: holds."
     within = [row.epoch for row in complete if in_range(row.values["accuracy"])]
-    where = f"this run was there in epoch {within[0]} and" if within else "this run"
-    return f"{measured} {test_part}; its training accuracy of 90–92% does not: {where} ended at {train:.1%}."
+    where = f"this run was there in epoch {within[0]} and ended at" if within else "this run ended at"
+    return f"{measured} {test_part} Its training accuracy of 90–92%: {where} {train:.1%}."
 
 
 @dataclass(frozen=True)

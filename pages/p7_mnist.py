@@ -205,7 +205,8 @@ def compare_runs(runs: tuple[KeptRun, ...]) -> None:
         st.caption(f"Every training you end here is kept (the last {MAX_KEPT_RUNS}): train twice with one change to compare them.")
         return
     let_go = st.session_state.get(LET_GO_KEY, ())
-    trainings = f"Your {len(runs)} training{'s' if len(runs) > 1 else ''}" if not let_go else f"Your last {len(runs)} trainings"
+    trainings = ("Your training" if len(runs) == 1 else f"Your {len(runs)} trainings") if not let_go else (
+        f"Your last {len(runs)} trainings")
     st.caption(
         f"{trainings} of this session (up to {MAX_KEPT_RUNS} are kept), oldest first; settings that differ from run "
         f"{runs[0].number}'s are highlighted."

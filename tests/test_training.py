@@ -295,9 +295,9 @@ def test_models_build_while_streamlit_clears_the_keras_session():
 @pytest.mark.parametrize(
     ("accuracies", "test", "words"),
     [
-        ((0.85, 0.915), 0.975, "holds; its training accuracy of 90–92% holds too."),
-        ((0.93, 0.99), 0.95, "does not hold here; its training accuracy of 90–92% does not: this run ended at 99.0%."),
-        ((0.905, 0.98), 0.9749, "holds; its training accuracy of 90–92% does not: this run was there in epoch 1"),
+        ((0.85, 0.915), 0.975, "97.5%: holds. Its training accuracy of 90–92%: holds."),
+        ((0.93, 0.99), 0.95, "97.5%: not this run. Its training accuracy of 90–92%: this run ended at 99.0%."),
+        ((0.905, 0.98), 0.9749, "97.5%: holds. Its training accuracy of 90–92%: this run was there in epoch 1 and ended"),
     ],
 )
 def test_the_lectures_accuracy_claims_are_checked_against_the_measured_ones(accuracies, test, words):
