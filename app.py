@@ -7,6 +7,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 import streamlit as st
 
 import pages._preload  # noqa: F401  (first: the libraries, imported once before sessions race)
+from pages._navigation import sections
 from pages._serving import start_background_work
 
 st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
@@ -18,35 +19,20 @@ NAVIGATION_KEY = "navigation_pages"
 
 
 def lecture_sections() -> dict[str, list[st.Page]]:
-    """The lecture's order. Only pages that fully work are listed.
+    """The navigation of ``pages/_navigation.py``'s table, in the lecture's order.
 
     Made once per session and kept in its state: an ``st.Page`` resolves its file's path on the
     disk when made (about a tenth of a rerun's server CPU for twelve pages). Not shared between
     sessions, because ``st.navigation`` marks the page it runs on the object itself.
     """
     if NAVIGATION_KEY not in st.session_state:
-        SECTIONS = {  # noqa: N806  (tests/app_pages.py reads this literal)
-            "Start": [
-                st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
-            ],
-            "Foundations": [
-                st.Page("pages/p1_ann.py", title="1 · What is an ANN", icon=":material/hub:", url_path="ann"),
-                st.Page("pages/p2_neuron.py", title="2 · Single neuron", icon=":material/function:", url_path="neuron"),
-                st.Page("pages/p3_layers.py", title="3 · Layers & parameters", icon=":material/stacks:", url_path="layers"),
-                st.Page("pages/p4_activations.py", title="4 · Activations", icon=":material/show_chart:", url_path="activations"),
-            ],
-            "Training": [
-                st.Page("pages/p5_optimizers.py", title="5 · Optimizers", icon=":material/sports_score:", url_path="optimizers"),
-                st.Page("pages/p6_keras_workflow.py", title="6 · Keras workflow", icon=":material/code_blocks:", url_path="keras-workflow"),
-                st.Page("pages/p7_mnist.py", title="7 · MNIST", icon=":material/model_training:", url_path="mnist"),
-                st.Page("pages/p7_draw.py", title="7 · Draw a digit", icon=":material/draw:", url_path="draw"),
-            ],
-            "Evaluation & limits": [
-                st.Page("pages/p8_metrics.py", title="8 · Metrics", icon=":material/grid_on:", url_path="metrics"),
-                st.Page("pages/p9_limitations.py", title="9 · Limitations", icon=":material/block:", url_path="limitations"),
-            ],
+        st.session_state[NAVIGATION_KEY] = {
+            section: [
+                st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path or None, default=page.default)
+                for page in pages
+            ]
+            for section, pages in sections().items()
         }
-        st.session_state[NAVIGATION_KEY] = SECTIONS
     return st.session_state[NAVIGATION_KEY]
 
 

@@ -1,7 +1,7 @@
 """The app server and the browser exactly as the browser tests start them, for benchmarks.
 
 Reuses ``tests/conftest.py`` (offline guard, ``streamlit run`` command, Chromium flags),
-``tests/app_pages.py`` (the pages app.py lists) and ``tests/browser_checks.py`` (what
+``pages/_navigation.py`` (the pages app.py lists) and ``tests/browser_checks.py`` (what
 "rendered" means), so a benchmark measures the same thing the tests check. Importing this
 module installs the offline socket guard in the benchmark process too.
 """
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import browser_checks  # noqa: E402
-from app_pages import ListedPage, listed_pages  # noqa: E402
+from pages._navigation import ListedPage, listed_pages  # noqa: E402
 from conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -46,7 +46,7 @@ EOF
 import sys, time
 root = sys.argv[1]
 sys.path[:0] = [root, f"{root}/tests"]
-from app_pages import listed_pages
+from pages._navigation import listed_pages
 from streamlit.testing.v1 import AppTest
 failed = []
 for page in listed_pages():

@@ -2,26 +2,7 @@
 
 import streamlit as st
 
-#: The lecture's demos in order: (page script, what to try there). A test checks that every
-#: page app.py lists (but this one) is here, so the overview never misses a page.
-DEMOS = {
-    "Foundations": [
-        ("pages/p1_ann.py", "Neuron ↔ artificial neuron; the 3-4-1 network and its 16 + 5 = 21 parameters."),
-        ("pages/p2_neuron.py", "z = w·x + b by hand (the lecture's 4.2), for a batch, and checked by a Keras Dense layer."),
-        ("pages/p3_layers.py", "Build any dense network: inputs × neurons + neurons per layer, the total, the Keras code."),
-        ("pages/p4_activations.py", "Sigmoid, tanh, ReLU… with derivatives; softmax with temperature; why non-linearity."),
-    ],
-    "Training": [
-        ("pages/p5_optimizers.py", "SGD, momentum, RMSprop and Adam race on a loss surface, exactly as Keras steps."),
-        ("pages/p6_keras_workflow.py", "Define, compile, fit, evaluate: a form that writes the Keras program it runs."),
-        ("pages/p7_mnist.py", "The digits, flattened to 784 and scaled; train live with a Stop button."),
-        ("pages/p7_draw.py", "Draw a digit or upload a photo; see the 28×28 input and the model's answer."),
-    ],
-    "Evaluation & limits": [
-        ("pages/p8_metrics.py", "The 5/7 worked example; MNIST's confusion matrix opening onto its mistakes; imbalance."),
-        ("pages/p9_limitations.py", "A 7 shifted a few pixels, shuffled pixels, 15,360,512 parameters; a first CNN."),
-    ],
-}
+from pages._navigation import sections
 
 st.title("annviz: artificial neural networks, live")
 st.markdown(
@@ -34,12 +15,15 @@ in the test suite.
 """
 )
 
+#: The lecture's demos by section: every page of the navigation but this one.
+DEMOS = {section: pages for section, pages in sections().items() if not any(page.default for page in pages)}
+
 for column, (section, demos) in zip(st.columns(len(DEMOS), gap="large"), DEMOS.items()):
     with column:
         st.subheader(section)
-        for script, what in demos:
-            st.page_link(script)
-            st.caption(what)
+        for page in demos:
+            st.page_link(page.script)
+            st.caption(page.what)
 
 st.subheader("Using it in class")
 st.markdown(

@@ -1,6 +1,6 @@
 """Every page app.py lists opens in Chromium, with no traceback, and draws its main chart.
 
-Generic over ``app.py``'s ``SECTIONS``: a page added there is visited here without edits.
+Generic over the navigation table (``pages/_navigation.py``): a page added there is visited here without edits.
 One browser context visits each page once (the page's own browser test does its interaction).
 Full-page screenshots go to ``docs/screenshots/all_pages/<page>.png``.
 """
@@ -11,7 +11,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from app_pages import ListedPage, listed_pages
+from pages._navigation import ListedPage, listed_pages
 from browser_checks import (
     close_dialogs,
     console_problem,

@@ -20,7 +20,7 @@ from test_browser_draw import draw
 from annviz.figure_data import GAPS
 
 import fuzz
-from app_pages import listed_pages
+from pages._navigation import listed_pages
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import fuzz
-from app_pages import ROOT, listed_pages
+from pages._navigation import ROOT, listed_pages
 
 PAGES = listed_pages()
 REPORT_FILE = ROOT / "docs" / "fuzz_report.md"
