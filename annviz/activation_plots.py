@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.activations import ACTIVATIONS
+from annviz.errors import InputError
 from annviz.figure_data import GAPS, FinishedFigure
 from annviz.neuron import StackedLayersDemo
 
@@ -38,13 +39,13 @@ def activation_figure(
     ['saturated: gradient ≈ 0', 'Sigmoid', 'ReLU']
     """
     if not names:
-        raise ValueError("Choose at least one activation function to plot.")
+        raise InputError("Choose at least one activation function to plot.")
     unknown = [n for n in names if n not in ACTIVATIONS]
     if unknown:
-        raise ValueError(f"Unknown activation '{unknown[0]}': choose from {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation '{unknown[0]}': choose from {', '.join(ACTIVATIONS)}.")
     low, high = float(z_range[0]), float(z_range[1])
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError("The z range must go from a smaller to a larger finite number.")
+        raise InputError("The z range must go from a smaller to a larger finite number.")
     z = np.linspace(low, high, 241)
     # Two side-by-side axes built in one go: make_subplots and per-trace add_trace cost ~10× more,
     # and this figure is redrawn on every rerun of the page.

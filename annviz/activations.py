@@ -24,6 +24,8 @@ from typing import Callable
 import numpy as np
 from scipy.special import ndtr
 
+from annviz.errors import InputError
+
 ArrayLike = float | np.ndarray
 #: The z values of the lecture's table of ReLU and sigmoid.
 LECTURE_TABLE_Z = (-2.0, -0.5, 0.0, 1.0, 2.0)
@@ -297,7 +299,7 @@ def activate(name: str, z: ArrayLike) -> np.ndarray:
     array([0. , 4.2])
     """
     if name not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
     return ACTIVATIONS[name].value(z)
 
 
@@ -313,12 +315,12 @@ def softmax(logits: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     array([1., 0.])
     """
     if not (isinstance(temperature, (int, float, np.floating)) and math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"The temperature must be a positive number, not {temperature!r}.")
+        raise InputError(f"The temperature must be a positive number, not {temperature!r}.")
     z = _as_float(logits)
     if z.size == 0:
-        raise ValueError("Softmax needs at least one logit.")
+        raise InputError("Softmax needs at least one logit.")
     if not np.all(np.isfinite(z)):
-        raise ValueError("The logits must be finite numbers (no NaN or inf).")
+        raise InputError("The logits must be finite numbers (no NaN or inf).")
     shifted = (z - z.max(axis=-1, keepdims=True)) / temperature
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
@@ -331,7 +333,7 @@ def keras_activation_values(name: str, z: ArrayLike) -> np.ndarray:
     ``keras.activations.softmax`` directly.
     """
     if name not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
     import keras
 
     values = keras.activations.get(ACTIVATIONS[name].keras_name)(np.asarray(z, dtype=np.float32))

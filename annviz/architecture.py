@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from annviz.activations import ACTIVATIONS
+from annviz.errors import InputError
 
 #: Largest layer width (or input size) annviz will count; beyond it the numbers stop meaning anything.
 MAX_UNITS = 10**12
@@ -56,15 +57,15 @@ TASKS: dict[str, Task] = {
 def _check_size(value: Any, what: str) -> int:
     """Return ``value`` as a Python int if it is a whole number in [1, MAX_UNITS], else raise."""
     if isinstance(value, (bool, float)):
-        raise ValueError(f"The {what} must be a whole number, not {value!r}.")
+        raise InputError(f"The {what} must be a whole number, not {value!r}.")
     try:
         number = operator.index(value)
     except TypeError:
-        raise ValueError(f"The {what} must be a whole number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a whole number, not {value!r}.") from None
     if number < 1:
-        raise ValueError(f"The {what} must be at least 1, not {number}.")
+        raise InputError(f"The {what} must be at least 1, not {number}.")
     if number > MAX_UNITS:
-        raise ValueError(f"The {what} ({number:,}) is absurdly large: keep it at most {MAX_UNITS:,}.")
+        raise InputError(f"The {what} ({number:,}) is absurdly large: keep it at most {MAX_UNITS:,}.")
     return number
 
 
@@ -83,7 +84,7 @@ class DenseSpec:
         object.__setattr__(self, "units", _check_size(self.units, "number of neurons in a layer"))
         if self.activation not in ACTIVATIONS and self.activation != "softmax":
             known = ", ".join([*ACTIVATIONS, "softmax"])
-            raise ValueError(f"Unknown activation '{self.activation}': choose one of {known}.")
+            raise InputError(f"Unknown activation '{self.activation}': choose one of {known}.")
 
 
 @dataclass(frozen=True)
@@ -104,15 +105,15 @@ class ModelSpec:
         object.__setattr__(self, "input_size", _check_size(self.input_size, "input size"))
         object.__setattr__(self, "hidden", tuple(self.hidden))
         if not all(isinstance(layer, DenseSpec) for layer in self.hidden):
-            raise ValueError("Every hidden layer must be a DenseSpec(units, activation).")
+            raise InputError("Every hidden layer must be a DenseSpec(units, activation).")
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
-            raise ValueError(f"{len(self.hidden)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
+            raise InputError(f"{len(self.hidden)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
         if self.task not in TASKS:
-            raise ValueError(f"Unknown task '{self.task}': choose one of {', '.join(TASKS)}.")
+            raise InputError(f"Unknown task '{self.task}': choose one of {', '.join(TASKS)}.")
         if self.task == "multiclass":
             n_classes = _check_size(self.n_classes, "number of classes")
             if n_classes < 2:
-                raise ValueError("Multi-class classification needs at least 2 classes.")
+                raise InputError("Multi-class classification needs at least 2 classes.")
             object.__setattr__(self, "n_classes", n_classes)
         elif self.task == "layer":
             object.__setattr__(self, "n_classes", _check_size(self.n_classes, "number of neurons of the layer"))
@@ -233,15 +234,15 @@ def parse_hidden_layers(text: str) -> tuple[DenseSpec, ...]:
     for part in stripped.split(","):
         words = part.split()
         if not words or len(words) > 2:
-            raise ValueError(
+            raise InputError(
                 f"Could not read the hidden layer '{part.strip()}': write each as 'units activation', e.g. 128 relu, 64 relu."
             )
         units_text = words[0].replace("_", "")
         if not units_text.isdigit():
-            raise ValueError(f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
+            raise InputError(f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
         layers.append(DenseSpec(int(units_text), words[1].lower() if len(words) == 2 else "relu"))
     if len(layers) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"{len(layers)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
+        raise InputError(f"{len(layers)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
     return tuple(layers)
 
 
@@ -264,13 +265,13 @@ def parse_layer_sizes(text: str) -> tuple[int, ...]:
     """
     parts = [p for p in re.split(r"[-,\s×x→>]+", text.strip()) if p]
     if len(parts) < 2:
-        raise ValueError("Write at least an input size and an output size, e.g. 3-4-1.")
+        raise InputError("Write at least an input size and an output size, e.g. 3-4-1.")
     if len(parts) > MAX_HIDDEN_LAYERS + 2:
-        raise ValueError(f"{len(parts)} layers is too many: use at most {MAX_HIDDEN_LAYERS + 2}.")
+        raise InputError(f"{len(parts)} layers is too many: use at most {MAX_HIDDEN_LAYERS + 2}.")
     sizes = []
     for part in parts:
         if not part.isdigit():
-            raise ValueError(f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
+            raise InputError(f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
         sizes.append(_check_size(int(part), "size of each layer"))
     return tuple(sizes)
 
@@ -283,7 +284,7 @@ def spec_from_sizes(sizes: Sequence[int], *, activation: str = "relu") -> ModelS
     ((3, 4, 1), 'binary')
     """
     if len(sizes) < 2:
-        raise ValueError("A network needs an input size and an output size.")
+        raise InputError("A network needs an input size and an output size.")
     outputs = int(sizes[-1])
     task = "binary" if outputs == 1 else "multiclass"
     hidden = tuple(DenseSpec(units, activation) for units in sizes[1:-1])
@@ -301,7 +302,7 @@ def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:
     ])
     """
     if not var.isidentifier():
-        raise ValueError(f"'{var}' is not a valid Python variable name.")
+        raise InputError(f"'{var}' is not a valid Python variable name.")
     lines = [f"{var} = keras.Sequential([", f"    keras.Input(shape=({spec.input_size},)),"]
     lines += [f"    keras.layers.Dense({layer.units}, activation={layer.activation!r})," for layer in spec.layers]
     lines.append("])")
@@ -317,7 +318,7 @@ def build_keras_model(spec: ModelSpec) -> Any:
     total = count_model_params(spec)
     if total > MAX_BUILD_PARAMS:
         size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.0f} MB"
-        raise ValueError(
+        raise InputError(
             f"This model has {total:,} parameters (≈ {size} of float32 weights): "
             f"too large to build here (limit {MAX_BUILD_PARAMS:,}). The count above is exact without building it."
         )

@@ -28,6 +28,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from annviz.errors import InputError
 from annviz.mnist import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
 #: The longer side of the ink's bounding box after size normalisation (MNIST: 20 px).
@@ -105,9 +106,9 @@ def to_grayscale(image: np.ndarray) -> np.ndarray:
             fill = 0.0 if ink_brightness > 127.5 else 255.0
             gray = alpha * gray + (1.0 - alpha) * fill
     else:
-        raise ValueError(f"Expected a grayscale, RGB or RGBA image, got an array of shape {image.shape}.")
+        raise InputError(f"Expected a grayscale, RGB or RGBA image, got an array of shape {image.shape}.")
     if not np.isfinite(gray).all():
-        raise ValueError("The image contains NaN or infinite values; pixel values must be numbers from 0 to 255.")
+        raise InputError("The image contains NaN or infinite values; pixel values must be numbers from 0 to 255.")
     return np.clip(gray, 0.0, 255.0).astype(np.float32)
 
 
@@ -180,7 +181,7 @@ def ink_on_black(gray: np.ndarray) -> tuple[np.ndarray, bool, float]:
     above = values - plane - GRAIN_SIGMAS * sigma
     contrast = float(above.max())
     if contrast < MIN_CONTRAST:
-        raise ValueError(
+        raise InputError(
             "No digit found: the image is empty or has too little contrast. Draw a digit, or upload a photo "
             "of a dark digit on light paper (or a light one on dark)."
         )
@@ -206,7 +207,7 @@ def ink_box(ink: np.ndarray, *, threshold: float = BOX_THRESHOLD, min_neighbourh
     neighbourhood = sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3))
     mask &= neighbourhood >= min_neighbourhood
     if not mask.any():
-        raise ValueError("No digit found: the image has no stroke, only specks. Draw a digit, or upload a clearer photo.")
+        raise InputError("No digit found: the image has no stroke, only specks. Draw a digit, or upload a clearer photo.")
     rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     return int(rows[0]), int(columns[0]), int(rows[-1]) + 1, int(columns[-1]) + 1
 
@@ -243,7 +244,7 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     image = np.asarray(image, dtype=np.float64)
     total = image.sum()
     if total <= 0:
-        raise ValueError("No digit found: the image has no ink.")
+        raise InputError("No digit found: the image has no ink.")
     rows, columns = np.indices(image.shape)
     return float((rows * image).sum() / total), float((columns * image).sum() / total)
 
@@ -266,7 +267,7 @@ def centre_in_frame(
     scaled = np.asarray(scaled, dtype=np.float32)
     height, width = scaled.shape
     if height > side or width > side:
-        raise ValueError(f"A {width}×{height} image does not fit into a {side}×{side} field.")
+        raise InputError(f"A {width}×{height} image does not fit into a {side}×{side} field.")
     row, column = centre_of_mass(scaled)
     wanted = (int(np.floor(centre[0] - row + 0.5)), int(np.floor(centre[1] - column + 0.5)))
     offset = (min(max(wanted[0], 0), side - height), min(max(wanted[1], 0), side - width))
@@ -289,7 +290,7 @@ def prepare_digit(image: np.ndarray) -> DigitSteps:
     """
     gray = to_grayscale(image)
     if min(gray.shape) < MIN_SIDE:
-        raise ValueError(f"The image is {gray.shape[1]}×{gray.shape[0]} px: a digit needs at least {MIN_SIDE}×{MIN_SIDE}.")
+        raise InputError(f"The image is {gray.shape[1]}×{gray.shape[0]} px: a digit needs at least {MIN_SIDE}×{MIN_SIDE}.")
     ink, inverted, background = ink_on_black(gray)
     top, left, bottom, right = ink_box(ink)
     cropped = ink[top:bottom, left:right]
@@ -327,9 +328,9 @@ def decode_image(
     ValueError: That file is not an image annviz can read: upload a PNG or JPEG photo of a digit.
     """
     if len(data) == 0:
-        raise ValueError("The uploaded file is empty: upload a PNG or JPEG photo of a digit.")
+        raise InputError("The uploaded file is empty: upload a PNG or JPEG photo of a digit.")
     if len(data) > max_bytes:
-        raise ValueError(
+        raise InputError(
             f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB. "
             "Upload a smaller photo (a screenshot or a phone photo at normal size is plenty)."
         )
@@ -338,14 +339,14 @@ def decode_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             picture = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)  # reads the header only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:  # Pillow's own, far higher cap
-        raise ValueError(
+        raise InputError(
             f"The image claims far more than {max_pixels / 1e6:.0f} megapixels, the limit. Upload a smaller photo."
         ) from error
     except (UnidentifiedImageError, OSError) as error:
-        raise ValueError("That file is not an image annviz can read: upload a PNG or JPEG photo of a digit.") from error
+        raise InputError("That file is not an image annviz can read: upload a PNG or JPEG photo of a digit.") from error
     width, height = picture.size
     if width * height > max_pixels:
-        raise ValueError(
+        raise InputError(
             f"The image claims {width}×{height} = {width * height / 1e6:.0f} megapixels; the limit is "
             f"{max_pixels / 1e6:.0f}. Upload a smaller photo."
         )
@@ -356,7 +357,7 @@ def decode_image(
         return _as_array(picture)
     except (OSError, SyntaxError, EOFError, ValueError, IndexError, TypeError, struct.error) as error:
         # Pillow's ways of saying "truncated or corrupt" (a header that decodes, a body that does not)
-        raise ValueError("That image file is damaged or incomplete: upload it again, or another photo.") from error
+        raise InputError("That image file is damaged or incomplete: upload it again, or another photo.") from error
 
 
 def _as_array(picture: Image.Image) -> np.ndarray:
@@ -385,14 +386,14 @@ def inputs_for_model(input_shape: Sequence[int | None], images: np.ndarray) -> n
     """
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"Expected digits of shape (n, 28, 28), got {images.shape}.")
+        raise InputError(f"Expected digits of shape (n, 28, 28), got {images.shape}.")
     features = tuple(input_shape)[1:]
     scaled = images.astype(np.float32) / np.float32(255.0)
     if features == (N_PIXELS,):
         return scaled.reshape(len(images), N_PIXELS)
     if features in ((IMAGE_SIDE, IMAGE_SIDE), (IMAGE_SIDE, IMAGE_SIDE, 1)):
         return scaled.reshape(len(images), *features)
-    raise ValueError(
+    raise InputError(
         f"This model takes inputs of shape {tuple(input_shape)}; a drawn digit can feed a model that takes "
         "784 pixels or a 28×28 image."
     )
@@ -412,7 +413,7 @@ def as_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, bool]:
     """
     outputs = np.asarray(outputs, dtype=np.float64).reshape(-1)
     if outputs.shape != (N_CLASSES,) or not np.isfinite(outputs).all():
-        raise ValueError(f"The model gave {outputs.size} outputs (or non-finite ones); a digit classifier gives 10 numbers.")
+        raise InputError(f"The model gave {outputs.size} outputs (or non-finite ones); a digit classifier gives 10 numbers.")
     if outputs.min() >= 0 and abs(outputs.sum() - 1.0) < 1e-3:
         return outputs, False
     exp = np.exp(outputs - outputs.max())

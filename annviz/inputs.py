@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 
+from annviz.errors import InputError
+
 #: Largest magnitude accepted for a typed number; beyond it float32 maths and plots break down.
 MAX_ABS_VALUE = 1e6
 
@@ -32,21 +34,21 @@ def parse_vector(
     """
     stripped = text.strip().strip("[]()").strip() if text else ""
     if not stripped:
-        raise ValueError(f"{name.capitalize()} is empty: type numbers separated by commas, e.g. 2, -1, 3.")
+        raise InputError(f"{name.capitalize()} is empty: type numbers separated by commas, e.g. 2, -1, 3.")
     tokens = [t for t in re.split(r"[,\s;]+", stripped) if t]
     values: list[float] = []
     for token in tokens:
         try:
             value = float(token)
         except ValueError:
-            raise ValueError(f"'{token}' in {name} is not a number: use digits like 0.5 or -2.") from None
+            raise InputError(f"'{token}' in {name} is not a number: use digits like 0.5 or -2.") from None
         if not math.isfinite(value):
-            raise ValueError(f"{name.capitalize()} contains '{token}': only finite numbers are allowed.")
+            raise InputError(f"{name.capitalize()} contains '{token}': only finite numbers are allowed.")
         if abs(value) > max_abs:
-            raise ValueError(f"{token} in {name} is too large: keep every value within ±{max_abs:g}.")
+            raise InputError(f"{token} in {name} is too large: keep every value within ±{max_abs:g}.")
         values.append(value)
     if not min_length <= len(values) <= max_length:
-        raise ValueError(
+        raise InputError(
             f"{name.capitalize()} has {len(values)} values; it needs between {min_length} and {max_length}."
         )
     return np.asarray(values, dtype=np.float64)

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from annviz.activations import ACTIVATIONS
+from annviz.errors import InputError
 from annviz.mnist import IMAGE_SIDE
 from annviz.pretrained import PRETRAINED, model_inputs
 
@@ -83,12 +84,12 @@ Predictor = Callable[[np.ndarray], np.ndarray]
 def _whole_pixels(value: Any, name: str) -> int:
     """Accept an integral number of pixels (int, numpy int, or a float like 3.0)."""
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number of pixels, not {value}.")
+        raise InputError(f"{name} must be a whole number of pixels, not {value}.")
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
         return int(value)
-    raise ValueError(f"{name} = {value} is not a whole number of pixels: shift by an integer such as 3 or -2.")
+    raise InputError(f"{name} = {value} is not a whole number of pixels: shift by an integer such as 3 or -2.")
 
 
 def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -114,7 +115,7 @@ def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
     dy = _whole_pixels(dy, "dy")
     image = np.asarray(image)
     if image.ndim < 2 or 0 in image.shape[-2:]:
-        raise ValueError(f"Expected an image with rows and columns, got an array of shape {image.shape}.")
+        raise InputError(f"Expected an image with rows and columns, got an array of shape {image.shape}.")
     height, width = image.shape[-2:]
     shifted = np.zeros_like(image)
     if abs(dx) >= width or abs(dy) >= height:
@@ -199,19 +200,19 @@ def select_test_image(labels: np.ndarray, *, index: int | None = None, digit: in
     labels = np.asarray(labels)
     n_images = len(labels)
     if (index is None) == (digit is None):
-        raise ValueError("Choose a test image either by its index or by its class, not both.")
+        raise InputError("Choose a test image either by its index or by its class, not both.")
     if index is not None:
         index = _whole_pixels(index, "The image index") if not isinstance(index, numbers.Integral) else int(index)
         if not 0 <= index < n_images:
-            raise ValueError(f"Image index {index} is out of range: the test set has images 0 to {n_images - 1:,}.")
+            raise InputError(f"Image index {index} is out of range: the test set has images 0 to {n_images - 1:,}.")
         return index
     digit = int(digit)  # type: ignore[arg-type]
     if not 0 <= digit <= 9:
-        raise ValueError(f"Class {digit} does not exist: MNIST classes are the digits 0 to 9.")
+        raise InputError(f"Class {digit} does not exist: MNIST classes are the digits 0 to 9.")
     matches = np.flatnonzero(labels == digit)
     occurrence = int(occurrence)
     if not 0 <= occurrence < len(matches):
-        raise ValueError(
+        raise InputError(
             f"There are {len(matches):,} test images of a {digit}: choose an occurrence from 0 to {len(matches) - 1:,}."
         )
     return int(matches[occurrence])
@@ -272,14 +273,14 @@ def dense_layers(model: Any) -> tuple[DenseLayer, ...]:
         config = layer.get_config()
         activation = config.get("activation")
         if "units" not in config or not isinstance(activation, str) or activation not in DENSE_ACTIVATIONS:
-            raise ValueError(
+            raise InputError(
                 f"Layer {config.get('name', layer)!r} is not a Dense layer with a "
                 f"{'/'.join(DENSE_ACTIVATIONS)} activation: only MLPs run in NumPy here."
             )
         kernel, bias = layer.get_weights()
         layers.append(DenseLayer(np.asarray(kernel, dtype=np.float32), np.asarray(bias, dtype=np.float32), activation))
     if not layers:
-        raise ValueError("The model has no layers to run.")
+        raise InputError("The model has no layers to run.")
     return tuple(layers)
 
 
@@ -303,7 +304,7 @@ def load_dense_layers(name: str) -> tuple[DenseLayer, ...]:
     """
     path = dense_weights_path(name)
     if not path.is_file():
-        raise ValueError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
+        raise InputError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
     with np.load(path, allow_pickle=False) as stored:
         return tuple(
             DenseLayer(stored[f"kernel_{i}"], stored[f"bias_{i}"], str(activation))
@@ -324,7 +325,7 @@ def layer_outputs(layers: tuple[DenseLayer, ...], x: np.ndarray) -> list[np.ndar
     x = np.asarray(x, dtype=np.float32)
     expected = layers[0].kernel.shape[0]
     if x.ndim != 2 or x.shape[1] != expected:
-        raise ValueError(f"The network expects inputs of length {expected}, got an array of shape {x.shape}.")
+        raise InputError(f"The network expects inputs of length {expected}, got an array of shape {x.shape}.")
     outputs = []
     for layer in layers:
         x = DENSE_ACTIVATIONS[layer.activation](x @ layer.kernel + layer.bias)
@@ -387,7 +388,7 @@ def compare_activations(original: np.ndarray, shifted: np.ndarray) -> Activation
     original = np.asarray(original, dtype=np.float64)
     shifted = np.asarray(shifted, dtype=np.float64)
     if original.shape != shifted.shape or original.ndim == 0:
-        raise ValueError(f"Cannot compare activations of shapes {original.shape} and {shifted.shape}.")
+        raise InputError(f"Cannot compare activations of shapes {original.shape} and {shifted.shape}.")
     a = original - original.mean(axis=-1, keepdims=True)
     b = shifted - shifted.mean(axis=-1, keepdims=True)
     denominator = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
@@ -435,7 +436,7 @@ def accuracy(y_true: np.ndarray, probabilities: np.ndarray) -> float:
     y_true = np.asarray(y_true)
     probabilities = np.asarray(probabilities)
     if len(y_true) == 0 or probabilities.shape[0] != len(y_true):
-        raise ValueError(f"Need one probability row per label: got {probabilities.shape[0]} rows for {len(y_true)} labels.")
+        raise InputError(f"Need one probability row per label: got {probabilities.shape[0]} rows for {len(y_true)} labels.")
     return float(np.mean(probabilities.argmax(axis=-1) == y_true))
 
 
@@ -474,11 +475,11 @@ def shift_accuracy_curves(
     """
     max_distance = _whole_pixels(max_distance, "The largest shift distance")
     if not 0 <= max_distance < IMAGE_SIDE:
-        raise ValueError(f"The largest shift distance must be between 0 and {IMAGE_SIDE - 1} px, not {max_distance}.")
+        raise InputError(f"The largest shift distance must be between 0 and {IMAGE_SIDE - 1} px, not {max_distance}.")
     images = np.asarray(images)
     labels = np.asarray(labels)
     if len(images) == 0 or len(images) != len(labels):
-        raise ValueError(f"Need one label per image: got {len(images)} images and {len(labels)} labels.")
+        raise InputError(f"Need one label per image: got {len(images)} images and {len(labels)} labels.")
     total = 1 + len(directions) * max_distance
     unshifted = accuracy(labels, predict(images))
     done = 1
@@ -522,15 +523,15 @@ class ParamCount:
 
 def _size(value: Any, name: str) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number, not {value}.")
+        raise InputError(f"{name} must be a whole number, not {value}.")
     if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:
-            raise ValueError(f"{name} must be a whole number, not {value}.")
+            raise InputError(f"{name} must be a whole number, not {value}.")
     value = int(value)
     if not 1 <= value <= MAX_CALCULATOR_SIZE:
-        raise ValueError(f"{name} must be between 1 and {MAX_CALCULATOR_SIZE:,}, not {value:,}.")
+        raise InputError(f"{name} must be between 1 and {MAX_CALCULATOR_SIZE:,}, not {value:,}.")
     return value
 
 
@@ -580,7 +581,7 @@ def conv_with_head_params(height: int, width: int, channels: int, kernel_size: i
     conv = conv_layer_params(kernel_size, channels, filters)
     height, width = _size(height, "The image height"), _size(width, "The image width")
     if kernel_size > min(height, width):
-        raise ValueError(f"A {kernel_size}×{kernel_size} kernel does not fit in a {height}×{width} image.")
+        raise InputError(f"A {kernel_size}×{kernel_size} kernel does not fit in a {height}×{width} image.")
     features = (height - kernel_size + 1) * (width - kernel_size + 1) * filters
     classes = _size(classes, "The number of classes")
     return conv, ParamCount(weights=features * classes, biases=classes)
@@ -637,7 +638,7 @@ def params_against_side(sides: np.ndarray, *, channels: int, neurons: int, kerne
     """
     sides = np.asarray(sides)
     if sides.ndim != 1 or len(sides) == 0:
-        raise ValueError("Give at least one image side.")
+        raise InputError("Give at least one image side.")
     dense = [float(first_dense_layer_params(int(s), int(s), channels, neurons).total) for s in sides]
     conv = float(conv_layer_params(kernel_size, channels, filters).total)
     return {

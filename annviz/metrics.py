@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
+from annviz.errors import InputError
 from annviz.inputs import parse_vector
 
 #: The lecture's worked example (section 8).
@@ -44,19 +45,19 @@ def _as_label_array(values: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must contain numbers only, e.g. 1, 0, 1.") from None
+        raise InputError(f"{name} must contain numbers only, e.g. 1, 0, 1.") from None
     if array.ndim != 1:
-        raise ValueError(f"{name} must be a flat list of labels, not an array of shape {array.shape}.")
+        raise InputError(f"{name} must be a flat list of labels, not an array of shape {array.shape}.")
     if array.size == 0:
-        raise ValueError(f"{name} is empty: give at least one label, e.g. 1, 0, 1.")
+        raise InputError(f"{name} is empty: give at least one label, e.g. 1, 0, 1.")
     if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinity: every label must be a whole number.")
+        raise InputError(f"{name} contains NaN or infinity: every label must be a whole number.")
     return array
 
 
 def _check_same_length(y_true: np.ndarray, y_pred: np.ndarray) -> None:
     if len(y_true) != len(y_pred):
-        raise ValueError(
+        raise InputError(
             f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}: "
             "give exactly one prediction per example."
         )
@@ -80,7 +81,7 @@ def check_binary_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarra
     for name, array in (("y_true", true), ("y_pred", pred)):
         bad = array[(array != 0) & (array != 1)]
         if bad.size:
-            raise ValueError(
+            raise InputError(
                 f"{name} contains {bad[0]:g}: in the binary example every label is 0 (negative) or 1 (positive)."
             )
     _check_same_length(true, pred)
@@ -98,11 +99,11 @@ def parse_binary_labels(text: str, *, name: str) -> np.ndarray:
     ValueError: y_pred contains 2: in the binary example every label is 0 (negative) or 1 (positive).
     """
     if not (text or "").strip().strip("[]()").strip():
-        raise ValueError(f"{name} is empty: type labels 0 or 1 separated by commas, e.g. 1, 0, 1.")
+        raise InputError(f"{name} is empty: type labels 0 or 1 separated by commas, e.g. 1, 0, 1.")
     values = parse_vector(text, name=name, max_length=MAX_BINARY_LABELS)
     bad = values[(values != 0) & (values != 1)]
     if bad.size:
-        raise ValueError(
+        raise InputError(
             f"{name} contains {bad[0]:g}: in the binary example every label is 0 (negative) or 1 (positive)."
         )
     return values.astype(np.int64)
@@ -123,7 +124,7 @@ def check_class_labels(y_true: Any, y_pred: Any, *, n_classes: int = 10) -> tupl
     for name, array in (("y_true", true), ("y_pred", pred)):
         bad = array[(array != np.round(array)) | (array < 0) | (array >= n_classes)]
         if bad.size:
-            raise ValueError(f"{name} contains {bad[0]:g}: class labels must be whole numbers from 0 to {n_classes - 1}.")
+            raise InputError(f"{name} contains {bad[0]:g}: class labels must be whole numbers from 0 to {n_classes - 1}.")
     _check_same_length(true, pred)
     return true.astype(np.int64), pred.astype(np.int64)
 
@@ -140,14 +141,14 @@ def check_probabilities(probabilities: Any, *, n_examples: int, n_classes: int =
     """
     probs = np.asarray(probabilities, dtype=np.float64)
     if probs.shape != (n_examples, n_classes):
-        raise ValueError(
+        raise InputError(
             f"The model gives an output of shape {probs.shape}, but {n_examples} images × {n_classes} "
             "class probabilities were expected: its last layer must be Dense(10, softmax)."
         )
     if not np.isfinite(probs).all():
-        raise ValueError("The model's output contains NaN or infinity: it diverged while training; train it again.")
+        raise InputError("The model's output contains NaN or infinity: it diverged while training; train it again.")
     if (probs < -1e-6).any() or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-3):
-        raise ValueError("The model's probabilities do not sum to 1 per image: its last layer must be a softmax.")
+        raise InputError("The model's probabilities do not sum to 1 per image: its last layer must be a softmax.")
     return probs
 
 
@@ -435,9 +436,9 @@ def gallery_indices(
     """
     true, pred = np.asarray(y_true), np.asarray(y_pred)
     if true.shape != pred.shape:
-        raise ValueError(f"y_true has {true.size} labels but y_pred has {pred.size}: give one prediction per example.")
+        raise InputError(f"y_true has {true.size} labels but y_pred has {pred.size}: give one prediction per example.")
     if limit < 1:
-        raise ValueError(f"The gallery needs room for at least one image, not {limit}.")
+        raise InputError(f"The gallery needs room for at least one image, not {limit}.")
     return np.flatnonzero((true == true_class) & (pred == predicted_class))[:limit]
 
 
@@ -486,7 +487,7 @@ def check_threshold(threshold: float) -> float:
     """
     value = float(threshold)
     if not (np.isfinite(value) and 0.0 <= value <= 1.0):
-        raise ValueError(f"The threshold {threshold} is not a probability: choose a value between 0 and 1.")
+        raise InputError(f"The threshold {threshold} is not a probability: choose a value between 0 and 1.")
     return value
 
 
@@ -511,7 +512,7 @@ def threshold_report(y_binary: Any, scores: Any, threshold: float) -> BinaryRepo
     true = np.asarray(y_binary)
     scores = np.asarray(scores, dtype=np.float64)
     if true.shape != scores.shape:
-        raise ValueError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
+        raise InputError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
     return binary_report(true, threshold_predictions(scores, threshold))
 
 
@@ -545,7 +546,7 @@ def threshold_sweep(y_binary: Any, scores: Any, thresholds: Any = THRESHOLD_GRID
     true, _ = check_binary_labels(y_binary, y_binary)
     scores = np.asarray(scores, dtype=np.float64)
     if true.shape != scores.shape:
-        raise ValueError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
+        raise InputError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
     grid = np.asarray([check_threshold(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=np.float64))])
     drawn = ~np.isnan(scores)  # a NaN score is never ≥ t: predicted negative, as ``>=`` says
     positives, negatives = np.sort(scores[(true == 1) & drawn]), np.sort(scores[(true == 0) & drawn])
@@ -581,9 +582,9 @@ def precision_recall(y_binary: Any, scores: Any) -> PrecisionRecallCurve:
     true, _ = check_binary_labels(y_binary, y_binary)
     scores = np.asarray(scores, dtype=np.float64)
     if true.shape != scores.shape:
-        raise ValueError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
+        raise InputError(f"There are {true.size} labels but {scores.size} scores: give one score per example.")
     if not true.any():
-        raise ValueError("There are no positive examples, so precision and recall have no curve.")
+        raise InputError("There are no positive examples, so precision and recall have no curve.")
     # drop_intermediate removes thresholds that do not change the drawn curve (10,000 → ~500 points).
     precision, recall, thresholds = skm.precision_recall_curve(true, scores, drop_intermediate=True)
     return PrecisionRecallCurve(precision, recall, thresholds, float(skm.average_precision_score(true, scores)))
@@ -603,7 +604,7 @@ def predict_test_set(model: Any, inputs: np.ndarray, *, batch_size: int = 1000) 
     """
     expected = getattr(model, "input_shape", None)
     if expected is not None and tuple(expected[1:]) != tuple(np.shape(inputs)[1:]):
-        raise ValueError(
+        raise InputError(
             f"This model expects inputs of shape {tuple(expected[1:])}, but the test images are "
             f"{tuple(np.shape(inputs)[1:])}: this page feeds flattened 784-pixel vectors like the lecture's MLP."
         )

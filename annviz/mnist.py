@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from annviz.errors import InputError
+
 DATA_PATH = Path(__file__).parent / "data" / "mnist.npz"
 IMAGE_SIDE = 28
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -30,11 +32,11 @@ def load_mnist(path: Path | str = DATA_PATH) -> MnistSplits:
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"The MNIST file {path} is missing: reinstall annviz or copy mnist.npz there.")
+        raise InputError(f"The MNIST file {path} is missing: reinstall annviz or copy mnist.npz there.")
     with np.load(path, allow_pickle=False) as data:
         missing = {"x_train", "y_train", "x_test", "y_test"} - set(data.files)
         if missing:
-            raise ValueError(f"{path} is not the MNIST file: it lacks {sorted(missing)}.")
+            raise InputError(f"{path} is not the MNIST file: it lacks {sorted(missing)}.")
         return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
 
 
@@ -50,7 +52,7 @@ def flatten_and_scale(images: np.ndarray) -> np.ndarray:
     """
     images = np.asarray(images)
     if images.ndim < 2 or images.shape[-2:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"Expected 28×28 images, got an array of shape {images.shape}.")
+        raise InputError(f"Expected 28×28 images, got an array of shape {images.shape}.")
     return images.reshape(-1, N_PIXELS).astype(np.float32) / np.float32(255.0)
 
 
@@ -62,7 +64,7 @@ def scale_images(images: np.ndarray) -> np.ndarray:
     """
     images = np.asarray(images)
     if images.ndim < 2 or images.shape[-2:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"Expected 28×28 images, got an array of shape {images.shape}.")
+        raise InputError(f"Expected 28×28 images, got an array of shape {images.shape}.")
     return (images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1).astype(np.float32) / np.float32(255.0))
 
 

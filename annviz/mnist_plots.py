@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from annviz.errors import InputError
 from annviz.figure_data import GAPS, FinishedFigure
 from annviz.mnist import IMAGE_SIDE, N_CLASSES
 from annviz.training import TrainingHistory
@@ -39,7 +40,7 @@ def first_of_each_class(labels: np.ndarray, per_class: int) -> np.ndarray:
     for digit in range(classes):
         where = np.flatnonzero(labels == digit)[:per_class]
         if len(where) < per_class:
-            raise ValueError(f"There are only {len(where)} images of the digit {digit}; ask for at most that many.")
+            raise InputError(f"There are only {len(where)} images of the digit {digit}; ask for at most that many.")
         rows.append(where)
     return np.stack(rows)
 
@@ -308,9 +309,9 @@ def first_layer_weights_figure(kernel: np.ndarray, neurons: tuple[int, ...], *, 
     """
     kernel = np.asarray(kernel)
     if kernel.ndim != 2 or kernel.shape[0] != IMAGE_SIDE * IMAGE_SIDE:
-        raise ValueError(f"A first layer on 28×28 images has 784 rows of weights, not the shape {kernel.shape}.")
+        raise InputError(f"A first layer on 28×28 images has 784 rows of weights, not the shape {kernel.shape}.")
     if not neurons or min(neurons) < 0 or max(neurons) >= kernel.shape[1]:
-        raise ValueError(f"Choose neurons between 0 and {kernel.shape[1] - 1}.")
+        raise InputError(f"Choose neurons between 0 and {kernel.shape[1] - 1}.")
     gap, label_rows = 1, 6  # a row of images sits below a band of empty rows for its labels
     rows = -(-len(neurons) // columns)
     used = min(columns, len(neurons))

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import plotly.graph_objects as go
 
+from annviz.errors import InputError
 from annviz.figure_data import FinishedFigure
 from annviz.activations import ACTIVATIONS
 from annviz.neuron import NeuronResult
@@ -45,7 +46,7 @@ def drawn_layer(size: int, max_drawn: int) -> DrawnLayer:
     ((0, 1, 2, 782, 783), True)
     """
     if size < 1 or max_drawn < 3:
-        raise ValueError("A layer needs at least 1 neuron and the drawing at least 3 slots per layer.")
+        raise InputError("A layer needs at least 1 neuron and the drawing at least 3 slots per layer.")
     if size <= max_drawn:
         indices, slots, gap_slot = tuple(range(size)), size, None
     else:
@@ -89,9 +90,9 @@ def network_figure(
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2:
-        raise ValueError("A network needs an input layer and at least one layer of neurons.")
+        raise InputError("A network needs an input layer and at least one layer of neurons.")
     if activations is not None and len(activations) != len(sizes) - 1:
-        raise ValueError("Give one activation per layer after the input.")
+        raise InputError("Give one activation per layer after the input.")
     layers = [drawn_layer(size, max_drawn) for size in sizes]
 
     def edge_trace(k: int, active: bool) -> dict:

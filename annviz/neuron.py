@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from annviz.activations import ACTIVATIONS, activate
+from annviz.errors import InputError
 
 #: The lecture's single-neuron example: x, w, b and the activation, giving z = a = 4.2.
 LECTURE_NEURON = {"x": (2.0, -1.0, 3.0), "w": (0.5, -0.6, 0.8), "b": 0.2, "activation": "relu"}
@@ -40,16 +41,16 @@ BIOLOGICAL_ANALOGY: tuple[tuple[str, str, str], ...] = (
 def _vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"The {name} must be a non-empty list of numbers.")
+        raise InputError(f"The {name} must be a non-empty list of numbers.")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"The {name} must be finite numbers (no NaN or inf).")
+        raise InputError(f"The {name} must be finite numbers (no NaN or inf).")
     return array
 
 
 def _finite_scalar(value: float, name: str) -> float:
     number = float(value)
     if not np.isfinite(number):
-        raise ValueError(f"The {name} must be a finite number, not {value!r}.")
+        raise InputError(f"The {name} must be a finite number, not {value!r}.")
     return number
 
 
@@ -78,9 +79,9 @@ def neuron_output(x: Sequence[float], w: Sequence[float], b: float, activation: 
     """
     xs, ws = _vector(x, "inputs x"), _vector(w, "weights w")
     if xs.size != ws.size:
-        raise ValueError(f"There are {xs.size} inputs but {ws.size} weights: give one weight per input.")
+        raise InputError(f"There are {xs.size} inputs but {ws.size} weights: give one weight per input.")
     if xs.size > MAX_NEURON_INPUTS:
-        raise ValueError(f"{xs.size} inputs is too many for this demo: use at most {MAX_NEURON_INPUTS}.")
+        raise InputError(f"{xs.size} inputs is too many for this demo: use at most {MAX_NEURON_INPUTS}.")
     bias = _finite_scalar(b, "bias b")
     products = xs * ws
     z = float(products.sum() + bias)
@@ -128,9 +129,9 @@ def _matrix(values: np.ndarray | Sequence, name: str, ndim: int) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != ndim or array.size == 0:
         shape = "a vector" if ndim == 1 else "a 2-D table (rows × columns)"
-        raise ValueError(f"{name} must be {shape} of numbers, got shape {array.shape}.")
+        raise InputError(f"{name} must be {shape} of numbers, got shape {array.shape}.")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf).")
+        raise InputError(f"{name} must contain only finite numbers (no NaN or inf).")
     return array
 
 
@@ -148,9 +149,9 @@ def layer_forward(
     """
     X, W, b = _matrix(X, "X", 2), _matrix(W, "W", 2), _matrix(b, "b", 1)
     if X.shape[1] != W.shape[0]:
-        raise ValueError(f"X has {X.shape[1]} inputs per sample but W has {W.shape[0]} rows: they must match.")
+        raise InputError(f"X has {X.shape[1]} inputs per sample but W has {W.shape[0]} rows: they must match.")
     if b.shape[0] != W.shape[1]:
-        raise ValueError(f"W has {W.shape[1]} neurons (columns) but b has {b.shape[0]} biases: they must match.")
+        raise InputError(f"W has {W.shape[1]} neurons (columns) but b has {b.shape[0]} biases: they must match.")
     Z = X @ W + b
     return Z, activate(activation, Z)
 
@@ -169,10 +170,10 @@ def batch_with_neuron(
     """
     xs, ws = _vector(x, "inputs x"), _vector(w, "weights w")
     if xs.size != ws.size:
-        raise ValueError(f"There are {xs.size} inputs but {ws.size} weights: give one weight per input.")
+        raise InputError(f"There are {xs.size} inputs but {ws.size} weights: give one weight per input.")
     for value, name in ((m, "batch size m"), (h, "number of neurons h")):
         if not 1 <= int(value) <= MAX_BATCH:
-            raise ValueError(f"The {name} must be between 1 and {MAX_BATCH}, not {value}.")
+            raise InputError(f"The {name} must be between 1 and {MAX_BATCH}, not {value}.")
     rng = np.random.default_rng(seed)
     X = rng.integers(-3, 4, size=(m, xs.size)).astype(np.float64)
     W = rng.integers(-4, 5, size=(xs.size, h)) / 4.0
@@ -209,7 +210,7 @@ def collapse_linear_layers(
     W1, W2 = _matrix(W1, "W₁", 2), _matrix(W2, "W₂", 2)
     b1, b2 = _matrix(b1, "b₁", 1), _matrix(b2, "b₂", 1)
     if W1.shape[1] != W2.shape[0] or b1.shape[0] != W1.shape[1] or b2.shape[0] != W2.shape[1]:
-        raise ValueError("The layers do not fit together: W₁ has to have as many columns as W₂ has rows.")
+        raise InputError("The layers do not fit together: W₁ has to have as many columns as W₂ has rows.")
     return W1 @ W2, b1 @ W2 + b2
 
 
@@ -238,7 +239,7 @@ def stacked_layers_demo(
     True
     """
     if not 1 <= int(hidden_units) <= MAX_BATCH:
-        raise ValueError(f"The hidden layer needs between 1 and {MAX_BATCH} neurons, not {hidden_units}.")
+        raise InputError(f"The hidden layer needs between 1 and {MAX_BATCH} neurons, not {hidden_units}.")
     rng = np.random.default_rng(seed)
     W1, b1 = rng.normal(size=(1, hidden_units)), rng.normal(size=hidden_units)
     W2, b2 = rng.normal(size=(hidden_units, 1)) / np.sqrt(hidden_units), rng.normal(size=1)

@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from annviz.errors import InputError
+
 #: Learning rates beyond this are refused: every surface diverges long before it.
 MAX_LEARNING_RATE = 10.0
 
@@ -65,14 +67,14 @@ class Hyperparameter:
             return bool(value)
         value = float(value)
         if not math.isfinite(value):
-            raise ValueError(f"{optimizer_name}: {self.label} must be a finite number, not {value}.")
+            raise InputError(f"{optimizer_name}: {self.label} must be a finite number, not {value}.")
         if self.name == "learning_rate":
             if value == 0:
-                raise ValueError(
+                raise InputError(
                     f"{optimizer_name}: a learning rate of 0 never moves; use a positive value such as 0.01."
                 )
             if value < 0:
-                raise ValueError(
+                raise InputError(
                     f"{optimizer_name}: a negative learning rate ({value:g}) climbs uphill; "
                     "use a positive value such as 0.01."
                 )
@@ -80,7 +82,7 @@ class Hyperparameter:
         too_high = value >= self.high if self.high_open else value > self.high
         if too_low or too_high:
             interval = f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
-            raise ValueError(f"{optimizer_name}: {self.label} = {value:g} is outside {interval}; {self.help}")
+            raise InputError(f"{optimizer_name}: {self.label} = {value:g} is outside {interval}; {self.help}")
         return value
 
 
@@ -378,11 +380,11 @@ def make_racer(optimizer: str, **hyperparameters: float | bool) -> Racer:
     ValueError: SGD: a negative learning rate (-1) climbs uphill; use a positive value such as 0.01.
     """
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"There is no optimizer '{optimizer}': choose one of {', '.join(OPTIMIZERS)}.")
+        raise InputError(f"There is no optimizer '{optimizer}': choose one of {', '.join(OPTIMIZERS)}.")
     spec = OPTIMIZERS[optimizer]
     unknown = set(hyperparameters) - set(spec.defaults)
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"{spec.name} has no hyperparameter {', '.join(sorted(unknown))}; it has {', '.join(spec.defaults)}."
         )
     settings = tuple(
@@ -416,7 +418,7 @@ def uncorrected_adam_step_ratio(t: int, beta_1: float = 0.9, beta_2: float = 0.9
     (3.16, 1.26)
     """
     if t < 1:
-        raise ValueError("Adam's steps are counted from t = 1.")
+        raise InputError("Adam's steps are counted from t = 1.")
     return (1.0 - beta_1**t) / math.sqrt(1.0 - beta_2**t)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from annviz.errors import InputError
 from annviz.mnist import N_PIXELS, flatten_and_scale, pixel_permutation, scale_images
 
 MODEL_DIR = Path(__file__).parent / "models"
@@ -92,7 +93,7 @@ PRETRAINED: dict[str, PretrainedSpec] = {
 
 def _spec(name: str) -> PretrainedSpec:
     if name not in PRETRAINED:
-        raise ValueError(f"There is no shipped model called {name!r}; choose one of {sorted(PRETRAINED)}.")
+        raise InputError(f"There is no shipped model called {name!r}; choose one of {sorted(PRETRAINED)}.")
     return PRETRAINED[name]
 
 
@@ -134,7 +135,7 @@ def read_manifest() -> dict[str, dict[str, Any]]:
     ['cnn', 'cnn_shuffled', 'mlp', 'mlp_shuffled']
     """
     if not MANIFEST_PATH.is_file():
-        raise ValueError("The shipped models are missing: run `python scripts/train_pretrained.py`.")
+        raise InputError("The shipped models are missing: run `python scripts/train_pretrained.py`.")
     return json.loads(MANIFEST_PATH.read_text())
 
 
@@ -142,7 +143,7 @@ def load_pretrained(name: str) -> Any:
     """Load the shipped Keras model ``name`` (imports Keras; cache the result in the page)."""
     spec = _spec(name)
     if not spec.path.is_file():
-        raise ValueError(f"The shipped model {spec.path.name} is missing: run `python scripts/train_pretrained.py`.")
+        raise InputError(f"The shipped model {spec.path.name} is missing: run `python scripts/train_pretrained.py`.")
     import keras
 
     return keras.saving.load_model(spec.path)

@@ -25,6 +25,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from annviz.errors import InputError
 from annviz.optimizers import OPTIMIZERS, Racer
 from annviz.surfaces import Surface, check_start, distance_to_nearest_minimum
 
@@ -84,7 +85,7 @@ def check_noise(noise: float) -> float:
     ValueError: The gradient noise σ must be between 0 and 100, not -1.
     """
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or not 0 <= noise <= MAX_NOISE:
-        raise ValueError(f"The gradient noise σ must be between 0 and {MAX_NOISE:g}, not {noise!r}.")
+        raise InputError(f"The gradient noise σ must be between 0 and {MAX_NOISE:g}, not {noise!r}.")
     return float(noise)
 
 
@@ -99,12 +100,12 @@ def check_steps(steps: float) -> int:
     ValueError: A race of 0 steps shows nothing: use 1 to 5000 steps.
     """
     if isinstance(steps, float) and not math.isfinite(steps):
-        raise ValueError(f"The number of steps must be a whole number from 1 to {MAX_STEPS}, not {steps}.")
+        raise InputError(f"The number of steps must be a whole number from 1 to {MAX_STEPS}, not {steps}.")
     if steps != int(steps):
-        raise ValueError(f"The number of steps must be a whole number, not {steps}.")
+        raise InputError(f"The number of steps must be a whole number, not {steps}.")
     steps = int(steps)
     if steps < 1:
-        raise ValueError(f"A race of {steps} steps shows nothing: use 1 to {MAX_STEPS} steps.")
+        raise InputError(f"A race of {steps} steps shows nothing: use 1 to {MAX_STEPS} steps.")
     return min(steps, MAX_STEPS)
 
 
@@ -318,7 +319,7 @@ def steps_to_reach(surface: Surface, path: RacePath, epsilon: float) -> int | No
     201
     """
     if not (math.isfinite(epsilon) and epsilon > 0):
-        raise ValueError(f"The arrival distance ε must be a positive number, not {epsilon}.")
+        raise InputError(f"The arrival distance ε must be a positive number, not {epsilon}.")
     close = np.flatnonzero(distance_to_nearest_minimum(surface, path.points) <= epsilon)
     return int(close[0]) if close.size else None
 

@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from annviz.errors import InputError
 from annviz.training import SETTINGS, EvaluationReport, TrainingConfig, TrainingHistory, TrainingResult
 from annviz.training import settings_of, trained_model_label
 
@@ -148,7 +149,7 @@ def keep_run(
     ([2, 3], [1])
     """
     if cap < 1:
-        raise ValueError(f"A session keeps at least one run, not {cap}.")
+        raise InputError(f"A session keeps at least one run, not {cap}.")
     together = (*runs, run)
     dropped, kept = together[: max(0, len(together) - cap)], list(together[-cap:])
     used = 0

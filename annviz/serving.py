@@ -50,6 +50,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from annviz.architecture import count_model_params
+from annviz.errors import InputError
 from annviz.training import (
     EvaluationReport,
     ProgressEvent,
@@ -79,8 +80,8 @@ TRAINING_THREADS = 1
 JOB_TIMEOUT_S = 180.0
 
 
-class WorkerLost(ValueError):
-    """A worker process died under a job: said as a sentence, like annviz's other ValueErrors."""
+class WorkerLost(InputError):
+    """A worker process died under a job: said as a sentence, like annviz's other InputErrors."""
 
 
 #: The folder that holds the ``annviz`` package, put on a worker's import path.
@@ -470,7 +471,7 @@ def _serve_training(connection: Connection) -> None:
         trained = result.outcome != "nan" and bool(result.history.batches)
         report = evaluate_on_test(result.model, config, data) if trained else None
         send("done", replace(result, model=TrainedMLP(for_scaled_inputs(dense_layers(result.model), config))), report)
-    except ValueError as error:
+    except InputError as error:
         send("failed", str(error))
     except Exception as error:  # a crash in the process must reach the page as a sentence
         send("failed", f"Training failed unexpectedly ({type(error).__name__}: {error}).")
@@ -748,7 +749,7 @@ class TrainingService:
         headroom: Callable[[], int | None] = memory_headroom_bytes,
     ) -> None:
         if limit < 1:
-            raise ValueError("The training service must allow at least one training at once.")
+            raise InputError("The training service must allow at least one training at once.")
         self.limit = limit
         self._niceness = niceness
         self._grace_s = grace_s

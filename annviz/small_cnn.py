@@ -22,6 +22,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from annviz.errors import InputError
 from annviz.limitations import DENSE_ACTIVATIONS, DenseLayer, layer_outputs
 
 
@@ -61,7 +62,7 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """
     k_rows, k_cols, channels, _ = kernel.shape
     if x.ndim != 4 or x.shape[3] != channels or x.shape[1] < k_rows or x.shape[2] < k_cols:
-        raise ValueError(f"A {k_rows}×{k_cols} convolution over {channels} channel(s) cannot take an input of shape {x.shape}.")
+        raise InputError(f"A {k_rows}×{k_cols} convolution over {channels} channel(s) cannot take an input of shape {x.shape}.")
     windows = np.lib.stride_tricks.sliding_window_view(x, (k_rows, k_cols), axis=(1, 2))  # (n, H', W', C, k, k)
     return np.einsum("nijcuv,uvcf->nijf", windows, kernel, optimize=True) + bias
 
@@ -143,7 +144,7 @@ def _keras_layer(layer: Any) -> CNNLayer:
     elif kind == "Dense" and config["activation"] in DENSE_ACTIVATIONS:
         kernel, bias = layer.get_weights()
         return DenseLayer(np.asarray(kernel, np.float32), np.asarray(bias, np.float32), config["activation"])
-    raise ValueError(
+    raise InputError(
         f"Layer {config.get('name', kind)!r} ({kind}) is not one NumPy runs here: only Conv2D with stride 1 and "
         "valid padding, square MaxPooling2D, Flatten and Dense."
     )
@@ -153,7 +154,7 @@ def cnn_layers(model: Any) -> tuple[CNNLayer, ...]:
     """Copy a Keras ``Sequential`` of Conv2D / MaxPooling2D / Flatten / Dense layers into NumPy arrays."""
     layers = tuple(_keras_layer(layer) for layer in model.layers)
     if not layers:
-        raise ValueError("The model has no layers to run.")
+        raise InputError("The model has no layers to run.")
     return layers
 
 
@@ -172,7 +173,7 @@ def save_cnn_layers(layers: tuple[CNNLayer, ...], path: Path) -> None:
 def load_cnn_layers(path: Path) -> tuple[CNNLayer, ...]:
     """The layers :func:`save_cnn_layers` wrote, read without TensorFlow."""
     if not path.is_file():
-        raise ValueError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
+        raise InputError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
     layers: list[CNNLayer] = []
     with np.load(path, allow_pickle=False) as stored:
         for i, (kind, activation, size) in enumerate(zip(stored["kinds"], stored["activations"], stored["sizes"])):

@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from annviz.errors import InputError
+
 #: Loss and gradient take numbers, arrays or tensors (see the module docstring).
 Scalar = Any
 
@@ -195,7 +197,7 @@ def get_surface(key: str) -> Surface:
     try:
         return SURFACES[key]
     except KeyError:
-        raise ValueError(f"There is no surface '{key}': choose one of {', '.join(SURFACES)}.") from None
+        raise InputError(f"There is no surface '{key}': choose one of {', '.join(SURFACES)}.") from None
 
 
 def check_start(surface: Surface, start: tuple[float, float]) -> tuple[float, float]:
@@ -210,10 +212,10 @@ def check_start(surface: Surface, start: tuple[float, float]) -> tuple[float, fl
     """
     x, y = (float(v) for v in start)
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValueError("The start point must be two finite numbers, e.g. x = -1.5, y = 2.")
+        raise InputError("The start point must be two finite numbers, e.g. x = -1.5, y = 2.")
     (x_low, x_high), (y_low, y_high) = surface.window
     if not (x_low <= x <= x_high and y_low <= y <= y_high):
-        raise ValueError(
+        raise InputError(
             f"The start ({x:g}, {y:g}) is outside the window of {surface.name}: "
             f"pick x in [{x_low:g}, {x_high:g}] and y in [{y_low:g}, {y_high:g}]."
         )
@@ -243,7 +245,7 @@ def loss_grid(surface: Surface, resolution: int = 120) -> tuple[np.ndarray, np.n
     ([-5.0, 0.0, 5.0], [-2.0, 0.0, 2.0], 11.25, 0.0)
     """
     if not 2 <= resolution <= 1000:
-        raise ValueError(f"A grid of {resolution} points per side cannot be drawn: use 2 to 1000.")
+        raise InputError(f"A grid of {resolution} points per side cannot be drawn: use 2 to 1000.")
     (x_low, x_high), (y_low, y_high) = surface.window
     xs = np.linspace(x_low, x_high, resolution)
     ys = np.linspace(y_low, y_high, resolution)

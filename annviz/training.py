@@ -30,6 +30,7 @@ import numpy as np
 
 from annviz.architecture import DenseSpec, ModelSpec, count_model_params, format_hidden_layers, keras_model_code
 from annviz.architecture import layer_param_rows, parse_hidden_layers
+from annviz.errors import InputError
 from annviz.mnist import N_CLASSES, N_PIXELS, MnistSplits, flatten_and_scale, load_mnist
 
 #: MNIST's training set size: the largest subset there is.
@@ -109,13 +110,13 @@ LECTURE_MODEL = ModelSpec(N_PIXELS, (DenseSpec(128, "relu"), DenseSpec(64, "relu
 
 def _whole(value: Any, what: str, low: int, high: int, advice: str) -> int:
     if isinstance(value, (bool, float)) and not (isinstance(value, float) and value.is_integer()):
-        raise ValueError(f"The {what} must be a whole number, not {value!r}.")
+        raise InputError(f"The {what} must be a whole number, not {value!r}.")
     try:
         number = operator.index(int(value) if isinstance(value, float) else value)
     except TypeError:
-        raise ValueError(f"The {what} must be a whole number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a whole number, not {value!r}.") from None
     if not low <= number <= high:
-        raise ValueError(f"The {what} is {number:,}: {advice}")
+        raise InputError(f"The {what} is {number:,}: {advice}")
     return number
 
 
@@ -123,9 +124,9 @@ def _real(value: Any, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"The {what} must be a number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a number, not {value!r}.") from None
     if not math.isfinite(number):
-        raise ValueError(f"The {what} must be a finite number, not {number}.")
+        raise InputError(f"The {what} must be a finite number, not {number}.")
     return number
 
 
@@ -161,29 +162,29 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelSpec):
-            raise ValueError("The model must be a ModelSpec (input size, hidden layers, task).")
+            raise InputError("The model must be a ModelSpec (input size, hidden layers, task).")
         if self.model.input_size != N_PIXELS or self.model.task != "multiclass" or self.model.n_classes != N_CLASSES:
-            raise ValueError("An MNIST network takes 784 pixel values in and gives 10 class probabilities out.")
+            raise InputError("An MNIST network takes 784 pixel values in and gives 10 class probabilities out.")
         params = count_model_params(self.model)
         if params > MAX_TRAIN_PARAMS:
-            raise ValueError(
+            raise InputError(
                 f"This network has {params:,} parameters, too many to train on a shared server: keep it under "
                 f"{MAX_TRAIN_PARAMS:,} (the lecture's has 109,386)."
             )
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer '{self.optimizer}': choose one of {', '.join(OPTIMIZERS)}.")
+            raise InputError(f"Unknown optimizer '{self.optimizer}': choose one of {', '.join(OPTIMIZERS)}.")
         rate = _real(self.learning_rate, "learning rate")
         if not 0 < rate <= MAX_LEARNING_RATE:
-            raise ValueError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {rate:g}.")
+            raise InputError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {rate:g}.")
         object.__setattr__(self, "learning_rate", rate)
         if self.loss not in LOSSES:
-            raise ValueError(f"Unknown loss '{self.loss}': choose one of {', '.join(LOSSES)}.")
+            raise InputError(f"Unknown loss '{self.loss}': choose one of {', '.join(LOSSES)}.")
         metrics = tuple(self.metrics)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
-            raise ValueError(f"Unknown metric '{unknown[0]}': choose from {', '.join(METRICS)}.")
+            raise InputError(f"Unknown metric '{unknown[0]}': choose from {', '.join(METRICS)}.")
         if len(set(metrics)) != len(metrics):
-            raise ValueError("Each metric can be chosen only once.")
+            raise InputError("Each metric can be chosen only once.")
         object.__setattr__(self, "metrics", metrics)
         epochs = _whole(self.epochs, "number of epochs", 1, MAX_EPOCHS, f"use between 1 and {MAX_EPOCHS} (the lecture uses 10).")
         object.__setattr__(self, "epochs", epochs)
@@ -194,10 +195,10 @@ class TrainingConfig:
         object.__setattr__(self, "subset_size", subset)
         split = _real(self.validation_split, "validation split")
         if not 0 < split < 1:
-            raise ValueError(f"The validation split must be between 0 and 1 (exclusive), e.g. 0.1 for 10 %, not {split:g}.")
+            raise InputError(f"The validation split must be between 0 and 1 (exclusive), e.g. 0.1 for 10 %, not {split:g}.")
         object.__setattr__(self, "validation_split", split)
         if self.train_size < 1 or self.validation_size < 1:
-            raise ValueError(
+            raise InputError(
                 f"A validation split of {split:g} of {subset:,} images leaves {self.train_size:,} for training and "
                 f"{self.validation_size:,} for validation: both need at least one image."
             )
@@ -208,7 +209,7 @@ class TrainingConfig:
         object.__setattr__(self, "batch_size", batch)
         object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, MAX_SEED, f"use between 0 and {MAX_SEED:,}."))
         if not isinstance(self.scale_inputs, (bool, np.bool_)):
-            raise ValueError(f"Dividing by 255 is on or off (True or False), not {self.scale_inputs!r}.")
+            raise InputError(f"Dividing by 255 is on or off (True or False), not {self.scale_inputs!r}.")
         object.__setattr__(self, "scale_inputs", bool(self.scale_inputs))
 
     @property
@@ -422,7 +423,7 @@ def config_from_settings(values: Mapping[str, Any]) -> TrainingConfig:
     """
     missing = [s.name for s in SETTINGS if s.name not in values]
     if missing:
-        raise ValueError(f"The form lacks {', '.join(missing)}.")
+        raise InputError(f"The form lacks {', '.join(missing)}.")
     fields = {s.name: values[s.name] for s in SETTINGS if s.name not in ("layers", "metrics")}
     model = ModelSpec(N_PIXELS, parse_hidden_layers(str(values["layers"])), task="multiclass", n_classes=N_CLASSES)
     return TrainingConfig(model=model, metrics=tuple(values["metrics"]), **fields)
@@ -634,7 +635,7 @@ def train(
     import keras
 
     if config.subset_size > len(data.x_train):
-        raise ValueError(
+        raise InputError(
             f"The subset size {config.subset_size:,} is more than the {len(data.x_train):,} training images available."
         )
     if model is None:

@@ -9,6 +9,8 @@ from typing import Iterator
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from annviz.errors import InputError
+
 
 def page_header(title: str, lecture_text: str) -> None:
     """Title and a few sentences in the lecture's own words (after setting aside unreadable link values)."""
@@ -70,8 +72,12 @@ def formatted_columns(columns: list[str], number_format: str) -> dict[str, objec
 
 @contextmanager
 def shown_as_error() -> Iterator[None]:
-    """Turn annviz's ValueError into an ``st.error`` sentence; the rest of the page goes on."""
+    """Turn annviz's :class:`~annviz.errors.InputError` into an ``st.error`` sentence; the rest of the page goes on.
+
+    Only that exception: its sentence is written for the student. Any other exception is a bug
+    and shows as one (Streamlit's traceback), not as advice.
+    """
     try:
         yield
-    except ValueError as error:
+    except InputError as error:
         st.error(str(error), icon=":material/error:")

@@ -45,3 +45,35 @@ def test_importing_every_annviz_module_does_not_import_tensorflow():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_annviz_raises_its_student_sentences_as_input_error() -> None:
+    """Pages show only InputError as advice, so annviz raises no bare ValueError a page could miss."""
+    bare = [
+        f"{path.name}:{number}"
+        for path in sorted((ROOT / "annviz").glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "raise ValueError(" in line
+    ]
+    assert bare == []
+
+
+def test_pages_turn_only_input_error_into_advice() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def script() -> None:
+        import streamlit as st
+
+        from annviz.errors import InputError
+        from pages._ui import shown_as_error
+
+        kind = st.radio("kind", ["input", "bug"], key="kind")
+        with shown_as_error():
+            raise InputError("Type a number.") if kind == "input" else ValueError("a bug in NumPy")
+        st.write("after")
+
+    at = AppTest.from_function(script).run()
+    assert [error.value for error in at.error] == ["Type a number."] and not at.exception
+    assert "after" in [markdown.value for markdown in at.markdown]
+    at.radio(key="kind").set_value("bug").run()
+    assert not at.error and "a bug in NumPy" in at.exception[0].message
