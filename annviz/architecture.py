@@ -69,6 +69,23 @@ def _check_size(value: Any, what: str) -> int:
     return number
 
 
+def _typed_whole_number(text: str, sentence: str) -> int:
+    """The whole number typed as ASCII digits, or ``InputError(sentence)``; far too many digits are absurdly large.
+
+    >>> _typed_whole_number("128", "no")
+    128
+    >>> _typed_whole_number("9" * 5000, "no")
+    Traceback (most recent call last):
+    ...
+    annviz.errors.InputError: 99999999999999… is absurdly large: keep each size at most 1,000,000,000,000.
+    """
+    if not re.fullmatch(r"[0-9]+", text):
+        raise InputError(sentence)
+    if len(text.lstrip("0")) > len(str(MAX_UNITS)):
+        raise InputError(f"{text[:14]}… is absurdly large: keep each size at most {MAX_UNITS:,}.")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class DenseSpec:
     """One ``keras.layers.Dense(units, activation=...)`` layer.
@@ -141,6 +158,44 @@ class ModelSpec:
         return (self.input_size, *(layer.units for layer in self.layers))
 
 
+#: Bytes one parameter takes at float32, Keras's default dtype.
+BYTES_PER_FLOAT32 = 4
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """A layer's parameters as exact Python ints, and the memory they take at float32."""
+
+    weights: int
+    biases: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+    @property
+    def float32_bytes(self) -> int:
+        return self.total * BYTES_PER_FLOAT32
+
+    @property
+    def megabytes(self) -> float:
+        """Memory in MB (10^6 bytes) at 4 bytes per float32 parameter."""
+        return self.float32_bytes / 10**6
+
+
+def dense_param_count(n_inputs: int, n_units: int) -> ParamCount:
+    """A dense layer's ``n_inputs × n_units`` weights and ``n_units`` biases, as exact Python ints.
+
+    The sizes are the caller's to check (:func:`count_dense_params` checks them; the image
+    calculator of section 9 allows far larger inputs).
+
+    >>> count = dense_param_count(100 * 100 * 3, 512)
+    >>> count.weights, count.biases, count.total
+    (15360000, 512, 15360512)
+    """
+    return ParamCount(weights=n_inputs * n_units, biases=n_units)
+
+
 def count_dense_params(n_inputs: int, n_units: int) -> int:
     """Parameters of one dense layer: ``n_inputs × n_units`` weights plus ``n_units`` biases.
 
@@ -153,9 +208,7 @@ def count_dense_params(n_inputs: int, n_units: int) -> int:
     >>> count_dense_params(784, 10**9)
     785000000000
     """
-    n_inputs = _check_size(n_inputs, "number of inputs")
-    n_units = _check_size(n_units, "number of neurons")
-    return n_inputs * n_units + n_units
+    return dense_param_count(_check_size(n_inputs, "number of inputs"), _check_size(n_units, "number of neurons")).total
 
 
 def layer_param_rows(spec: ModelSpec) -> list[dict[str, Any]]:
@@ -237,10 +290,8 @@ def parse_hidden_layers(text: str) -> tuple[DenseSpec, ...]:
             raise InputError(
                 f"Could not read the hidden layer '{part.strip()}': write each as 'units activation', e.g. 128 relu, 64 relu."
             )
-        units_text = words[0].replace("_", "")
-        if not units_text.isdigit():
-            raise InputError(f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
-        layers.append(DenseSpec(int(units_text), words[1].lower() if len(words) == 2 else "relu"))
+        units = _typed_whole_number(words[0].replace("_", ""), f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
+        layers.append(DenseSpec(units, words[1].lower() if len(words) == 2 else "relu"))
     if len(layers) > MAX_HIDDEN_LAYERS:
         raise InputError(f"{len(layers)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
     return tuple(layers)
@@ -270,9 +321,8 @@ def parse_layer_sizes(text: str) -> tuple[int, ...]:
         raise InputError(f"{len(parts)} layers is too many: use at most {MAX_HIDDEN_LAYERS + 2}.")
     sizes = []
     for part in parts:
-        if not part.isdigit():
-            raise InputError(f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
-        sizes.append(_check_size(int(part), "size of each layer"))
+        number = _typed_whole_number(part, f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
+        sizes.append(_check_size(number, "size of each layer"))
     return tuple(sizes)
 
 

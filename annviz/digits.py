@@ -28,6 +28,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from annviz.activations import softmax
 from annviz.errors import InputError
 from annviz.mnist import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
@@ -325,7 +326,7 @@ def decode_image(
     >>> decode_image(b"%PDF-1.7 not a picture")
     Traceback (most recent call last):
     ...
-    ValueError: That file is not an image annviz can read: upload a PNG or JPEG photo of a digit.
+    annviz.errors.InputError: That file is not an image annviz can read: upload a PNG or JPEG photo of a digit.
     """
     if len(data) == 0:
         raise InputError("The uploaded file is empty: upload a PNG or JPEG photo of a digit.")
@@ -416,5 +417,4 @@ def as_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, bool]:
         raise InputError(f"The model gave {outputs.size} outputs (or non-finite ones); a digit classifier gives 10 numbers.")
     if outputs.min() >= 0 and abs(outputs.sum() - 1.0) < 1e-3:
         return outputs, False
-    exp = np.exp(outputs - outputs.max())
-    return exp / exp.sum(), True
+    return softmax(outputs), True

@@ -17,9 +17,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.figure_data import FinishedFigure
-from annviz.limitations import ActivationChange, ShiftCurves, format_count
+from annviz.limitations import ActivationChange, ShiftCurves
 
 #: Colour per shift direction, shared by every curve figure.
+from annviz.formatting import format_count
 DIRECTION_COLOURS = {"horizontal": "#2563eb", "vertical": "#16a34a", "diagonal": "#dc2626"}
 #: Line style and colour per model in the shift-curve figures.
 MODEL_DASHES = {"MLP": "solid", "CNN": "dash"}

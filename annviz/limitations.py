@@ -1,8 +1,8 @@
 """Limitations of a dense network on images (lecture section 9), measured rather than claimed.
 
 - **The shifted 7**: :func:`shift_image` moves a digit by whole pixels; the MLP's first
-  hidden layer is recomputed in NumPy from the model's weights (:func:`dense_layers`,
-  :func:`layer_outputs`) and :func:`compare_activations` says which ReLUs switched on or
+  hidden layer is recomputed in NumPy from the model's weights (``annviz.mlp``'s
+  ``dense_layers`` and ``layer_outputs``) and :func:`compare_activations` says which ReLUs switched on or
   off. :func:`shift_accuracy_curves` measures test accuracy against shift distance.
 - **Pixel shuffling**: ``annviz.pretrained.shuffle_pixels`` applies one fixed permutation;
   the MLP does not care, because ``x[:, perm] @ W[perm] == x @ W``.
@@ -18,15 +18,16 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from annviz.activations import ACTIVATIONS
+from annviz.architecture import ParamCount, dense_param_count
 from annviz.errors import InputError
+from annviz.metrics import accuracy
+from annviz.numpy_mlp import DenseLayer, mlp_probabilities
 from annviz.mnist import IMAGE_SIDE
-from annviz.pretrained import PRETRAINED, model_inputs
+from annviz.pretrained import model_inputs
 
 #: The page's shift sliders run from -MAX_SHIFT to MAX_SHIFT pixels; the curves from 0 to MAX_SHIFT.
 MAX_SHIFT = 8
@@ -47,11 +48,6 @@ CORRELATION_WORDS = ((0.9, "nearly the same neurons"), (0.5, "partly the same ne
 #: Largest size the parameter calculator accepts for any one field (Python ints go further,
 #: but a 10^9-pixel side already makes the point).
 MAX_CALCULATOR_SIZE = 10**9
-
-#: Counts at or above this are shown in scientific notation.
-SCIENTIFIC_FROM = 10**12
-
-BYTES_PER_FLOAT32 = 4
 
 
 @dataclass(frozen=True)
@@ -218,131 +214,6 @@ def select_test_image(labels: np.ndarray, *, index: int | None = None, digit: in
     return int(matches[occurrence])
 
 
-# ------------------------------------------------------------------ the MLP in NumPy
-
-
-def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0)
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _linear(z: np.ndarray) -> np.ndarray:
-    return z
-
-
-def _in_float32(value: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda z: np.asarray(value(z), dtype=np.float32)
-
-
-#: The activations a dense layer may use, by their Keras name: the shipped MLPs' three, and every
-#: hidden activation of annviz.activations (a network trained on the MNIST page may use any).
-DENSE_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "relu": _relu,
-    "softmax": _softmax,
-    "linear": _linear,
-    **{name: _in_float32(entry.value) for name, entry in ACTIVATIONS.items() if name not in ("relu", "linear")},
-}
-
-
-@dataclass(frozen=True)
-class DenseLayer:
-    """One dense layer's weights as NumPy arrays: ``activation(x @ kernel + bias)``."""
-
-    kernel: np.ndarray  # (inputs, units)
-    bias: np.ndarray  # (units,)
-    activation: str
-
-    @property
-    def units(self) -> int:
-        return int(self.bias.shape[0])
-
-
-def dense_layers(model: Any) -> tuple[DenseLayer, ...]:
-    """Copy a Keras MLP's Dense layers out as NumPy arrays, so a forward pass needs no TensorFlow.
-
-    ``model`` is any object whose ``layers`` each offer ``get_config()`` (with ``units`` and
-    ``activation``) and ``get_weights()`` (kernel, bias), i.e. a Keras ``Sequential`` of
-    ``Dense`` layers.
-    """
-    layers = []
-    for layer in model.layers:
-        config = layer.get_config()
-        activation = config.get("activation")
-        if "units" not in config or not isinstance(activation, str) or activation not in DENSE_ACTIVATIONS:
-            raise InputError(
-                f"Layer {config.get('name', layer)!r} is not a Dense layer with a "
-                f"{'/'.join(DENSE_ACTIVATIONS)} activation: only MLPs run in NumPy here."
-            )
-        kernel, bias = layer.get_weights()
-        layers.append(DenseLayer(np.asarray(kernel, dtype=np.float32), np.asarray(bias, dtype=np.float32), activation))
-    if not layers:
-        raise InputError("The model has no layers to run.")
-    return tuple(layers)
-
-
-def dense_weights_path(name: str) -> Path:
-    """Where the shipped MLP ``name``'s weights are kept as NumPy arrays (beside its .keras file)."""
-    return PRETRAINED[name].weights_path
-
-
-def save_dense_layers(layers: tuple[DenseLayer, ...], path: Path) -> None:
-    """Write an MLP's layers to ``path``: ``kernel_i``, ``bias_i`` and the activations' names."""
-    arrays = {f"kernel_{i}": layer.kernel for i, layer in enumerate(layers)}
-    arrays |= {f"bias_{i}": layer.bias for i, layer in enumerate(layers)}
-    np.savez_compressed(path, activations=np.array([layer.activation for layer in layers]), **arrays)
-
-
-def load_dense_layers(name: str) -> tuple[DenseLayer, ...]:
-    """The shipped MLP ``name`` as NumPy layers, read without TensorFlow (a test holds them to the .keras file).
-
-    >>> [layer.units for layer in load_dense_layers("mlp")]
-    [128, 64, 10]
-    """
-    path = dense_weights_path(name)
-    if not path.is_file():
-        raise InputError(f"The shipped weights {path.name} are missing: run `python scripts/train_pretrained.py`.")
-    with np.load(path, allow_pickle=False) as stored:
-        return tuple(
-            DenseLayer(stored[f"kernel_{i}"], stored[f"bias_{i}"], str(activation))
-            for i, activation in enumerate(stored["activations"])
-        )
-
-
-def layer_outputs(layers: tuple[DenseLayer, ...], x: np.ndarray) -> list[np.ndarray]:
-    """Every layer's output for inputs ``x`` (n, 784): ``a_0 = x``, ``a_l = f_l(a_{l-1} W_l + b_l)``.
-
-    ``layer_outputs(layers, x)[0]`` is the first hidden layer (128 ReLUs in the lecture's
-    MLP); the last entry is the softmax probabilities.
-
-    >>> layer = DenseLayer(np.array([[1.0, -1.0]], dtype=np.float32), np.zeros(2, np.float32), "relu")
-    >>> layer_outputs((layer,), np.array([[2.0]], dtype=np.float32))[0].tolist()
-    [[2.0, 0.0]]
-    """
-    x = np.asarray(x, dtype=np.float32)
-    expected = layers[0].kernel.shape[0]
-    if x.ndim != 2 or x.shape[1] != expected:
-        raise InputError(f"The network expects inputs of length {expected}, got an array of shape {x.shape}.")
-    outputs = []
-    for layer in layers:
-        x = DENSE_ACTIVATIONS[layer.activation](x @ layer.kernel + layer.bias)
-        outputs.append(x)
-    return outputs
-
-
-def mlp_probabilities(layers: tuple[DenseLayer, ...], x: np.ndarray) -> np.ndarray:
-    """The MLP's output (class probabilities for the shipped models) in NumPy.
-
-    >>> layer = DenseLayer(np.zeros((2, 3), np.float32), np.zeros(3, np.float32), "softmax")
-    >>> [round(float(p), 3) for p in mlp_probabilities((layer,), np.ones((1, 2), np.float32))[0]]
-    [0.333, 0.333, 0.333]
-    """
-    return layer_outputs(layers, x)[-1]
-
-
 @dataclass(frozen=True)
 class ActivationChange:
     """How a layer's activation vector changed between the original and the shifted input.
@@ -427,17 +298,8 @@ def keras_predictor(name: str, model: Any, *, batch_size: int = 2500) -> Predict
     return predict
 
 
-def accuracy(y_true: np.ndarray, probabilities: np.ndarray) -> float:
-    """Share of images whose most probable class is the true one: ``mean(argmax p == y)``.
-
-    >>> accuracy(np.array([1, 0]), np.array([[0.2, 0.8], [0.3, 0.7]]))
-    0.5
-    """
-    y_true = np.asarray(y_true)
-    probabilities = np.asarray(probabilities)
-    if len(y_true) == 0 or probabilities.shape[0] != len(y_true):
-        raise InputError(f"Need one probability row per label: got {probabilities.shape[0]} rows for {len(y_true)} labels.")
-    return float(np.mean(probabilities.argmax(axis=-1) == y_true))
+def _accuracy(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    return accuracy(labels, probabilities.argmax(axis=-1))
 
 
 @dataclass(frozen=True)
@@ -481,7 +343,7 @@ def shift_accuracy_curves(
     if len(images) == 0 or len(images) != len(labels):
         raise InputError(f"Need one label per image: got {len(images)} images and {len(labels)} labels.")
     total = 1 + len(directions) * max_distance
-    unshifted = accuracy(labels, predict(images))
+    unshifted = _accuracy(labels, predict(images))
     done = 1
     if on_progress:
         on_progress(done, total)
@@ -489,7 +351,7 @@ def shift_accuracy_curves(
     for direction, (ux, uy) in directions.items():
         values = [unshifted]
         for distance in range(1, max_distance + 1):
-            values.append(accuracy(labels, predict(shift_image(images, distance * ux, distance * uy))))
+            values.append(_accuracy(labels, predict(shift_image(images, distance * ux, distance * uy))))
             done += 1
             if on_progress:
                 on_progress(done, total)
@@ -498,27 +360,6 @@ def shift_accuracy_curves(
 
 
 # ------------------------------------------------------------------ parameter explosion
-
-
-@dataclass(frozen=True)
-class ParamCount:
-    """A layer's parameters as exact Python ints, and the memory they take at float32."""
-
-    weights: int
-    biases: int
-
-    @property
-    def total(self) -> int:
-        return self.weights + self.biases
-
-    @property
-    def float32_bytes(self) -> int:
-        return self.total * BYTES_PER_FLOAT32
-
-    @property
-    def megabytes(self) -> float:
-        """Memory in MB (10^6 bytes) at 4 bytes per float32 parameter."""
-        return self.float32_bytes / 10**6
 
 
 def _size(value: Any, name: str) -> int:
@@ -550,7 +391,7 @@ def first_dense_layer_params(height: int, width: int, channels: int, neurons: in
     width = _size(width, "The image width")
     channels = _size(channels, "The number of channels")
     neurons = _size(neurons, "The number of neurons")
-    return ParamCount(weights=height * width * channels * neurons, biases=neurons)
+    return dense_param_count(height * width * channels, neurons)
 
 
 def conv_layer_params(kernel_size: int, channels: int, filters: int) -> ParamCount:
@@ -584,45 +425,7 @@ def conv_with_head_params(height: int, width: int, channels: int, kernel_size: i
         raise InputError(f"A {kernel_size}×{kernel_size} kernel does not fit in a {height}×{width} image.")
     features = (height - kernel_size + 1) * (width - kernel_size + 1) * filters
     classes = _size(classes, "The number of classes")
-    return conv, ParamCount(weights=features * classes, biases=classes)
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def format_count(value: float, *, digits: int = 4) -> str:
-    """A count with thousands separators, or in scientific notation from 10^12 on.
-
-    >>> format_count(15_360_512), format_count(10**6 * 10**6 * 3 * 512 + 512)
-    ('15,360,512', '1.536 × 10¹⁵')
-    >>> format_count(61.44), format_count(100480.0)
-    ('61.44', '100,480')
-    """
-    if abs(value) >= SCIENTIFIC_FROM:
-        mantissa, exponent = f"{float(value):.{digits - 1}e}".split("e")
-        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-    if isinstance(value, numbers.Integral) or float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.{digits}g}" if abs(value) < 1000 else f"{value:,.1f}"
-
-
-_BIG_UNITS = ((10**12, "EB"), (10**9, "PB"), (10**6, "TB"), (10**3, "GB"))
-
-
-def format_megabytes(megabytes: float) -> str:
-    """Memory in MB (10^6 bytes); from a terabyte on in scientific notation with the everyday unit beside it.
-
-    >>> format_megabytes(61.442048), format_megabytes(6_144_000_002.048)
-    ('61.44 MB', '6.144 × 10⁹ MB ≈ 6.1 PB')
-    """
-    if megabytes < 10**6:
-        return f"{megabytes:,.2f} MB"
-    mantissa, exponent = f"{megabytes:.3e}".split("e")
-    scientific = f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)} MB"
-    if megabytes >= 10**15:
-        return scientific
-    size, unit = next((size, unit) for size, unit in _BIG_UNITS if megabytes >= size)
-    return f"{scientific} ≈ {megabytes / size:,.1f} {unit}"
+    return conv, dense_param_count(features, classes)
 
 
 def params_against_side(sides: np.ndarray, *, channels: int, neurons: int, kernel_size: int, filters: int) -> dict[str, np.ndarray]:

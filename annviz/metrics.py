@@ -74,7 +74,7 @@ def check_binary_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarra
     >>> check_binary_labels([1, 0], [1])
     Traceback (most recent call last):
     ...
-    ValueError: y_true has 2 labels but y_pred has 1: give exactly one prediction per example.
+    annviz.errors.InputError: y_true has 2 labels but y_pred has 1: give exactly one prediction per example.
     """
     true = _as_label_array(y_true, "y_true")
     pred = _as_label_array(y_pred, "y_pred")
@@ -96,7 +96,7 @@ def parse_binary_labels(text: str, *, name: str) -> np.ndarray:
     >>> parse_binary_labels("1, 2", name="y_pred")
     Traceback (most recent call last):
     ...
-    ValueError: y_pred contains 2: in the binary example every label is 0 (negative) or 1 (positive).
+    annviz.errors.InputError: y_pred contains 2: in the binary example every label is 0 (negative) or 1 (positive).
     """
     if not (text or "").strip().strip("[]()").strip():
         raise InputError(f"{name} is empty: type labels 0 or 1 separated by commas, e.g. 1, 0, 1.")
@@ -117,7 +117,7 @@ def check_class_labels(y_true: Any, y_pred: Any, *, n_classes: int = 10) -> tupl
     >>> check_class_labels([0, 10], [0, 1])
     Traceback (most recent call last):
     ...
-    ValueError: y_true contains 10: class labels must be whole numbers from 0 to 9.
+    annviz.errors.InputError: y_true contains 10: class labels must be whole numbers from 0 to 9.
     """
     true = _as_label_array(y_true, "y_true")
     pred = _as_label_array(y_pred, "y_pred")
@@ -137,7 +137,7 @@ def check_probabilities(probabilities: Any, *, n_examples: int, n_classes: int =
     >>> check_probabilities([[0.5, 0.7]], n_examples=1, n_classes=2)
     Traceback (most recent call last):
     ...
-    ValueError: The model's probabilities do not sum to 1 per image: its last layer must be a softmax.
+    annviz.errors.InputError: The model's probabilities do not sum to 1 per image: its last layer must be a softmax.
     """
     probs = np.asarray(probabilities, dtype=np.float64)
     if probs.shape != (n_examples, n_classes):

@@ -61,7 +61,7 @@ class Hyperparameter:
         >>> LEARNING_RATE.check(0, optimizer_name="SGD")
         Traceback (most recent call last):
         ...
-        ValueError: SGD: a learning rate of 0 never moves; use a positive value such as 0.01.
+        annviz.errors.InputError: SGD: a learning rate of 0 never moves; use a positive value such as 0.01.
         """
         if self.is_switch:
             return bool(value)
@@ -377,7 +377,7 @@ def make_racer(optimizer: str, **hyperparameters: float | bool) -> Racer:
     >>> make_racer("sgd", learning_rate=-1)
     Traceback (most recent call last):
     ...
-    ValueError: SGD: a negative learning rate (-1) climbs uphill; use a positive value such as 0.01.
+    annviz.errors.InputError: SGD: a negative learning rate (-1) climbs uphill; use a positive value such as 0.01.
     """
     if optimizer not in OPTIMIZERS:
         raise InputError(f"There is no optimizer '{optimizer}': choose one of {', '.join(OPTIMIZERS)}.")

@@ -82,7 +82,7 @@ def check_noise(noise: float) -> float:
     >>> check_noise(-1)
     Traceback (most recent call last):
     ...
-    ValueError: The gradient noise σ must be between 0 and 100, not -1.
+    annviz.errors.InputError: The gradient noise σ must be between 0 and 100, not -1.
     """
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or not 0 <= noise <= MAX_NOISE:
         raise InputError(f"The gradient noise σ must be between 0 and {MAX_NOISE:g}, not {noise!r}.")
@@ -97,7 +97,7 @@ def check_steps(steps: float) -> int:
     >>> check_steps(0)
     Traceback (most recent call last):
     ...
-    ValueError: A race of 0 steps shows nothing: use 1 to 5000 steps.
+    annviz.errors.InputError: A race of 0 steps shows nothing: use 1 to 5000 steps.
     """
     if isinstance(steps, float) and not math.isfinite(steps):
         raise InputError(f"The number of steps must be a whole number from 1 to {MAX_STEPS}, not {steps}.")

@@ -123,7 +123,7 @@ def failed_run(number: int, config: TrainingConfig, sentence: str) -> KeptRun:
 def weights_bytes(model: Any) -> int:
     """Bytes of a ``TrainedMLP``'s kernels and biases (0 for None): 437,544 for the lecture's MLP.
 
-    >>> from annviz.limitations import DenseLayer
+    >>> from annviz.numpy_mlp import DenseLayer
     >>> class Model: layers = (DenseLayer(np.zeros((784, 10), np.float32), np.zeros(10, np.float32), "softmax"),)
     >>> weights_bytes(Model()), weights_bytes(None)
     (31400, 0)

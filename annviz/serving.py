@@ -35,6 +35,7 @@ import itertools
 import math
 import os
 import queue
+import re
 import secrets
 import subprocess
 import sys
@@ -310,7 +311,8 @@ def _test_set() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _predictor(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    from annviz.limitations import keras_predictor, load_dense_layers, numpy_mlp_predictor
+    from annviz.limitations import keras_predictor, numpy_mlp_predictor
+    from annviz.numpy_mlp import load_dense_layers
     from annviz.pretrained import PRETRAINED
 
     if PRETRAINED[name].input_kind == "flat":
@@ -320,10 +322,10 @@ def _predictor(name: str) -> Callable[[np.ndarray], np.ndarray]:
 
 def shipped_test_accuracy(name: str) -> float:
     """The shipped model's accuracy on the 10,000 test images (the page's pixel-shuffling table)."""
-    from annviz.limitations import accuracy
+    from annviz.metrics import accuracy
 
     x_test, y_test = _test_set()
-    return accuracy(y_test, _predictor(name)(x_test))
+    return accuracy(y_test, _predictor(name)(x_test).argmax(axis=1))
 
 
 def shipped_shift_curves(name: str) -> Any:
@@ -380,7 +382,7 @@ class TrainedMLP:
         return (None, int(self.layers[0].kernel.shape[0]))
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        from annviz.limitations import mlp_probabilities
+        from annviz.numpy_mlp import mlp_probabilities
 
         return mlp_probabilities(self.layers, x)
 
@@ -455,7 +457,7 @@ def _serve_training(connection: Connection) -> None:
     try:
         import keras  # noqa: F401  (the ~5 s of "starting")
 
-        from annviz.limitations import dense_layers
+        from annviz.numpy_mlp import dense_layers
 
         import tensorflow as tf
 
@@ -564,7 +566,7 @@ def training_slots(cpus: int, override: str | None = None) -> int:
     >>> training_slots(2), training_slots(1), training_slots(8), training_slots(2, "3"), training_slots(2, "many")
     (1, 1, 7, 3, 1)
     """
-    if override is not None and override.strip().isdigit() and int(override) >= 1:
+    if override is not None and re.fullmatch(r"\s*[0-9]{1,4}\s*", override) and int(override) >= 1:
         return int(override)
     return max(1, cpus - 1)
 

@@ -23,7 +23,7 @@ from typing import Any, Union
 import numpy as np
 
 from annviz.errors import InputError
-from annviz.limitations import DENSE_ACTIVATIONS, DenseLayer, layer_outputs
+from annviz.numpy_mlp import DENSE_ACTIVATIONS, DenseLayer, layer_outputs
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def check_start(surface: Surface, start: tuple[float, float]) -> tuple[float, fl
     >>> check_start(SURFACES["rosenbrock"], (9, 0))
     Traceback (most recent call last):
     ...
-    ValueError: The start (9, 0) is outside the window of Rosenbrock: pick x in [-2, 2] and y in [-1, 3].
+    annviz.errors.InputError: The start (9, 0) is outside the window of Rosenbrock: pick x in [-2, 2] and y in [-1, 3].
     """
     x, y = (float(v) for v in start)
     if not (math.isfinite(x) and math.isfinite(y)):

@@ -144,7 +144,7 @@ class TrainingConfig:
     >>> TrainingConfig(batch_size=0)
     Traceback (most recent call last):
     ...
-    ValueError: The batch size is 0: use between 1 and the 54,000 training images (the lecture uses 64).
+    annviz.errors.InputError: The batch size is 0: use between 1 and the 54,000 training images (the lecture uses 64).
     """
 
     model: ModelSpec = LECTURE_MODEL

@@ -27,12 +27,13 @@ SLIDER_VALUES = [1, 2, 3, 4, 5, 6, 7, 8, -3, -6]
 
 def curve_rows() -> list[BenchRow]:
     from annviz import limitations as lim
+    from annviz.numpy_mlp import dense_layers
     from annviz.mnist import load_mnist
     from annviz.pretrained import load_pretrained, model_inputs
 
     x_test, y_test = load_mnist()[1]
     mlp, cnn = load_pretrained("mlp"), load_pretrained("cnn")
-    predictors = {"mlp": lim.numpy_mlp_predictor("mlp", lim.dense_layers(mlp)), "cnn": lim.keras_predictor("cnn", cnn)}
+    predictors = {"mlp": lim.numpy_mlp_predictor("mlp", dense_layers(mlp)), "cnn": lim.keras_predictor("cnn", cnn)}
     predictors["cnn"](x_test[:2500])  # trace the predict function once, as the page's first CNN call does
     n_measurements = 1 + len(lim.SHIFT_DIRECTIONS) * lim.MAX_SHIFT
 
@@ -83,17 +84,18 @@ def slider_work_seconds() -> float:
     from annviz import limitation_plots as plots
     from annviz import limitations as lim
     from annviz.mnist import load_mnist
+    from annviz.numpy_mlp import dense_layers, layer_outputs
     from annviz.pretrained import load_pretrained, model_inputs
 
     x_test = load_mnist()[1][0]
-    layers = lim.dense_layers(load_pretrained("mlp"))
+    layers = dense_layers(load_pretrained("mlp"))
     state = {"i": 0}
 
     def move() -> None:
         state["i"] += 1
         dx = SLIDER_VALUES[state["i"] % len(SLIDER_VALUES)]
         shifted = lim.shift_image(x_test[0], dx, 0)
-        hidden, *_, probabilities = lim.layer_outputs(layers, model_inputs("mlp", np.stack([x_test[0], shifted])))
+        hidden, *_, probabilities = layer_outputs(layers, model_inputs("mlp", np.stack([x_test[0], shifted])))
         change = lim.compare_activations(hidden[0], hidden[1])
         for fig in (
             plots.digit_pair_figure(x_test[0], shifted, titles=("a", "b")),

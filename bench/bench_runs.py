@@ -19,7 +19,7 @@ import asyncio
 import time
 
 from bench.app_server import ROOT, running_server
-from bench.class_load import FIT_TIME, cpu_seconds
+from bench.class_load import cpu_seconds
 from bench.common import BenchRow
 from bench.st_client import StreamlitTab
 

@@ -19,7 +19,7 @@ from annviz.activation_plots import activation_figure, activation_point_figure, 
 from annviz.activations import softmax
 from annviz.digit_plots import preparation_figure
 from annviz.digits import DigitSteps, decode_image, prepare_digit
-from annviz.limitations import load_dense_layers, mlp_probabilities
+from annviz.numpy_mlp import load_dense_layers, mlp_probabilities
 from annviz.mnist import flatten_and_scale, load_mnist
 from annviz.pretrained import PRETRAINED, model_inputs
 from annviz.small_cnn import load_cnn_layers
@@ -151,7 +151,8 @@ def shuffle_equivalence() -> tuple[float, float, float, float]:
     """The original MLP on the test set, the same MLP with its first layer permuted on shuffled
     test images (accuracies, largest probability difference), and the correlation of the shipped
     shuffled MLP's first-layer weights with the permuted original's. Once per server, in NumPy."""
-    from annviz.limitations import accuracy, permuted_first_layer
+    from annviz.limitations import permuted_first_layer
+    from annviz.metrics import accuracy
     from annviz.mnist import pixel_permutation
     from annviz.pretrained import SHUFFLE_SEED, shuffle_pixels
 
@@ -163,7 +164,7 @@ def shuffle_equivalence() -> tuple[float, float, float, float]:
     p_renamed = mlp_probabilities(renamed, flatten_and_scale(shuffle_pixels(x_test)))
     trained = load_dense_layers("mlp_shuffled")[0].kernel
     r = float(np.corrcoef(trained.ravel(), renamed[0].kernel.ravel())[0, 1])
-    return (accuracy(y_test, p_original), accuracy(y_test, p_renamed),
+    return (accuracy(y_test, p_original.argmax(axis=1)), accuracy(y_test, p_renamed.argmax(axis=1)),
             float(np.abs(p_original - p_renamed).max()), r)
 
 

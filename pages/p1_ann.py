@@ -13,7 +13,7 @@ from annviz.architecture import (
     parse_layer_sizes,
     spec_from_sizes,
 )
-from annviz.limitations import format_count
+from annviz.formatting import format_count
 from annviz.neuron import BIOLOGICAL_ANALOGY
 from pages._figures import network_view
 from pages._ui import page_header, shown_as_error

@@ -11,7 +11,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from annviz import digit_plots
 from annviz.digits import MAX_UPLOAD_BYTES, as_probabilities, inputs_for_model, prepare_digit
-from annviz.limitations import mlp_probabilities
+from annviz.numpy_mlp import mlp_probabilities
 from annviz.pretrained import PRETRAINED, model_inputs, read_manifest
 from annviz.runs import kept_models
 from annviz.small_cnn import cnn_probabilities

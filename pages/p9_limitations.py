@@ -10,6 +10,8 @@ import streamlit as st
 
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
+from annviz.formatting import format_count, format_megabytes
+from annviz.numpy_mlp import DenseLayer, layer_outputs
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from annviz.small_cnn import layer_param_counts
 from annviz.training import TrainingConfig
@@ -40,7 +42,7 @@ def test_set() -> tuple[np.ndarray, np.ndarray]:
     return shared_mnist()[1]
 
 
-def mlp_layers(name: str) -> tuple[lim.DenseLayer, ...]:
+def mlp_layers(name: str) -> tuple[DenseLayer, ...]:
     """The MLP's weights as NumPy arrays: a slider move runs one image through NumPy, in the server."""
     return shipped_mlp(name)
 
@@ -110,7 +112,7 @@ def shifted_seven() -> None:
             image = x_test[index]
             shifted = lim.shift_image(image, dx, dy)
             layers = mlp_layers("mlp")
-            hidden, *_, probabilities = lim.layer_outputs(layers, model_inputs("mlp", np.stack([image, shifted])))
+            hidden, *_, probabilities = layer_outputs(layers, model_inputs("mlp", np.stack([image, shifted])))
             change = lim.compare_activations(hidden[0], hidden[1])
             true_class = int(y_test[index])
             images_column.plotly_chart(
@@ -279,19 +281,19 @@ def parameter_explosion() -> None:
         conv = lim.conv_layer_params(sizes["kernel_size"], sizes["channels"], sizes["filters"])
         st.markdown(
             f"**Dense:** {sizes['height']:,} × {sizes['width']:,} × {sizes['channels']:,} × {sizes['neurons']:,} "
-            f"= {lim.format_count(dense.weights)} weights + {lim.format_count(dense.biases)} biases "
-            f"= **{lim.format_count(dense.total)} parameters**  \n"
+            f"= {format_count(dense.weights)} weights + {format_count(dense.biases)} biases "
+            f"= **{format_count(dense.total)} parameters**  \n"
             f"**Conv {sizes['kernel_size']}×{sizes['kernel_size']}:** {sizes['kernel_size']}·{sizes['kernel_size']}·"
-            f"{sizes['channels']:,}·{sizes['filters']:,} + {sizes['filters']:,} = **{lim.format_count(conv.total)} parameters**, "
+            f"{sizes['channels']:,}·{sizes['filters']:,} + {sizes['filters']:,} = **{format_count(conv.total)} parameters**, "
             "whatever the image size"
         )
         for column, (label, value) in zip(
             st.columns(4),
             (
-                ("dense layer parameters", lim.format_count(dense.total)),
-                ("memory at float32 (4 bytes each)", lim.format_megabytes(dense.megabytes)),
-                ("conv layer parameters", lim.format_count(conv.total)),
-                ("dense ÷ one conv layer", f"{lim.format_count(round(dense.total / conv.total))}×"),
+                ("dense layer parameters", format_count(dense.total)),
+                ("memory at float32 (4 bytes each)", format_megabytes(dense.megabytes)),
+                ("conv layer parameters", format_count(conv.total)),
+                ("dense ÷ one conv layer", f"{format_count(round(dense.total / conv.total))}×"),
             ),
         ):
             column.metric(label, value)
@@ -305,8 +307,8 @@ def parameter_explosion() -> None:
             st.markdown(
                 f"**Conv + `Flatten` + `Dense(10)` head:** the conv layer's {feature_side[0]:,}×{feature_side[1]:,}×"
                 f"{sizes['filters']:,} feature map (Keras's default `padding=\"valid\"`) flattened into 10 classes is "
-                f"{lim.format_count(head.weights)} weights + 10 biases = **{lim.format_count(head.total)} parameters** "
-                f"in the head, {lim.format_count(round(head.total / conv_part.total))}× the conv layer. Pooling shrinks the map, and so the "
+                f"{format_count(head.weights)} weights + 10 biases = **{format_count(head.total)} parameters** "
+                f"in the head, {format_count(round(head.total / conv_part.total))}× the conv layer. Pooling shrinks the map, and so the "
                 f"head: in the shipped small CNN (two conv and two pooling layers on 28×28) the dense head is still "
                 f"**{shipped_head:,} of its {shipped_total:,} parameters** ({shipped_head / shipped_total:.0%})."
             )
@@ -321,7 +323,7 @@ def parameter_explosion() -> None:
             "The slide calls this growth *exponential*. Strictly, it is **quadratic** in the image side "
             "(double the side, four times the weights) and **linear** in the number of pixels: "
             "polynomial, not exponential. It is still far too many: at 1000×1000 RGB the first layer alone "
-            f"has {lim.format_count(lim.first_dense_layer_params(1000, 1000, 3, 512).total)} parameters.",
+            f"has {format_count(lim.first_dense_layer_params(1000, 1000, 3, 512).total)} parameters.",
             icon=":material/info:",
         )
     with st.expander("The formulas, and the Keras layers that have these counts"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from annviz import limitations as lim
+from annviz.numpy_mlp import dense_layers, DenseLayer, layer_outputs, mlp_probabilities
 from annviz.mnist import load_mnist
 from annviz.pretrained import load_pretrained, model_inputs
 
@@ -24,8 +25,8 @@ def mlp():
 
 
 @pytest.fixture(scope="module")
-def layers(mlp) -> tuple[lim.DenseLayer, ...]:
-    return lim.dense_layers(mlp)
+def layers(mlp) -> tuple[DenseLayer, ...]:
+    return dense_layers(mlp)
 
 
 def test_the_numpy_copy_has_the_lectures_architecture(layers):
@@ -40,18 +41,18 @@ def test_numpy_first_hidden_layer_equals_a_keras_sub_model(mlp, layers, test_set
     x = model_inputs("mlp", test_set[0][:300])
     first_layer = keras.Model(mlp.inputs, mlp.layers[0].output)
     expected = first_layer.predict(x, batch_size=300, verbose=0)
-    np.testing.assert_allclose(lim.layer_outputs(layers, x)[0], expected, atol=2e-5, rtol=1e-5)
+    np.testing.assert_allclose(layer_outputs(layers, x)[0], expected, atol=2e-5, rtol=1e-5)
     shifted = model_inputs("mlp", lim.shift_image(test_set[0][:300], 4, -3))
     np.testing.assert_allclose(
-        lim.layer_outputs(layers, shifted)[0], first_layer.predict(shifted, batch_size=300, verbose=0), atol=2e-5, rtol=1e-5
+        layer_outputs(layers, shifted)[0], first_layer.predict(shifted, batch_size=300, verbose=0), atol=2e-5, rtol=1e-5
     )
 
 
 def test_numpy_probabilities_equal_keras_predict(mlp, layers, test_set):
     x = model_inputs("mlp", test_set[0][:1000])
     expected = mlp.predict(x, batch_size=1000, verbose=0)
-    np.testing.assert_allclose(lim.mlp_probabilities(layers, x), expected, atol=1e-5)
-    np.testing.assert_array_equal(lim.mlp_probabilities(layers, x).argmax(1), expected.argmax(1))
+    np.testing.assert_allclose(mlp_probabilities(layers, x), expected, atol=1e-5)
+    np.testing.assert_array_equal(mlp_probabilities(layers, x).argmax(1), expected.argmax(1))
 
 
 def test_keras_predictor_equals_model_predict_on_the_cnn(test_set):
@@ -63,14 +64,14 @@ def test_keras_predictor_equals_model_predict_on_the_cnn(test_set):
 
 def test_only_an_mlp_can_be_copied_into_numpy():
     with pytest.raises(ValueError, match="only MLPs run in NumPy"):
-        lim.dense_layers(load_pretrained("cnn"))
+        dense_layers(load_pretrained("cnn"))
 
 
 def test_the_mlps_accuracy_drops_as_the_shift_grows_while_its_first_layer_changes(layers, test_set):
     """Over 2,000 test images, not one lucky digit: every direction, 0 to 4 px."""
     images, labels = test_set[0][:N_IMAGES], test_set[1][:N_IMAGES]
     curves = lim.shift_accuracy_curves(lim.numpy_mlp_predictor("mlp", layers), images, labels, max_distance=4)
-    original_hidden = lim.layer_outputs(layers, model_inputs("mlp", images))[0]
+    original_hidden = layer_outputs(layers, model_inputs("mlp", images))[0]
     for direction, (ux, uy) in lim.SHIFT_DIRECTIONS.items():
         accuracy = curves.accuracy[direction]
         assert accuracy[0] >= 0.96  # measured: 0.970 on these 2,000
@@ -79,7 +80,7 @@ def test_the_mlps_accuracy_drops_as_the_shift_grows_while_its_first_layer_change
         correlations, switched = [], []
         for distance in range(5):
             shifted = lim.shift_image(images, distance * ux, distance * uy)
-            change = lim.compare_activations(original_hidden, lim.layer_outputs(layers, model_inputs("mlp", shifted))[0])
+            change = lim.compare_activations(original_hidden, layer_outputs(layers, model_inputs("mlp", shifted))[0])
             correlations.append(float(np.nanmean(change.correlation)))
             switched.append(float(change.n_switched.mean()))
         assert correlations[0] == pytest.approx(1.0) and switched[0] == 0
@@ -90,7 +91,7 @@ def test_the_mlps_accuracy_drops_as_the_shift_grows_while_its_first_layer_change
 def test_a_shifted_seven_switches_many_relus(layers, test_set):
     """The slide's claim for its 7 (test image 0), shifted 5 px: a large part of the layer is different."""
     seven = test_set[0][0]
-    hidden = lim.layer_outputs(layers, model_inputs("mlp", np.stack([seven, lim.shift_image(seven, 5, 0)])))[0]
+    hidden = layer_outputs(layers, model_inputs("mlp", np.stack([seven, lim.shift_image(seven, 5, 0)])))[0]
     change = lim.compare_activations(hidden[0], hidden[1])
     assert int(change.n_switched) > 30 and float(change.correlation) < 0.5
 

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from annviz import limitations as lim
+from annviz.metrics import accuracy
+from annviz.numpy_mlp import dense_layers
 from annviz.mnist import load_mnist
 from annviz.pretrained import PRETRAINED, load_pretrained, model_inputs, read_manifest, train_pretrained
 
@@ -26,10 +28,10 @@ def measured(test_set) -> dict[str, dict[str, float]]:
     for name, spec in PRETRAINED.items():
         model = load_pretrained(name)
         if spec.input_kind == "flat":
-            predict = lim.numpy_mlp_predictor(name, lim.dense_layers(model))
+            predict = lim.numpy_mlp_predictor(name, dense_layers(model))
         else:
             predict = lim.keras_predictor(name, model)
-        result[name] = {"accuracy": lim.accuracy(y_test, predict(x_test)), "params": model.count_params()}
+        result[name] = {"accuracy": accuracy(y_test, predict(x_test).argmax(1)), "params": model.count_params()}
     return result
 
 
