@@ -32,6 +32,7 @@ from annviz.architecture import DenseSpec, ModelSpec, count_model_params, format
 from annviz.architecture import layer_param_rows, parse_hidden_layers
 from annviz.errors import InputError
 from annviz.mnist import N_CLASSES, N_PIXELS, MnistSplits, flatten_and_scale, load_mnist
+from annviz.optimizers import MAX_LEARNING_RATE, OPTIMIZERS
 
 #: MNIST's training set size: the largest subset there is.
 MNIST_TRAIN_SIZE = 60_000
@@ -39,8 +40,6 @@ MNIST_TRAIN_SIZE = 60_000
 MAX_EPOCHS = 50
 #: Largest network trained here: ~18× the lecture's MLP, about two minutes per epoch at worst.
 MAX_TRAIN_PARAMS = 2_000_000
-#: A learning rate beyond this is not an experiment any more, only a NaN.
-MAX_LEARNING_RATE = 1e6
 MAX_SEED = 2**31 - 1
 #: Keras looks at ``model.stop_training`` once per call of its train function, i.e. every
 #: ``steps_per_execution`` batches. 64 lecture batches (784-128-64-10, batch 64) take ~0.15 s
@@ -50,21 +49,19 @@ MAX_STEPS_PER_EXECUTION = 64
 _EXECUTION_BUDGET = MAX_STEPS_PER_EXECUTION * 109_386 * 64
 
 
-@dataclass(frozen=True)
-class OptimizerChoice:
-    """One optimizer the form offers: its Keras class and the lecture's default learning rate."""
-
-    label: str
-    keras_class: str
-    default_learning_rate: float
+#: The optimizers the form offers, in its order: rows of :data:`annviz.optimizers.OPTIMIZERS` (one
+#: table for the race and the training) whose Keras constructor needs only the learning rate,
+#: which starts at Keras's default (Adam is the lecture's).
+TRAINING_OPTIMIZERS: tuple[str, ...] = ("adam", "sgd", "rmsprop")
 
 
-#: The optimizers offered (Adam is the lecture's); the form, the code and the tests read this table.
-OPTIMIZERS: dict[str, OptimizerChoice] = {
-    "adam": OptimizerChoice("Adam", "Adam", 0.001),
-    "sgd": OptimizerChoice("SGD (plain gradient descent)", "SGD", 0.01),
-    "rmsprop": OptimizerChoice("RMSprop", "RMSprop", 0.001),
-}
+def default_learning_rate(optimizer: str) -> float:
+    """Keras's default learning rate for one of :data:`TRAINING_OPTIMIZERS`.
+
+    >>> default_learning_rate("adam"), default_learning_rate("sgd")
+    (0.001, 0.01)
+    """
+    return float(OPTIMIZERS[optimizer].defaults["learning_rate"])
 
 
 @dataclass(frozen=True)
@@ -171,8 +168,8 @@ class TrainingConfig:
                 f"This network has {params:,} parameters, too many to train on a shared server: keep it under "
                 f"{MAX_TRAIN_PARAMS:,} (the lecture's has 109,386)."
             )
-        if self.optimizer not in OPTIMIZERS:
-            raise InputError(f"Unknown optimizer '{self.optimizer}': choose one of {', '.join(OPTIMIZERS)}.")
+        if self.optimizer not in TRAINING_OPTIMIZERS:
+            raise InputError(f"Unknown optimizer '{self.optimizer}': choose one of {', '.join(TRAINING_OPTIMIZERS)}.")
         rate = _real(self.learning_rate, "learning rate")
         if not 0 < rate <= MAX_LEARNING_RATE:
             raise InputError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {rate:g}.")
@@ -377,7 +374,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("layers", "Hidden layers (units activation, …)", "layers",
             "Dense layers between the 784 inputs and the 10 softmax outputs, e.g. 128 relu, 64 relu."),
-    Setting("optimizer", "Optimizer", "choice", "How the weights move against the gradient.", tuple(OPTIMIZERS)),
+    Setting("optimizer", "Optimizer", "choice", "How the weights move against the gradient.", TRAINING_OPTIMIZERS),
     Setting("learning_rate", "Learning rate", "float", "Step size of each update (try 1000 to see the loss blow up).",
             min_value=0.0, max_value=MAX_LEARNING_RATE),
     Setting("loss", "Loss", "choice", "Both are cross-entropy; they differ in how labels are written.", tuple(LOSSES)),
@@ -572,7 +569,7 @@ def _block_means(logs: Mapping[str, float], previous: Mapping[str, float], seen:
 
 
 def _nan_message(config: TrainingConfig, epoch: int, batch: int) -> str:
-    advice = OPTIMIZERS[config.optimizer].default_learning_rate
+    advice = default_learning_rate(config.optimizer)
     return (
         f"The loss became NaN (not a number) in epoch {epoch}, by batch {batch}: with a learning rate of "
         f"{config.learning_rate:g} the updates overshoot until the weights overflow. Keras's TerminateOnNaN "

@@ -11,13 +11,14 @@ from typing import Any
 
 import streamlit as st
 
-from annviz.training import LOSSES, METRICS, OPTIMIZERS, SETTINGS, Setting, TrainingConfig, config_from_settings
+from annviz.optimizers import OPTIMIZERS
+from annviz.training import LOSSES, METRICS, SETTINGS, TRAINING_OPTIMIZERS, Setting, TrainingConfig, config_from_settings
 from annviz.training import settings_of
 from pages._ui import shown_as_error
 
 #: The options are shown by their Keras names (what the code says); the help spells them out.
 OPTION_HELP = {
-    **{name: choice.label for name, choice in OPTIMIZERS.items()},
+    **{name: OPTIMIZERS[name].name for name in TRAINING_OPTIMIZERS},
     **{name: choice.label for name, choice in LOSSES.items()},
     **{name: choice.label for name, choice in METRICS.items()},
 }
