@@ -47,3 +47,13 @@ def format_megabytes(megabytes: float) -> str:
         return scientific
     size, unit = next((size, unit) for size, unit in _BIG_UNITS if megabytes >= size)
     return f"{scientific} ≈ {megabytes / size:,.1f} {unit}"
+
+
+def format_seconds(seconds: float) -> str:
+    """``7 s``, ``1 min 05 s``.
+
+    >>> format_seconds(7.2), format_seconds(65)
+    ('7 s', '1 min 05 s')
+    """
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"

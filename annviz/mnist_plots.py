@@ -259,7 +259,8 @@ def compared_curves_figure(runs: tuple, names: dict[int, str], metric: str, *, h
     A run's curve stops at its last finite value (a NaN run's loss ends where it blew up).
 
     >>> from annviz.runs import failed_run
-    >>> from annviz.training import EpochRow, TrainingConfig, TrainingHistory
+    >>> from annviz.training import EpochRow, TrainingHistory
+    >>> from annviz.training_config import TrainingConfig
     >>> from dataclasses import replace
     >>> run = replace(failed_run(1, TrainingConfig(), ""), outcome="completed",
     ...               history=TrainingHistory(epochs=(EpochRow(1, {"loss": 0.4, "val_loss": 0.3}, True, 1.0),)))

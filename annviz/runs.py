@@ -7,7 +7,7 @@ session's tuple, at most :data:`MAX_KEPT_RUNS` (the oldest goes first) and at mo
 :data:`WEIGHTS_BUDGET_BYTES` of weights (older runs let their weights go first, keeping their
 row and curves). Everything here is pure: tuples in, tuples out; the page keeps them.
 
->>> from annviz.training import TrainingConfig
+>>> from annviz.training_config import TrainingConfig
 >>> first = failed_run(1, TrainingConfig(), "The training process died.")
 >>> second = failed_run(2, TrainingConfig(optimizer="sgd", learning_rate=0.01), "It died too.")
 >>> kept, dropped = keep_run((first,), second)
@@ -30,8 +30,10 @@ from typing import Any, Callable
 import numpy as np
 
 from annviz.errors import InputError
-from annviz.training import SETTINGS, EvaluationReport, TrainingConfig, TrainingHistory, TrainingResult
-from annviz.training import settings_of, trained_model_label
+from annviz.training import EvaluationReport, TrainingHistory, TrainingResult
+from annviz.training_config import SETTINGS, TrainingConfig
+from annviz.training import trained_model_label
+from annviz.training_config import settings_of
 
 #: Runs a session keeps; a ninth lets the oldest go.
 MAX_KEPT_RUNS = 8
@@ -141,7 +143,7 @@ def keep_run(
     Then, newest first, runs keep their weights while the total stays within ``weights_budget``;
     an older run past it keeps its row and curves, with ``model=None, weights_dropped=True``.
 
-    >>> from annviz.training import TrainingConfig
+    >>> from annviz.training_config import TrainingConfig
     >>> runs = ()
     >>> for number in range(1, 4):
     ...     runs, dropped = keep_run(runs, failed_run(number, TrainingConfig(), "x"), cap=2)
@@ -168,7 +170,7 @@ def kept_models(runs: tuple[KeptRun, ...]) -> tuple[KeptRun, ...]:
 
 
 def varying_settings(runs: tuple[KeptRun, ...]) -> tuple[str, ...]:
-    """The settings (names of ``annviz.training.SETTINGS``) whose values are not the same in all runs,
+    """The settings (names of ``annviz.training_config.SETTINGS``) whose values are not the same in all runs,
     in the form's order."""
     values = [settings_of(run.config) for run in runs]
     return tuple(s.name for s in SETTINGS if any(v[s.name] != values[0][s.name] for v in values[1:]))
@@ -177,7 +179,7 @@ def varying_settings(runs: tuple[KeptRun, ...]) -> tuple[str, ...]:
 def differs_from_first(runs: tuple[KeptRun, ...]) -> list[set[str]]:
     """For each run, the settings whose value differs from the first kept run's (the table highlights them).
 
-    >>> from annviz.training import TrainingConfig
+    >>> from annviz.training_config import TrainingConfig
     >>> runs = (failed_run(1, TrainingConfig(), ""), failed_run(2, TrainingConfig(epochs=3), ""))
     >>> differs_from_first(runs)
     [set(), {'epochs'}]
@@ -231,7 +233,7 @@ def runs_table(runs: tuple[KeptRun, ...]) -> list[dict[str, Any]]:
 
 def curve_metrics(runs: tuple[KeptRun, ...]) -> tuple[str, ...]:
     """``loss`` and every metric some run recorded, in the form's order."""
-    from annviz.training import METRICS
+    from annviz.training_config import METRICS
 
     recorded = {metric for run in runs for metric in run.config.metrics}
     return ("loss", *(metric for metric in METRICS if metric in recorded))
@@ -328,7 +330,7 @@ def number_ranges(numbers: tuple[int, ...]) -> str:
 def undrawable_sentence(run: KeptRun) -> str:
     """Why a kept run has no curve in the comparison.
 
-    >>> from annviz.training import TrainingConfig
+    >>> from annviz.training_config import TrainingConfig
     >>> undrawable_sentence(KeptRun(2, TrainingConfig(), "nan", ""))
     'Run 2: the loss became NaN before the first epoch ended, so there is no epoch to draw.'
     """

@@ -52,16 +52,9 @@ import numpy as np
 
 from annviz.architecture import count_model_params
 from annviz.errors import InputError
-from annviz.training import (
-    EvaluationReport,
-    ProgressEvent,
-    TrainingConfig,
-    TrainingResult,
-    evaluate_on_test,
-    format_seconds,
-    prepare_training_data,
-    train,
-)
+from annviz.formatting import format_seconds
+from annviz.training import EvaluationReport, ProgressEvent, TrainingResult, evaluate_on_test, prepare_training_data, train
+from annviz.training_config import TrainingConfig
 
 #: Scheduling priority of the processes (0 = the server's; higher = yields to it). Linux's CFS
 #: shares a busy CPU by weight (nice 0: 1024, 5: 335, 10: 110), so the server's page runs come

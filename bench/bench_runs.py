@@ -101,7 +101,7 @@ def page_rows() -> list[BenchRow]:
 def memory_rows() -> list[BenchRow]:
     from annviz.runs import kept_run_bytes, keep_run, run_of_job, weights_bytes
     from annviz.serving import TrainingService
-    from annviz.training import TrainingConfig
+    from annviz.training_config import TrainingConfig
 
     service = TrainingService(1)
     runs: tuple = ()

@@ -102,7 +102,8 @@ def engine_rows() -> list[BenchRow]:
     import gc
     from dataclasses import replace
 
-    from annviz.training import TrainingConfig, execution_steps, prepare_training_data
+    from annviz.training import prepare_training_data
+    from annviz.training_config import TrainingConfig, execution_steps
 
     config = TrainingConfig()
     data = prepare_training_data()

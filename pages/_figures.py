@@ -171,7 +171,7 @@ def shuffle_equivalence() -> tuple[float, float, float, float]:
 @st.cache_resource(show_spinner=False)
 def never_inked_pixels() -> int:
     """Pixels that are 0 in all 54,000 images the shipped MLP learnt from (the last 6,000 validate)."""
-    from annviz.training import TrainingConfig
+    from annviz.training_config import TrainingConfig
 
     (x_train, _), _ = shared_mnist()
     learnt_from = x_train[: TrainingConfig().train_size].reshape(-1, 784)

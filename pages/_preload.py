@@ -17,6 +17,8 @@ import annviz.activation_plots  # noqa: F401
 import annviz.architecture  # noqa: F401
 import annviz.digit_plots  # noqa: F401
 import annviz.digits  # noqa: F401
+import annviz.keras_workflow  # noqa: F401
+import annviz.lecture_claims  # noqa: F401
 import annviz.limitation_plots  # noqa: F401
 import annviz.limitations  # noqa: F401
 import annviz.metric_plots  # noqa: F401
@@ -26,6 +28,7 @@ import annviz.network_plot  # noqa: F401
 import annviz.race_plots  # noqa: F401
 import annviz.serving  # noqa: F401
 import annviz.training  # noqa: F401
+import annviz.training_config  # noqa: F401
 
 import gc  # noqa: E402
 

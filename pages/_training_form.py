@@ -1,6 +1,6 @@
 """The training settings form shared by the Keras workflow page (6) and the MNIST page (7).
 
-One table, ``annviz.training.SETTINGS``, gives every widget its label, range and help; each
+One table, ``annviz.training_config.SETTINGS``, gives every widget its label, range and help; each
 widget's key is ``<page prefix>_<setting name>`` and its value lives in the URL, so
 ``/mnist?mnist_epochs=3`` opens the MNIST page with 3 epochs.
 """
@@ -12,8 +12,8 @@ from typing import Any
 import streamlit as st
 
 from annviz.optimizers import OPTIMIZERS
-from annviz.training import LOSSES, METRICS, SETTINGS, TRAINING_OPTIMIZERS, Setting, TrainingConfig, config_from_settings
-from annviz.training import settings_of
+from annviz.training_config import LOSSES, METRICS, SETTINGS, TRAINING_OPTIMIZERS, Setting, TrainingConfig, config_from_settings
+from annviz.training_config import settings_of
 from pages._ui import shown_as_error
 
 #: The options are shown by their Keras names (what the code says); the help spells them out.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annviz.training import LECTURE_CODE_MAPPING, keras_workflow_code, workflow_steps
+from annviz.keras_workflow import LECTURE_CODE_MAPPING, keras_workflow_code, workflow_steps
 from pages._training_form import query_params_for, training_form
 from pages._ui import page_header
 

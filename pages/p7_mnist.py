@@ -23,8 +23,11 @@ from annviz.pretrained import read_manifest
 from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, number_ranges, run_names, runs_csv
 from annviz.runs import styled_runs_table, undrawable_sentence
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
-from annviz.training import SETTINGS, TrainingConfig, execution_steps, format_seconds, keras_workflow_code, settings_of
-from annviz.training import TRAINING_PRESETS, lecture_accuracy_sentence, overfitting_sentence
+from annviz.formatting import format_seconds
+from annviz.keras_workflow import keras_workflow_code
+from annviz.training_config import SETTINGS, TrainingConfig, execution_steps, settings_of
+from annviz.lecture_claims import lecture_accuracy_sentence, overfitting_sentence
+from annviz.training_config import TRAINING_PRESETS
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, remember_choice

@@ -14,7 +14,7 @@ from annviz.formatting import format_count, format_megabytes
 from annviz.numpy_mlp import DenseLayer, layer_outputs
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from annviz.small_cnn import layer_param_counts
-from annviz.training import TrainingConfig
+from annviz.training_config import TrainingConfig
 from pages._figures import shared_mnist, shipped_cnn, shipped_mlp, shuffle_equivalence
 from pages._serving import when_measured
 from pages._ui import page_header, shown_as_error

@@ -193,7 +193,9 @@ def test_compare_activations_refuses_mismatched_lengths():
 def test_shift_curves_count_the_progress_and_share_distance_zero(test_images):
     images, labels = test_images[0][:50], test_images[1][:50]
     steps = []
-    by_centre_ink = lambda imgs: np.eye(10)[(imgs[:, 10:18, 10:18].sum(axis=(1, 2)) % 10)]  # deterministic stand-in
+    def by_centre_ink(imgs: np.ndarray) -> np.ndarray:  # a deterministic stand-in for a model
+        return np.eye(10)[imgs[:, 10:18, 10:18].sum(axis=(1, 2)) % 10]
+
     curves = lim.shift_accuracy_curves(by_centre_ink, images, labels, max_distance=4, on_progress=lambda d, t: steps.append((d, t)))
     assert steps[-1] == (13, 13) and len(steps) == 13
     assert curves.distances.tolist() == [0, 1, 2, 3, 4]

@@ -124,7 +124,7 @@ def test_the_sessions_trained_model_can_answer_and_is_named():
     odd_model = TrainedMLP((DenseLayer(np.zeros((3072, 10), np.float32), np.zeros(10, np.float32), "linear"),))
 
     from annviz.runs import KeptRun
-    from annviz.training import TrainingConfig
+    from annviz.training_config import TrainingConfig
 
     def kept(number, model, label):  # a run the MNIST page keeps
         return KeptRun(number, TrainingConfig(seed=number), "completed", "", model=model, label=label)

@@ -175,7 +175,7 @@ def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
     original = TrainedMLP.probabilities
     monkeypatch.setattr(TrainedMLP, "probabilities", lambda *a, **k: calls.append(1) or original(*a, **k))
     from annviz.runs import KeptRun
-    from annviz.training import TrainingConfig
+    from annviz.training_config import TrainingConfig
 
     kept = KeptRun(1, TrainingConfig(epochs=3), "completed", "", model=own, label="3 epochs on 10,000 images")
     at = run_page("Ten classes", mnist_runs=(kept,))

@@ -18,7 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from annviz.architecture import DenseSpec, ModelSpec
-from annviz.training import TrainingConfig, keras_workflow_code
+from annviz.keras_workflow import keras_workflow_code
+from annviz.training_config import TrainingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = str(ROOT / "pages" / "p6_keras_workflow.py")
@@ -311,7 +312,7 @@ def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
 
 
 def test_a_lecture_demo_fills_the_form_and_overfitting_is_named_when_the_curves_part():
-    from annviz.training import TRAINING_PRESETS
+    from annviz.training_config import TRAINING_PRESETS
 
     at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     at.selectbox(key="mnist_preset").set_value("Why normalize? Raw 0–255 pixels").run()
@@ -325,7 +326,7 @@ def test_a_lecture_demo_fills_the_form_and_overfitting_is_named_when_the_curves_
     assert run.join(180)
     at.run()
     assert not at.exception, at.exception
-    from annviz.training import overfitting_sentence
+    from annviz.lecture_claims import overfitting_sentence
 
     expected = overfitting_sentence(run.snapshot().result.history, 900)
     assert expected is not None and expected.startswith("Overfitting: the validation loss was lowest after epoch")

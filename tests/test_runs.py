@@ -18,7 +18,8 @@ from annviz.runs import (
     styled_runs_table, varying_settings, weights_bytes,
 )
 from annviz.serving import JobSnapshot, TrainedMLP
-from annviz.training import SETTINGS, EpochRow, EvaluationReport, TrainingConfig, TrainingHistory, TrainingResult
+from annviz.training import EpochRow, EvaluationReport, TrainingHistory, TrainingResult
+from annviz.training_config import SETTINGS, TrainingConfig
 
 NAN = float("nan")
 
@@ -80,7 +81,7 @@ def test_a_big_newest_run_keeps_its_weights_and_older_ones_let_theirs_go():
 
 def test_every_setting_has_a_short_form():
     assert set(SHORT) == {s.name for s in SETTINGS}
-    from annviz.training import settings_of
+    from annviz.training_config import settings_of
 
     for setting in SETTINGS:
         assert SHORT[setting.name](settings_of(TrainingConfig())[setting.name])

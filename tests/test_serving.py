@@ -20,7 +20,8 @@ import pytest
 from annviz import serving
 from bench.app_server import serving_children
 from annviz.architecture import parse_hidden_layers
-from annviz.training import TrainingConfig, compile_model
+from annviz.training import compile_model
+from annviz.training_config import TrainingConfig
 
 TINY = TrainingConfig(subset_size=3000, epochs=1)
 
@@ -178,7 +179,8 @@ def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(serv
     # process has run other Keras work, which may change its kernels' settings).
     bare_fit = (
         "import sys, numpy as np, keras\n"
-        "from annviz.training import TrainingConfig, compile_model, prepare_training_data\n"
+        "from annviz.training import compile_model, prepare_training_data\n"
+        "from annviz.training_config import TrainingConfig\n"
         "config = TrainingConfig(subset_size=4000, epochs=2, seed=7)\n"
         "data = prepare_training_data()\n"
         "model = compile_model(config)\n"

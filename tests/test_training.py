@@ -14,23 +14,9 @@ import numpy as np
 import pytest
 
 from annviz.architecture import DenseSpec, ModelSpec
-from annviz.training import (
-    LECTURE_MODEL,
-    MAX_EPOCHS,
-    SETTINGS,
-    TrainingConfig,
-    compile_model,
-    config_from_settings,
-    evaluate_on_test,
-    execution_steps,
-    keras_workflow_code,
-    prepare_training_data,
-    raw_pixels,
-    settings_of,
-    train,
-    trained_model_label,
-    workflow_steps,
-)
+from annviz.keras_workflow import keras_workflow_code, workflow_steps
+from annviz.training import compile_model, evaluate_on_test, prepare_training_data, raw_pixels, train, trained_model_label
+from annviz.training_config import LECTURE_MODEL, MAX_EPOCHS, SETTINGS, TrainingConfig, config_from_settings, execution_steps, settings_of
 
 keras = pytest.importorskip("keras")
 
@@ -301,7 +287,7 @@ def test_models_build_while_streamlit_clears_the_keras_session():
     ],
 )
 def test_the_lectures_accuracy_claims_are_checked_against_the_measured_ones(accuracies, test, words):
-    from annviz.training import lecture_accuracy_sentence
+    from annviz.lecture_claims import lecture_accuracy_sentence
 
     from annviz.training import EpochRow, TrainingHistory
 
@@ -337,7 +323,7 @@ def test_raw_pixels_are_exactly_the_unscaled_values_and_a_raw_model_reads_scaled
 def test_the_lectures_tensorflow_keras_lines_build_the_same_model_as_annviz_lines():
     import warnings
 
-    from annviz.training import LECTURE_CODE_MAPPING
+    from annviz.keras_workflow import LECTURE_CODE_MAPPING
 
     (lecture_import, ours_import, _), (lecture_layer, ours_layer, _) = LECTURE_CODE_MAPPING
     lecture_ns: dict = {}
