@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annviz.limitations import dense_layers, save_dense_layers  # noqa: E402
+from annviz.numpy_mlp import dense_layers, save_dense_layers  # noqa: E402
 from annviz.mnist import load_mnist  # noqa: E402
 from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, load_pretrained, model_inputs, train_pretrained  # noqa: E402
 from annviz.small_cnn import cnn_layers, save_cnn_layers  # noqa: E402

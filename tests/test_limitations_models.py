@@ -99,7 +99,7 @@ def test_a_shifted_seven_switches_many_relus(layers, test_set):
 @pytest.mark.parametrize("name", ["mlp", "mlp_shuffled"])
 def test_the_shipped_numpy_weights_are_the_keras_models_own(name):
     """The server runs the shipped MLPs from annviz/models/NAME.npz; they must be the .keras file's weights."""
-    from annviz.limitations import dense_layers, load_dense_layers
+    from annviz.numpy_mlp import dense_layers, load_dense_layers
     from annviz.pretrained import load_pretrained
 
     stored, keras_layers = load_dense_layers(name), dense_layers(load_pretrained(name))

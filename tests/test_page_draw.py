@@ -116,7 +116,7 @@ def test_an_upload_is_read_and_a_bad_one_is_a_sentence_that_loses_nothing(mnist_
 def test_the_sessions_trained_model_can_answer_and_is_named():
     import keras
 
-    from annviz.limitations import DenseLayer, dense_layers
+    from annviz.numpy_mlp import dense_layers, DenseLayer
     from annviz.serving import TrainedMLP
 
     # What a training process hands back: the weights in NumPy. One without softmax, one of another input size.

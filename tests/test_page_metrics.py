@@ -165,7 +165,7 @@ def test_row_normalised_toggle_keeps_the_page_working():
 def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):
     import keras
 
-    from annviz.limitations import dense_layers
+    from annviz.numpy_mlp import dense_layers
     from annviz.serving import TrainedMLP
 
     keras.utils.set_random_seed(0)

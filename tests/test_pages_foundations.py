@@ -179,7 +179,7 @@ sys.exit(1 if heavy else 0)
 def test_page_3_draws_the_first_layers_weights_as_images():
     import json
 
-    from annviz.limitations import load_dense_layers
+    from annviz.numpy_mlp import load_dense_layers
 
     at = AppTest.from_file(str(ROOT / "pages" / "p3_layers.py"), default_timeout=60).run()
     assert not at.exception

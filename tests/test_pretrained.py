@@ -77,7 +77,7 @@ def test_pixels_never_inked_keep_their_initial_weights_as_page_3_says():
     exactly the seed's initial weights (no gradient ever reached them), and those pixels lie on the border."""
     import keras
 
-    from annviz.limitations import load_dense_layers
+    from annviz.numpy_mlp import load_dense_layers
     from annviz.mnist import load_mnist
     from annviz.pretrained import _spec
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from annviz import mnist_plots
-from annviz.limitations import DenseLayer
+from annviz.numpy_mlp import DenseLayer
 from annviz.runs import (
     HIGHLIGHT_CSS, MAX_KEPT_RUNS, SHORT, WEIGHTS_BUDGET_BYTES, KeptRun, curve_metrics, curves_csv, differs_from_first,
     ended_run, epoch_curve, failed_run, keep_run, kept_models, kept_run_bytes, number_ranges, run_names, run_of_job,

@@ -207,7 +207,7 @@ def test_a_trained_mlp_in_numpy_answers_as_its_keras_model(hidden: str) -> None:
     import keras
 
     from annviz.architecture import ModelSpec
-    from annviz.limitations import dense_layers
+    from annviz.numpy_mlp import dense_layers
 
     spec = ModelSpec(784, parse_hidden_layers(hidden), task="multiclass", n_classes=10)
     model = compile_model(TrainingConfig(model=spec, seed=3))

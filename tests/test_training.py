@@ -302,7 +302,7 @@ def test_raw_pixels_are_exactly_the_unscaled_values_and_a_raw_model_reads_scaled
     x / 255 like every model and gives Keras's predict on the raw pixels."""
     import keras
 
-    from annviz.limitations import dense_layers
+    from annviz.numpy_mlp import dense_layers
     from annviz.mnist import flatten_and_scale, load_mnist
     from annviz.serving import TrainedMLP, for_scaled_inputs
 
