@@ -182,23 +182,17 @@ def _nan_message(config: TrainingConfig, epoch: int, batch: int) -> str:
 def compile_model(config: TrainingConfig) -> Any:
     """Steps 1 and 2: seed, define and compile the model exactly as :func:`keras_workflow_code` does.
 
-    The layers get their names here ("hidden_1", …, "output") instead of Keras's automatic
-    "dense", "dense_1", …: Streamlit calls ``keras.backend.clear_session()`` after every
-    script run of every session, which resets the counter behind the automatic names, and a
-    reset in the middle of a build gives two layers the same name (the build then fails).
-    Names change nothing else: the weights are drawn in the same order from the same seed.
+    It runs in a training process of its own (``annviz.serving``), where no Streamlit clears the
+    Keras session, so the layers keep Keras's automatic names, as in the code the page shows.
     """
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    layers = config.model.layers
     model = keras.Sequential(
-        [keras.Input(shape=(config.model.input_size,))]
-        + [
-            keras.layers.Dense(layer.units, activation=layer.activation, name=f"hidden_{index + 1}")
-            for index, layer in enumerate(layers[:-1])
+        [
+            keras.Input(shape=(config.model.input_size,)),
+            *(keras.layers.Dense(layer.units, activation=layer.activation) for layer in config.model.layers),
         ]
-        + [keras.layers.Dense(layers[-1].units, activation=layers[-1].activation, name="output")]
     )
     namespace = {"keras": keras}
     model.compile(

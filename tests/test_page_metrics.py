@@ -156,10 +156,34 @@ def test_selected_cell_gallery_shows_only_that_cell(y_test, shipped_probabilitie
     assert any(f"True {true_class}, predicted {predicted_class}" in m.value for m in at.markdown)
 
 
-def test_row_normalised_toggle_keeps_the_page_working():
+def matrix_shown(at: AppTest) -> np.ndarray:
+    """The confusion matrix's cells as the browser gets them: the diagonal and the mistakes are two
+    heatmaps (two colour scales), each NaN where the other has its cells (plotly's typed arrays, decoded)."""
+    import base64
+    import json
+
+    for chart in at.get("plotly_chart"):
+        layers = []
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("type") == "heatmap":
+                z = trace["z"]
+                shape = tuple(int(n) for n in str(z["shape"]).split(","))
+                layers.append(np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape).astype(float))
+        if layers:
+            assert (np.sum([~np.isnan(layer) for layer in layers], axis=0) == 1).all(), "each cell in one heatmap"
+            return np.nansum(layers, axis=0)
+    raise AssertionError("no heatmap on the page")
+
+
+def test_row_normalised_toggle_shows_each_true_class_as_shares(y_test, shipped_probabilities):
     at = run_page("Ten classes")
+    y_pred = shipped_probabilities.argmax(axis=1)
+    np.testing.assert_array_equal(matrix_shown(at), skm.confusion_matrix(y_test, y_pred))
     at.toggle(key="metrics_normalize").set_value(True).run()
     assert not at.exception and not at.error
+    shown = matrix_shown(at)
+    np.testing.assert_allclose(shown, skm.confusion_matrix(y_test, y_pred, normalize="true"), atol=1e-6)
+    np.testing.assert_allclose(shown.sum(axis=1), 1.0, atol=1e-6)
 
 
 def test_session_model_can_be_chosen_and_runs_once(monkeypatch, y_test):

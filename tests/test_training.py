@@ -260,24 +260,6 @@ def test_evaluation_is_keras_evaluate_and_predict(data):
     assert report.first_probabilities.sum() == pytest.approx(1.0, abs=1e-5)
 
 
-def test_models_build_while_streamlit_clears_the_keras_session():
-    """Automatic layer names come from a counter clear_session resets; a reset mid-build used to fail ~7 %."""
-    done = threading.Event()
-
-    def rerun_pages():
-        while not done.wait(0.005):
-            keras.backend.clear_session(free_memory=False)
-
-    pages = threading.Thread(target=rerun_pages)
-    pages.start()
-    try:
-        models = [compile_model(TrainingConfig()) for _ in range(30)]
-    finally:
-        done.set()
-        pages.join()
-    assert all([layer.name for layer in m.layers] == ["hidden_1", "hidden_2", "output"] for m in models)
-
-
 @pytest.mark.parametrize(
     ("accuracies", "test", "words"),
     [
