@@ -6,12 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {name: str(ROOT / "pages" / f"{name}.py") for name in ("p1_ann", "p2_neuron", "p3_layers", "p4_activations")}
 TIMEOUT = 60
+#: Page 3's headline metric.
+TOTAL = "Total parameters"
 
 
 def run_page(name: str, **query) -> AppTest:
@@ -23,14 +27,25 @@ def run_page(name: str, **query) -> AppTest:
     return at
 
 
+def metric(at: AppTest, label: str) -> str:
+    """The value of the metric with this label (metrics have no key; their label names them)."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The one table or dataframe on the page with this column."""
+    (found,) = [e.value for e in [*at.table, *at.dataframe] if column in e.value.columns]
+    return found
+
+
 def texts(at: AppTest) -> str:
     return "\n".join([m.value for m in at.markdown] + [x.value for x in at.latex] + [str(m.value) for m in at.metric])
 
 
 def test_p1_shows_3_4_1_with_21_parameters_and_follows_the_sizes():
     at = run_page("p1_ann")
-    assert at.table[0].value.shape == (7, 3)  # the biological analogy
-    assert r"_{16\ \text{weights}} + \underbrace{4 + 1}_{5\ \text{biases}} = 21" in at.latex[0].value
+    assert frame_with(at, "Biological neuron").shape == (7, 3)  # the biological analogy
+    assert any(r"_{16\ \text{weights}} + \underbrace{4 + 1}_{5\ \text{biases}} = 21" in x.value for x in at.latex)
     assert "**21 parameters**" in texts(at)
     at.text_input(key="ann_layers").set_value("784-128-64-10").run()
     assert "**109,386 parameters**" in texts(at) and not at.exception
@@ -39,7 +54,7 @@ def test_p1_shows_3_4_1_with_21_parameters_and_follows_the_sizes():
 def test_p1_bad_sizes_show_an_error_and_the_page_goes_on():
     at = run_page("p1_ann", ann_layers="3-0-1")
     assert [e.value for e in at.error] == ["The size of each layer must be at least 1, not 0."]
-    assert at.table[0].value.shape == (7, 3)
+    assert frame_with(at, "Biological neuron").shape == (7, 3)
     at.text_input(key="ann_layers").set_value("5-4").run()
     assert not at.error and "**24 parameters**" in texts(at)
 
@@ -49,8 +64,15 @@ def test_p2_default_is_the_lecture_neuron_4_2():
     lines = [x.value for x in at.latex]
     assert any(r"0.5 \cdot 2 + (-0.6) \cdot (-1) + 0.8 \cdot 3 + 0.2" in line for line in lines)
     assert any(r"z = 4.2" in line for line in lines) and any(r"\mathrm{ReLU}(4.2) = 4.2" in line for line in lines)
-    Z = at.dataframe[2].value
-    assert Z.iloc[0, 0] == pytest.approx(4.2)
+    # Z = XW + b recomputed in NumPy from the X and W tables the page shows; one table is Z, one ReLU(Z).
+    frames = [d.value for d in at.dataframe]
+    X = next(f for f in frames if f.columns[0] == "x1").to_numpy()
+    Wb = next(f for f in frames if f.index[-1] == "b").to_numpy()
+    Z = X @ Wb[:-1] + Wb[-1]
+    assert Z[0, 0] == pytest.approx(4.2)  # sample 1 and neuron 1 are the lecture's neuron
+    outputs = [f.to_numpy() for f in frames if f.index[0] == "sample 1" and f.columns[0] == "neuron 1"]
+    assert [np.allclose(f, Z) for f in outputs] == [True, False]
+    assert np.allclose(outputs[1], np.maximum(Z, 0))
 
 
 def test_p2_widgets_change_the_derivation():
@@ -86,25 +108,26 @@ def test_p2_check_with_keras_agrees():
 
 def test_p3_default_is_the_mnist_mlp_and_presets_load():
     at = run_page("p3_layers")
-    assert at.metric[0].value == "109,386"
-    assert "keras.layers.Dense(128, activation='relu')" in at.code[0].value
+    assert metric(at, TOTAL) == "109,386"
+    assert any("keras.layers.Dense(128, activation='relu')" in code.value for code in at.code)
     at.selectbox(key="layers_preset").set_value("3-4-1 (21)").run()
-    assert at.metric[0].value == "21" and at.text_input(key="layers_hidden").value == "4 relu"
+    assert metric(at, TOTAL) == "21" and at.text_input(key="layers_hidden").value == "4 relu"
     at.selectbox(key="layers_preset").set_value("Dense(4) on 5 inputs (24)").run()
-    assert at.metric[0].value == "24"
+    assert metric(at, TOTAL) == "24"
     at.selectbox(key="layers_task").set_value("regression").run()
-    assert at.metric[0].value == "6" and at.metric[2].value == "1 · linear" and "`mse`" in at.caption[0].value
+    assert metric(at, TOTAL) == "6" and metric(at, "Output layer") == "1 · linear"
+    assert any("`mse`" in caption.value for caption in at.caption)
 
 
 def test_p3_image_preset_first_layer_has_15_360_512():
     at = run_page("p3_layers")
     at.selectbox(key="layers_preset").set_value("100×100×3 image → 512 (15,360,512)").run()
-    assert at.dataframe[0].value["parameters"].iloc[0] == "15,360,512"
+    assert frame_with(at, "parameters")["parameters"].iloc[0] == "15,360,512"
 
 
 def test_p3_a_billion_units_are_counted_not_built():
     at = run_page("p3_layers", layers_hidden="1000000000 relu")
-    assert at.metric[0].value == f"{784 * 10**9 + 10**9 + 10**10 + 10:,}"
+    assert metric(at, TOTAL) == f"{784 * 10**9 + 10**9 + 10**10 + 10:,}"
     at.button(key="layers_count_params").click().run()
     assert not at.exception and "too large to build" in at.error[0].value
 
@@ -120,16 +143,16 @@ def test_p3_bad_layers_show_an_error(hidden):
     at = run_page("p3_layers", layers_hidden=hidden)
     assert len(at.error) == 1 and not at.exception
     at.text_input(key="layers_hidden").set_value("4 relu").run()
-    assert not at.error and at.metric[0].value == f"{784 * 4 + 4 + 4 * 10 + 10:,}"
+    assert not at.error and metric(at, TOTAL) == f"{784 * 4 + 4 + 4 * 10 + 10:,}"
 
 
 def test_p4_lecture_table_and_softmax_default():
     at = run_page("p4_activations")
-    table = at.dataframe[0].value
+    table = frame_with(at, "ReLU (annviz)")
     assert table["ReLU (annviz)"].tolist() == [0, 0, 0, 1, 2]
     assert table["Sigmoid (annviz)"].round(3).tolist() == [0.119, 0.378, 0.5, 0.731, 0.881]
     at.button(key="act_tf_table").click().run()
-    table = at.dataframe[0].value
+    table = frame_with(at, "Sigmoid (TensorFlow)")
     assert table["Sigmoid (TensorFlow)"].round(3).tolist() == [0.119, 0.378, 0.5, 0.731, 0.881]
     assert "agree" in at.success[0].value
 
