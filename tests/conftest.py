@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -34,8 +35,11 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
     "--proxy-server=http://127.0.0.1:9",
 ]
-#: Screenshots the browser tests take; README shows some of them.
-SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
+#: Where a test run writes what it shows: the browser tests' screenshots and the fuzz's table.
+#: Outside the checkout by default, so a run leaves the tree clean; ``ANNVIZ_TEST_OUTPUT=docs``
+#: (a path relative to the project, or absolute) refreshes README's images and docs/fuzz_report.md.
+TEST_OUTPUT = ROOT / os.environ.get("ANNVIZ_TEST_OUTPUT", str(Path(tempfile.gettempdir()) / "annviz-test-output"))
+SCREENSHOT_DIR = TEST_OUTPUT / "screenshots"
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 offline.block_outbound_network()

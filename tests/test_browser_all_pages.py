@@ -2,7 +2,7 @@
 
 Generic over the navigation table (``pages/_navigation.py``): a page added there is visited here without edits.
 One browser context visits each page once (the page's own browser test does its interaction).
-Full-page screenshots go to ``docs/screenshots/all_pages/<page>.png``.
+Full-page screenshots go to ``<test output>/screenshots/all_pages/<page>.png`` (``conftest.TEST_OUTPUT``).
 """
 
 from __future__ import annotations
