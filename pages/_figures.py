@@ -157,12 +157,12 @@ def shuffle_equivalence() -> tuple[float, float, float, float]:
     from annviz.pretrained import SHUFFLE_SEED, shuffle_pixels
 
     (_, _), (x_test, y_test) = shared_mnist()
-    original = load_dense_layers("mlp")
+    original = shipped_mlp("mlp")
     perm = pixel_permutation(SHUFFLE_SEED)
     renamed = permuted_first_layer(original, perm)
     p_original = mlp_probabilities(original, flatten_and_scale(x_test))
     p_renamed = mlp_probabilities(renamed, flatten_and_scale(shuffle_pixels(x_test)))
-    trained = load_dense_layers("mlp_shuffled")[0].kernel
+    trained = shipped_mlp("mlp_shuffled")[0].kernel
     r = float(np.corrcoef(trained.ravel(), renamed[0].kernel.ravel())[0, 1])
     return (accuracy(y_test, p_original.argmax(axis=1)), accuracy(y_test, p_renamed.argmax(axis=1)),
             float(np.abs(p_original - p_renamed).max()), r)

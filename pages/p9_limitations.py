@@ -11,7 +11,7 @@ import streamlit as st
 from annviz import limitation_plots as plots
 from annviz import limitations as lim
 from annviz.formatting import format_count, format_megabytes
-from annviz.numpy_mlp import DenseLayer, layer_outputs
+from annviz.numpy_mlp import layer_outputs
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from annviz.small_cnn import layer_param_counts
 from annviz.training_config import TrainingConfig
@@ -40,11 +40,6 @@ tab_shift, tab_shuffle, tab_params, tab_cnn = st.tabs(TABS, key="lim_tab", bind=
 def test_set() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images and labels, shared read-only (no 7.8 MB copy per rerun)."""
     return shared_mnist()[1]
-
-
-def mlp_layers(name: str) -> tuple[DenseLayer, ...]:
-    """The MLP's weights as NumPy arrays: a slider move runs one image through NumPy, in the server."""
-    return shipped_mlp(name)
 
 
 CURVE_KEYS = [f"curves_{name}" for name in CURVE_MODELS.values()]
@@ -111,7 +106,7 @@ def shifted_seven() -> None:
             x_test, y_test = test_set()
             image = x_test[index]
             shifted = lim.shift_image(image, dx, dy)
-            layers = mlp_layers("mlp")
+            layers = shipped_mlp("mlp")
             hidden, *_, probabilities = layer_outputs(layers, model_inputs("mlp", np.stack([image, shifted])))
             change = lim.compare_activations(hidden[0], hidden[1])
             true_class = int(y_test[index])
