@@ -6,14 +6,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
-import pages._preload  # noqa: F401  (first: the libraries, imported once before sessions race)
-from pages._navigation import sections
-from pages._serving import start_background_work
-
-st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
-# The Keras worker starts with the server's first session and measures the shipped models in
-# the background, so the pages that show those measurements rarely wait for them.
-start_background_work()
+from pages._navigation import sections  # plain data: no library behind it
 
 NAVIGATION_KEY = "navigation_pages"
 
@@ -36,4 +29,23 @@ def lecture_sections() -> dict[str, list[st.Page]]:
     return st.session_state[NAVIGATION_KEY]
 
 
-st.navigation(lecture_sections()).run()
+# Before st.navigation: its pages' :material: icons would otherwise become the favicon, which
+# the browser then fetches from fonts.gstatic.com (offline in class).
+st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
+
+# st.navigation comes before the imports and the background work: its first call on a server
+# switches off Streamlit's old pages/-folder navigation for every session. Until then (the
+# server's very first run, which cannot avoid it) a session that opens a deep link such as
+# /neuron gets a "Page not found" notice; called after the imports below, that window lasted
+# seconds (~5 ms now), and a class opening links to a freshly woken server all got the notice.
+# README, "Known Streamlit behaviour", has the details.
+navigation = st.navigation(lecture_sections())
+
+import pages._preload  # noqa: E402, F401  (the libraries, imported once before sessions race)
+from pages._serving import start_background_work  # noqa: E402
+
+# The Keras worker starts with the server's first session and measures the shipped models in
+# the background, so the pages that show those measurements rarely wait for them.
+start_background_work()
+
+navigation.run()

@@ -23,8 +23,9 @@ CELL_CENTRE_JS = """
 
 
 def dismiss_page_not_found(page) -> None:
-    """Close the "Page not found" dialog Streamlit 1.67 shows on a fresh server's first visit to a
-    non-root URL (every page of the app gets it; the page itself runs). Anything else stays."""
+    """Close the "Page not found" notice Streamlit 1.67 shows once, on a fresh server's first visit
+    when it is by a non-root URL (the page asked for runs under it; test_browser_all_pages pins
+    it). Any other dialog stays."""
     dialog = page.locator('[role="dialog"]')
     if dialog.count() and "Page not found" in dialog.inner_text():
         page.keyboard.press("Escape")

@@ -46,10 +46,11 @@ CLICK_POSITION_JS = """
 def dismiss_page_not_found(page: object) -> None:
     """Close the "Page not found" dialog of a fresh server's first visit to a deep link.
 
-    Streamlit 1.67 resolves a fresh server's first request against the ``pages/`` folder
+    Streamlit 1.67 resolves a fresh server's first script run against the ``pages/`` folder
     (the old multipage convention) before ``st.navigation`` has run once, so a url_path that
     is not a file name ("optimizers", "metrics") gets the dialog, and then the right page.
-    Renaming the folder (e.g. ``app_pages/``) removes it; that is app-wide, not this page's.
+    Only renaming the folder would remove it, and the page files stay in ``pages/``; README's
+    "Known Streamlit behaviour" and test_browser_all_pages have the rest.
     """
     dialog = page.locator('[role="dialog"]')  # type: ignore[attr-defined]
     if dialog.count() and "Page not found" in dialog.inner_text():
