@@ -6,6 +6,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
+from pages._lecture import lecture_on, toggle_lecture_mode
 from pages._navigation import sections  # plain data: no library behind it
 
 NAVIGATION_KEY = "navigation_pages"
@@ -31,7 +32,9 @@ def lecture_sections() -> dict[str, list[st.Page]]:
 
 # Before st.navigation: its pages' :material: icons would otherwise become the favicon, which
 # the browser then fetches from fonts.gstatic.com (offline in class).
-st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide")
+# Lecture mode (?lecture=1) opens with the sidebar folded away: the projector's width is the demo's.
+st.set_page_config(page_title="annviz: ANNs, live", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="collapsed" if lecture_on() else "auto")
 
 # st.navigation comes before the imports and the background work: its first call on a server
 # switches off Streamlit's old pages/-folder navigation for every session. Until then (the
@@ -48,4 +51,7 @@ from pages._serving import start_background_work  # noqa: E402
 # the background, so the pages that show those measurements rarely wait for them.
 start_background_work()
 
+st.sidebar.toggle("Lecture mode", value=lecture_on(), key="lecture_switch", on_change=toggle_lecture_mode,
+                  help="For a projector: larger text and figures, the demo and its key controls on one screen, "
+                  "and the page's prepared steps. A link with ?lecture=1 opens in it.")
 navigation.run()

@@ -10,13 +10,20 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from annviz.errors import InputError
+from pages._lecture import lecture_frame
 
 
-def page_header(title: str, lecture_text: str) -> None:
-    """Title and a few sentences in the lecture's own words (after setting aside unreadable link values)."""
+def page_header(title: str, lecture_text: str, *, page: str | None = None) -> None:
+    """Title and a few sentences in the lecture's own words (after setting aside unreadable link values).
+
+    ``page`` is the page's address (its ``url_path``): in lecture mode its prepared steps show
+    under the title (``pages/_lecture.py``).
+    """
     ignore_non_finite_link_values()
     st.title(title)
-    st.markdown(lecture_text)
+    lecture_frame(page)
+    with st.container(key="page_intro"):
+        st.markdown(lecture_text)
 
 
 #: Where the sentence about dropped link values waits for the run that shows it.

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages._navigation import sections
+from pages._lecture import steps_of
+from pages._navigation import listed_pages, sections
 
 st.title("annviz: artificial neural networks, live")
 st.markdown(
@@ -32,10 +33,22 @@ st.markdown(
   so a bookmarked link brings back exactly the state you prepared.
 - Everything runs offline: the MNIST digits and the trained models ship with the app.
 - Whatever asks Keras itself (a "check with Keras" button, the race with `keras.optimizers`,
-  the CNN's answer) runs in a Keras process beside the server; the first such action after a
-  quiet spell waits a few seconds for that process to start.
+  the shipped models' test-set measurements) runs in a Keras process beside the server; the
+  first such action after a quiet spell waits a few seconds for that process to start.
 - A training runs in a process of its own and keeps going while you show other pages; the
-  Metrics and Draw pages can then use the model it made. Two train at once; a third waits its
-  turn and is told its place in line.
+  Metrics and Draw pages can then use the model it made. A server runs as many trainings at
+  once as it has cores to spare (one on a 2-core server); the others wait their turn and are
+  told their place in line.
+- **Lecture mode** (the sidebar's switch, or `?lecture=1` in a link) is for a projector: larger
+  text, and thicker lines, bigger markers and fonts in every figure; the sidebar folded, the expanders and
+  secondary controls hidden, and each page's prepared steps with Previous and Next. Every step
+  is a link you can paste into your slides; `?hide=` with widget keys hides any control.
 """
 )
+
+st.subheader("Lecture steps")
+with_steps = [(page, steps_of(page.url_path)) for page in listed_pages() if steps_of(page.url_path)]
+for column, (page, steps) in zip(st.columns(3, gap="large") * len(with_steps), with_steps):
+    with column:
+        lines = "\n".join(f"{number}. [{step.title}]({link})" for number, step, link in steps)
+        st.markdown(f"**{page.title}**\n\n{lines}")

@@ -16,6 +16,7 @@ from annviz.architecture import (
 from annviz.formatting import format_count
 from annviz.neuron import BIOLOGICAL_ANALOGY
 from pages._figures import network_view
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 page_header(
@@ -23,7 +24,7 @@ page_header(
     "An **artificial neural network** is loosely inspired by the brain: neurons receive signals, "
     "weigh them, and fire when the weighted sum is large enough. An artificial neuron computes "
     "z = w·x + b and passes it through an **activation**; neurons are arranged in **layers**, and "
-    "**learning** means adjusting the weights and biases, the network's **parameters**, to reduce a loss.",
+    "**learning** means adjusting the weights and biases, the network's **parameters**, to reduce a loss.", page="ann",
 )
 
 st.subheader("From biology to maths")
@@ -42,7 +43,7 @@ def network() -> None:
     with shown_as_error():
         spec = spec_from_sizes(parse_layer_sizes(sizes_text))
         activations = [layer.activation for layer in spec.layers]
-        st.plotly_chart(network_view(tuple(spec.sizes), tuple(activations), True, 420), key="ann_network")
+        st.plotly_chart(on_screen(network_view(tuple(spec.sizes), tuple(activations), True, 420)), key="ann_network")
         total = count_model_params(spec)
         st.markdown(
             f"Every connection is one **weight**, every neuron after the input has one **bias**: "

@@ -19,13 +19,14 @@ from annviz.neuron import (
 )
 from pages._figures import neuron_views
 from pages._serving import keras_job
+from pages._lecture import on_screen
 from pages._ui import formatted_columns, page_header, shown_as_error
 
 page_header(
     "2 · A single neuron",
     "A neuron multiplies each input by its weight, adds them up with a bias, and passes the sum "
     "through an activation: **z = w₁x₁ + … + wₙxₙ + b**, **a = σ(z)**. The lecture's example: "
-    "x = [2, −1, 3], w = [0.5, −0.6, 0.8], b = 0.2 with ReLU gives z = 4.2 and a = 4.2.",
+    "x = [2, −1, 3], w = [0.5, −0.6, 0.8], b = 0.2 with ReLU gives z = 4.2 and a = 4.2.", page="neuron",
 )
 
 
@@ -53,7 +54,7 @@ def single_neuron() -> None:
         w = parse_vector(w_text, name="the weight vector w", max_length=MAX_NEURON_INPUTS)
         result = neuron_output(x, w, b, activation)
         drawing, point = neuron_views(tuple(map(float, x)), tuple(map(float, w)), float(b), activation)
-        st.plotly_chart(drawing, key="neuron_drawing")
+        st.plotly_chart(on_screen(drawing), key="neuron_drawing")
 
     if result is not None:
         derivation, curve = st.columns([3, 2])
@@ -62,7 +63,7 @@ def single_neuron() -> None:
             for line in neuron_derivation_latex(result):
                 st.latex(line)
         with curve:
-            st.plotly_chart(point, key="neuron_curve")
+            st.plotly_chart(on_screen(point), key="neuron_curve")
         whole_layer(x, w, float(b), activation)
 
     with st.expander("The formula and the Keras code"):

@@ -24,6 +24,7 @@ from annviz.serving import keras_param_count
 from pages._figures import network_view, never_inked_pixels, shipped_mlp
 from pages._serving import keras_job
 from pages._trained import RUNS_KEY
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 DEFAULT = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
@@ -34,7 +35,7 @@ page_header(
     "**bias per neuron**. The output layer follows the task: **1 sigmoid** neuron for binary "
     "classification, **K softmax** neurons for K classes, **1 linear** neuron for regression. "
     "Parameters add up fast: the lecture's MNIST MLP has 109,386, and one Dense(512) on a "
-    "100×100×3 image already has 15,360,512.",
+    "100×100×3 image already has 15,360,512.", page="layers",
 )
 
 
@@ -77,7 +78,7 @@ def builder() -> None:
         total = count_model_params(spec)
 
         st.plotly_chart(
-            network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380),
+            on_screen(network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380)),
             key="layers_network",
         )
         m1, m2, m3 = st.columns(3)
@@ -155,9 +156,9 @@ def first_layer_features() -> None:
         else:
             kernel = next(run for run in runs if f"run {run.number}" == choice).model.layers[0].kernel
         st.plotly_chart(
-            mnist_plots.first_layer_weights_figure(
+            on_screen(mnist_plots.first_layer_weights_figure(
                 kernel, SHOWN_NEURONS[: kernel.shape[1]], title=f"First-layer weights of neurons 0–{min(16, kernel.shape[1]) - 1}, "
-                f"{choices[choice]}"),
+                f"{choices[choice]}")),
             key="layers_first_weights", config={"displayModeBar": False},
         )
         if choice == "shipped":

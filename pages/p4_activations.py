@@ -16,6 +16,7 @@ from annviz.activations import (
 from annviz.inputs import format_vector, parse_vector
 from pages._figures import activations_view, softmax_view, stacked_layers_view
 from pages._serving import keras_job
+from pages._lecture import on_screen
 from pages._ui import formatted_columns, page_header, shown_as_error
 
 TABLE_ACTIVATIONS = ("relu", "sigmoid")
@@ -26,7 +27,7 @@ page_header(
     "The activation adds the **non-linearity**. **Sigmoid** and **tanh** saturate: for large |z| their "
     "gradient is almost 0, so learning stalls in deep networks (**vanishing gradient**). **ReLU** keeps "
     "a gradient of 1 for z > 0 and is the default for hidden layers; **softmax** turns the output "
-    "layer's scores into probabilities that sum to 1.",
+    "layer's scores into probabilities that sum to 1.", page="activations",
 )
 
 
@@ -41,7 +42,7 @@ def curves() -> None:
     )
     reach = c2.slider("z from −r to r", 1.0, 20.0, 6.0, 0.5, key="act_range", bind="query-params")
     with shown_as_error():
-        st.plotly_chart(activations_view(tuple(shown), float(reach)), key="act_curves")
+        st.plotly_chart(on_screen(activations_view(tuple(shown), float(reach))), key="act_curves")
         for name in shown:
             st.markdown(f"- **{ACTIVATIONS[name].label}**: {ACTIVATIONS[name].note}")
 
@@ -54,7 +55,7 @@ def softmax_part() -> None:
     with shown_as_error():
         logits = parse_vector(logits_text, name="the list of logits", max_length=20)
         softmax(logits, temperature=temperature)  # a bad temperature is a sentence here, before the figure
-        st.plotly_chart(softmax_view(tuple(map(float, logits)), float(temperature)), key="act_softmax")
+        st.plotly_chart(on_screen(softmax_view(tuple(map(float, logits)), float(temperature))), key="act_softmax")
         st.caption(
             "T = 1 is the softmax of the lecture and of Keras (`keras.activations.softmax` has no temperature). "
             "The temperature divides the logits by T before softmax, to show that the scores' scale matters: "
@@ -89,7 +90,7 @@ def stacked_layers() -> None:
     seed = c3.number_input("Seed of the weights", 0, 10_000, 0, key="act_stack_seed", bind="query-params")
     with shown_as_error():
         demo, stack_figure = stacked_layers_view(int(units), int(seed), between)
-        st.plotly_chart(stack_figure, key="act_stack")
+        st.plotly_chart(on_screen(stack_figure), key="act_stack")
         st.markdown(
             f"Two linear layers give a straight line, exactly the one layer with W = W₁W₂ = {demo.W[0, 0]:.4g} and "
             f"b = b₁W₂ + b₂ = {demo.b[0]:.4g}. With {ACTIVATIONS[between].label} in between, the line bends."

@@ -13,6 +13,7 @@ from annviz.optimizers import uncorrected_adam_step_ratio, when_to_use_rows
 from annviz.race import DEFAULT_EPSILON, MAX_NOISE, OPENING_LEARNING_RATES, OPENING_SURFACE, leaderboard
 from annviz.surfaces import SURFACES
 from pages._race_views import landscape_view, race_view, racer_keys
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 DEFAULT_STEPS = 500
@@ -25,7 +26,7 @@ page_header(
     "gradient and takes a different step: **SGD** steps along −η·g, **momentum** keeps a "
     "velocity, **RMSprop** divides by a running size of the gradient, and **Adam** does both, "
     "with bias correction. Here they race from the same start; every step is computed "
-    "exactly as `keras.optimizers` computes it.",
+    "exactly as `keras.optimizers` computes it.", page="optimizers",
 )
 
 
@@ -197,7 +198,7 @@ def optimizer_race() -> None:
             if not racers:
                 st.info("Switch on at least one racer to start the race.", icon=":material/sports_score:")
             st.plotly_chart(
-                map_figure, key="opt_race_chart", config={"displaylogo": False},
+                on_screen(map_figure), key="opt_race_chart", config={"displaylogo": False},
                 on_select=partial(start_from_click, surface_key), selection_mode="points",
             )
         st.caption("Click anywhere on the map to start the race there; ▶ Play replays it. Each racer's row shows "
@@ -224,9 +225,9 @@ def optimizer_race() -> None:
                     },
                 )
         with loss_column:
-            st.plotly_chart(losses_figure, key="opt_loss_chart", config={"displaylogo": False})
+            st.plotly_chart(on_screen(losses_figure), key="opt_loss_chart", config={"displaylogo": False})
         if show_3d:
-            st.plotly_chart(landscape_view(*settings_key, float(noise)), key="opt_surface_chart", config={"displaylogo": False})
+            st.plotly_chart(on_screen(landscape_view(*settings_key, float(noise))), key="opt_surface_chart", config={"displaylogo": False})
         st.markdown(
             "**A 2-D race is not a real loss.** The race's SGD steps along the *exact* gradient of a smooth "
             "surface (full-batch gradient descent, unless σ > 0): there momentum's velocity keeps building along "

@@ -15,7 +15,7 @@ page_header(
     "Every Keras model is made in four steps: **define** the layers, **compile** (choose the "
     "optimizer, the loss and the metrics), **fit** on the training data, then **evaluate** on "
     "unseen data and **predict**. Change any setting: the program below changes with it, and it is "
-    "exactly what runs when you train it on the MNIST page.",
+    "exactly what runs when you train it on the MNIST page.", page="keras-workflow",
 )
 
 config = training_form("workflow")

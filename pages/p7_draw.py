@@ -17,6 +17,7 @@ from annviz.runs import kept_models
 from annviz.small_cnn import cnn_probabilities
 from pages._figures import example_digit, prepared_drawing, prepared_upload, shipped_cnn, shipped_mlp
 from pages._trained import choose_own_run, collect_runs
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 TABS = ("Draw", "Upload a photo")
@@ -34,7 +35,7 @@ page_header(
     "The MLP has only ever seen MNIST digits, and MNIST digits were all made the same way: "
     "**white ink on black, scaled into a 20×20 box, centred by their centre of mass in a 28×28 "
     "image**. Draw a digit (or upload a photo of one on paper), see the 784 pixels the network "
-    "actually receives, and what it answers.",
+    "actually receives, and what it answers.", page="draw",
 )
 
 
@@ -113,23 +114,23 @@ def drawing_and_answer() -> None:
                 top = int(probabilities.argmax())
                 st.markdown(f"Answer: **{top}**, with probability **{probabilities[top]:.1%}**, from {model_name}.")
                 st.plotly_chart(
-                    digit_plots.probability_bars_figure(probabilities, title="Probability of each class (softmax output)"),
+                    on_screen(digit_plots.probability_bars_figure(probabilities, title="Probability of each class (softmax output)")),
                     key="draw_probabilities", config={"displayModeBar": False},
                 )
 
     if steps is None:
-        shown, steps_figure = example_digit(EXAMPLE_INDEX)
+        prepared, steps_figure = example_digit(EXAMPLE_INDEX)
     elif upload_tab.open:
-        shown, steps_figure = steps, digit_plots.preparation_figure(steps)
+        prepared, steps_figure = steps, digit_plots.preparation_figure(steps)
     else:
-        shown = steps
-    st.plotly_chart(steps_figure, key="draw_steps", config={"displayModeBar": False})
-    row, column = shown.centre_of_mass
+        prepared = steps
+    st.plotly_chart(on_screen(steps_figure), key="draw_steps", config={"displayModeBar": False})
+    row, column = prepared.centre_of_mass
     st.caption(
-        f"Ink box {shown.box[3] - shown.box[1]}×{shown.box[2] - shown.box[0]} px → scaled to "
-        f"{shown.scaled.shape[1]}×{shown.scaled.shape[0]}; centre of mass moved to row {row + shown.offset[0]:.2f}, "
-        f"column {column + shown.offset[1]:.2f} (MNIST: within half a pixel of 14, 14)."
-        + (" The digit sits so far off its centre of mass that it was kept whole instead." if shown.clamped else "")
+        f"Ink box {prepared.box[3] - prepared.box[1]}×{prepared.box[2] - prepared.box[0]} px → scaled to "
+        f"{prepared.scaled.shape[1]}×{prepared.scaled.shape[0]}; centre of mass moved to row {row + prepared.offset[0]:.2f}, "
+        f"column {column + prepared.offset[1]:.2f} (MNIST: within half a pixel of 14, 14)."
+        + (" The digit sits so far off its centre of mass that it was kept whole instead." if prepared.clamped else "")
     )
 
 

@@ -32,6 +32,7 @@ from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, remember_choice
 from pages._training_form import mark_form_set, setting_key, training_form
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 TABS = ("Explore the data", "Train and test")
@@ -45,7 +46,7 @@ page_header(
     "**784 numbers between 0 and 1**: each image is flattened (`reshape(-1, 784)`) and scaled "
     "(`/ 255`). It is trained on 60,000 images, 10 % of them kept aside for **validation** (the last "
     "6,000: Keras's `validation_split` takes the end of the arrays, before any shuffling), and "
-    "judged on **10,000 test images** it has never seen. Watch the loss fall and the accuracy rise.",
+    "judged on **10,000 test images** it has never seen. Watch the loss fall and the accuracy rise.", page="mnist",
 )
 
 # The lecture's order: the data first (``?mnist_tab=Train+and+test`` opens the training). A session
@@ -102,7 +103,7 @@ def curves(snapshot: JobSnapshot, config: TrainingConfig) -> None:
         return
     metrics = ("loss", *config.metrics)
     for column, metric in zip(st.columns(len(metrics)), metrics):
-        column.plotly_chart(plots.training_curves_figure(history, metric, epochs=config.epochs), key=f"mnist_curve_{metric}")
+        column.plotly_chart(on_screen(plots.training_curves_figure(history, metric, epochs=config.epochs)), key=f"mnist_curve_{metric}")
 
 
 def show_test_results(snapshot: JobSnapshot) -> None:
@@ -125,12 +126,12 @@ def show_test_results(snapshot: JobSnapshot) -> None:
     )
     (_, _), (x_test, _) = shared_mnist()
     digit.plotly_chart(
-        plots.digit_values_figure(x_test[0], title=f"x_test[0], a {report.first_label}", height=320, values=False),
+        on_screen(plots.digit_values_figure(x_test[0], title=f"x_test[0], a {report.first_label}", height=320, values=False)),
         key="mnist_first_test_digit",
     )
     predicted = int(np.argmax(report.first_probabilities))
     bars.plotly_chart(
-        probability_bars_figure(report.first_probabilities, title=f"model.predict(x_test[:1]) → class {predicted}"),
+        on_screen(probability_bars_figure(report.first_probabilities, title=f"model.predict(x_test[:1]) → class {predicted}")),
         key="mnist_first_test_probabilities",
     )
 
@@ -196,7 +197,7 @@ def compared_curves() -> None:
     metrics = curve_metrics(picked)
     for column, metric in zip(st.columns(len(metrics)), metrics):
         column.plotly_chart(
-            plots.compared_curves_figure(picked, names, metric), key=f"mnist_compare_{metric}",
+            on_screen(plots.compared_curves_figure(picked, names, metric)), key=f"mnist_compare_{metric}",
             config={"toImageButtonOptions": {"filename": f"annviz-runs-{metric}", "scale": 2}},
         )
 
@@ -260,8 +261,8 @@ def digit_up_close() -> None:
         f"- {np.count_nonzero(flat)} of the 784 inputs are not 0"
     )
     values_figure, flat_figure = mnist_digit_views(int(index))
-    heatmap.plotly_chart(values_figure, key="mnist_digit")
-    st.plotly_chart(flat_figure, key="mnist_flat")
+    heatmap.plotly_chart(on_screen(values_figure), key="mnist_digit")
+    st.plotly_chart(on_screen(flat_figure), key="mnist_flat")
 
 
 runs = collect_runs()
@@ -270,8 +271,8 @@ if tab_explore.open:
     with tab_explore:
         grid, counts = st.columns([3, 2])
         grid_figure, counts_figure = mnist_overview()
-        grid.plotly_chart(grid_figure, key="mnist_grid")
-        counts.plotly_chart(counts_figure, key="mnist_counts")
+        grid.plotly_chart(on_screen(grid_figure), key="mnist_grid")
+        counts.plotly_chart(on_screen(counts_figure), key="mnist_counts")
         digit_up_close()
         with st.expander("The preprocessing in Keras"):
             st.code(
@@ -299,7 +300,7 @@ if tab_train.open:
         run = st.session_state.get(RUN_KEY)
         active = run is not None and run.snapshot().active
         if config is not None:
-            st.plotly_chart(plots.data_split_figure(config.train_size, config.validation_size), key="mnist_split")
+            st.plotly_chart(on_screen(plots.data_split_figure(config.train_size, config.validation_size)), key="mnist_split")
             st.caption(
                 f"{config.batches_per_epoch:,} batches per epoch · {execution_steps(config)} batches per call "
                 "of Keras's train function"

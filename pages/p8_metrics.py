@@ -12,6 +12,7 @@ from annviz.runs import kept_models
 from pages._figures import shared_mnist, shipped_mlp_test_probabilities
 from pages._metric_views import class_evaluation, confusion_view, imbalance_curves, threshold_view, worked_example
 from pages._trained import choose_own_run, collect_runs
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 SHIPPED_MODEL = "mlp"
@@ -22,7 +23,7 @@ page_header(
     "Accuracy answers one question: *how many predictions are right?* On imbalanced data it "
     "misleads, and some errors cost more than others. The **confusion matrix** counts every kind "
     "of right and wrong answer; **precision** asks how many predicted positives are real, "
-    "**recall** how many real positives were found, and **F1** is high only when both are.",
+    "**recall** how many real positives were found, and **F1** is high only when both are.", page="metrics",
 )
 
 tab_binary, tab_classes, tab_imbalance = st.tabs(TABS, key="metrics_tab", bind="query-params")
@@ -93,7 +94,7 @@ def worked_example_tab() -> None:
                 st.columns(4), (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn))
             ):
                 column.metric(name, value)
-            st.plotly_chart(report_figure, key="metrics_binary_cm")
+            st.plotly_chart(on_screen(report_figure), key="metrics_binary_cm")
         with formula_column:
             if (tuple(y_true), tuple(y_pred)) == (metrics.LECTURE_Y_TRUE, metrics.LECTURE_Y_PRED):
                 st.caption("The lecture's example. Its slide rounds accuracy 5/7 = 0.714 to 0.71.")
@@ -164,7 +165,7 @@ def ten_classes_tab() -> None:
                 )
         with matrix_column:
             st.plotly_chart(
-                confusion_view(model_key, normalized, int(true_class), int(predicted_class), rates if normalized else counts),
+                on_screen(confusion_view(model_key, normalized, int(true_class), int(predicted_class), rates if normalized else counts)),
                 key="metrics_cm_click",
                 on_select=select_clicked_cell,
                 selection_mode="points",
@@ -177,7 +178,7 @@ def ten_classes_tab() -> None:
                 icon=":material/info:",
             )
         bars_column, table_column = st.columns([3, 2])
-        bars_column.plotly_chart(per_class, key="metrics_per_class")
+        bars_column.plotly_chart(on_screen(per_class), key="metrics_per_class")
         with table_column:
             number = st.column_config.NumberColumn(format="%.3f")
             config = {"precision": number, "recall": number, "f1-score": number}
@@ -236,9 +237,9 @@ def imbalance_tab() -> None:
             "scikit-learn's zero_division=0 shows 0."
         )
         matrix_column, curve_column, sweep_column = st.columns(3)
-        matrix_column.plotly_chart(threshold_cm, key="metrics_threshold_cm")
-        curve_column.plotly_chart(pr_figure, key="metrics_pr_curve")
-        sweep_column.plotly_chart(sweep_figure, key="metrics_sweep")
+        matrix_column.plotly_chart(on_screen(threshold_cm), key="metrics_threshold_cm")
+        curve_column.plotly_chart(on_screen(pr_figure), key="metrics_pr_curve")
+        sweep_column.plotly_chart(on_screen(sweep_figure), key="metrics_sweep")
         with st.expander("The scikit-learn code"):
             st.code(
                 f"from sklearn.metrics import precision_recall_curve, precision_score, recall_score\n\n"

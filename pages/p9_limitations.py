@@ -17,6 +17,7 @@ from annviz.small_cnn import layer_param_counts
 from annviz.training_config import TrainingConfig
 from pages._figures import shared_mnist, shipped_cnn, shipped_mlp, shuffle_equivalence
 from pages._serving import when_measured
+from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
 TABS = ("The shifted 7", "Pixel shuffling", "Parameter explosion", "A first look at CNNs")
@@ -31,7 +32,7 @@ page_header(
     "neighbours, so **a 7 shifted by a few pixels lights up other neurons** (measured below at the lecture's 5 px), "
     "**shuffling the pixels gives the same input length** (and, as measured here, the same accuracy), "
     "and a colour photo needs **millions of weights in the first layer alone**. "
-    "Convolutional networks (CNNs) are the answer: a first look at the end.",
+    "Convolutional networks (CNNs) are the answer: a first look at the end.", page="limitations",
 )
 
 tab_shift, tab_shuffle, tab_params, tab_cnn = st.tabs(TABS, key="lim_tab", bind="query-params")
@@ -48,7 +49,7 @@ CURVES_LABEL = "Measuring the MLP's and the CNN's accuracy on all 10,000 test im
 
 def show_shift_curves(results: list[lim.ShiftCurves], marker: tuple[str, int] | None) -> None:
     curves = dict(zip(CURVE_MODELS, results))
-    st.plotly_chart(plots.shift_curve_figure(curves, marker=marker), key="lim_curves", config={"displayModeBar": False})
+    st.plotly_chart(on_screen(plots.shift_curve_figure(curves, marker=marker)), key="lim_curves", config={"displayModeBar": False})
     mlp, cnn = (curves[m].accuracy for m in CURVE_MODELS)
     cnn_longer = cnn["horizontal"][3] > mlp["horizontal"][3]
     st.markdown(
@@ -111,11 +112,11 @@ def shifted_seven() -> None:
             change = lim.compare_activations(hidden[0], hidden[1])
             true_class = int(y_test[index])
             images_column.plotly_chart(
-                plots.digit_pair_figure(image, shifted, titles=(f"test image {index} (a {true_class})", f"shifted by ({dx}, {dy})")),
+                on_screen(plots.digit_pair_figure(image, shifted, titles=(f"test image {index} (a {true_class})", f"shifted by ({dx}, {dy})"))),
                 key="lim_digits", config={"displayModeBar": False},
             )
             probabilities_column.plotly_chart(
-                plots.probability_figure(probabilities[0], probabilities[1], true_class=true_class),
+                on_screen(plots.probability_figure(probabilities[0], probabilities[1], true_class=true_class)),
                 key="lim_probabilities", config={"displayModeBar": False},
             )
             with controls:
@@ -144,10 +145,10 @@ def shifted_seven() -> None:
                 ),
             ):
                 column.metric(label, value)
-            st.plotly_chart(plots.activation_strip_figure(hidden[0], hidden[1], change), key="lim_strip",
+            st.plotly_chart(on_screen(plots.activation_strip_figure(hidden[0], hidden[1], change)), key="lim_strip",
                             config={"displayModeBar": False})
             scatter_column, curves_column = st.columns([1, 1.6])
-            scatter_column.plotly_chart(plots.activation_scatter_figure(hidden[0], hidden[1], r), key="lim_scatter",
+            scatter_column.plotly_chart(on_screen(plots.activation_scatter_figure(hidden[0], hidden[1], r)), key="lim_scatter",
                                         config={"displayModeBar": False})
             with curves_column:
                 when_measured(CURVE_KEYS, CURVES_LABEL, partial(show_shift_curves, marker=lim.direction_of_shift(dx, dy)))
@@ -185,7 +186,7 @@ def show_shuffle_accuracies(results: list[float]) -> None:
             f"{label}, shuffled pixels", f"{shuffled:.2%}", f"{(shuffled - original) * 100:+.2f} pp",
             delta_color="off" if label == "MLP" else "normal",
         )
-    st.plotly_chart(plots.error_rate_figure(accuracies), key="lim_shuffle_errors", config={"displayModeBar": False})
+    st.plotly_chart(on_screen(plots.error_rate_figure(accuracies)), key="lim_shuffle_errors", config={"displayModeBar": False})
     mlp, cnn = accuracies["MLP"], accuracies["CNN"]
     mlp_change = (mlp["shuffled pixels"] - mlp["original pixels"]) * 100
     cnn_change = (cnn["shuffled pixels"] - cnn["original pixels"]) * 100
@@ -213,8 +214,8 @@ def shuffled_pixels() -> None:
             index = st.number_input("Test image index", 0, len(y_test) - 1, 0, key="lim_shuffle_index", bind="query-params")
             index = lim.select_test_image(y_test, index=index)
             st.plotly_chart(
-                plots.digit_pair_figure(x_test[index], shuffle_pixels(x_test[index : index + 1])[0],
-                                        titles=(f"test image {index} (a {int(y_test[index])})", "the same pixels, shuffled")),
+                on_screen(plots.digit_pair_figure(x_test[index], shuffle_pixels(x_test[index : index + 1])[0],
+                                        titles=(f"test image {index} (a {int(y_test[index])})", "the same pixels, shuffled"))),
                 key="lim_shuffle_digits", config={"displayModeBar": False},
             )
     with accuracy_column, shown_as_error():  # e.g. a missing model file: a sentence, not a traceback
@@ -313,7 +314,7 @@ def parameter_explosion() -> None:
             sides, channels=sizes["channels"], neurons=sizes["neurons"],
             kernel_size=sizes["kernel_size"], filters=sizes["filters"],
         )
-        st.plotly_chart(plots.params_figure(curves, current_side=side), key="lim_params", config={"displayModeBar": False})
+        st.plotly_chart(on_screen(plots.params_figure(curves, current_side=side)), key="lim_params", config={"displayModeBar": False})
         st.info(
             "The slide calls this growth *exponential*. Strictly, it is **quadratic** in the image side "
             "(double the side, four times the weights) and **linear** in the number of pixels: "
@@ -356,7 +357,7 @@ def show_cnn_comparison(results: list) -> None:
             f"Shifted 2 px right it keeps {cnn[2]:.1%} (MLP {mlp[2]:.1%}); 4 px right it is down to "
             f"{cnn[4]:.1%} (MLP {mlp[4]:.1%}): pooling buys a little tolerance, not invariance."
         )
-    right.plotly_chart(plots.accuracy_by_model_figure(curves), key="lim_cnn_curve", config={"displayModeBar": False})
+    right.plotly_chart(on_screen(plots.accuracy_by_model_figure(curves)), key="lim_cnn_curve", config={"displayModeBar": False})
 
 
 if tab_cnn.open:

@@ -1,0 +1,118 @@
+"""The states a lecturer shows, page by page and in order: lecture mode's prepared steps.
+
+One table, :data:`LECTURE_STEPS`, keyed by a page's address (its ``url_path``): each step has a
+title, the one sentence a lecturer says over it, and the widget values it sets (by the widgets'
+keys, as the URL names them). A step is also a link, ``/<page>?lecture=1&step=<k>``
+(``annviz.lecture_links.step_link``), so a lecturer can paste the sequence into slides; the Overview lists them
+all. ``tests/test_lecture_steps.py`` renders every step and checks that it sets what it names,
+and the sentences' numbers against annviz's own functions.
+
+:data:`SECONDARY` names, per page, the controls lecture mode hides (besides every expander), so
+the demo and its key controls fit a 1280×720 projector; ``?hide=`` hides any others by key.
+
+>>> [step.title for step in LECTURE_STEPS["neuron"]]
+["The lecture's neuron", 'The same z through a sigmoid', 'A bias that switches it off']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from annviz.architecture import PRESETS, format_hidden_layers
+from annviz.limitations import LECTURE_SHIFT
+
+@dataclass(frozen=True)
+class LectureStep:
+    """One prepared state of a page: what it is, what the lecturer says, and the widgets it sets."""
+
+    title: str
+    sentence: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _builder(preset: str) -> dict[str, Any]:
+    """The network builder's widgets for one of :data:`annviz.architecture.PRESETS`."""
+    spec = PRESETS[preset].spec
+    return {"layers_input": spec.input_size, "layers_hidden": format_hidden_layers(spec.hidden),
+            "layers_task": spec.task, "layers_classes": spec.n_classes}
+
+
+LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
+    "ann": (
+        LectureStep("The 3-4-1 network", "Three inputs, four hidden neurons, one output: 16 weights and 5 biases, "
+                    "21 parameters.", {"ann_layers": "3-4-1"}),
+        LectureStep("The MNIST MLP", "784 pixels in, 128 and 64 hidden neurons, 10 classes out: 109,386 parameters.",
+                    {"ann_layers": "784-128-64-10"}),
+    ),
+    "neuron": (
+        LectureStep("The lecture's neuron", "z = w·x + b = 4.2, and ReLU passes it on: a = 4.2.",
+                    {"neuron_x": "2, -1, 3", "neuron_w": "0.5, -0.6, 0.8", "neuron_b": 0.2, "neuron_activation": "relu"}),
+        LectureStep("The same z through a sigmoid", "The sum is still 4.2; the sigmoid squashes it to 0.985.",
+                    {"neuron_x": "2, -1, 3", "neuron_w": "0.5, -0.6, 0.8", "neuron_b": 0.2, "neuron_activation": "sigmoid"}),
+        LectureStep("A bias that switches it off", "With b = −5 the sum is −1, and ReLU outputs 0.",
+                    {"neuron_x": "2, -1, 3", "neuron_w": "0.5, -0.6, 0.8", "neuron_b": -5.0, "neuron_activation": "relu"}),
+    ),
+    "layers": (
+        LectureStep("Dense(4) on 5 inputs", "5 × 4 weights plus 4 biases: 24 parameters.",
+                    _builder("Dense(4) on 5 inputs (24)")),
+        LectureStep("The MNIST MLP", "784 × 128 + 128, 128 × 64 + 64, 64 × 10 + 10: 109,386 parameters.",
+                    _builder("MNIST MLP 784-128-64-10 (109,386)")),
+        LectureStep("One layer on a 100×100×3 image", "Dense(512) on 30,000 inputs has 15,360,512 parameters "
+                    "in its first layer alone.", _builder("100×100×3 image → 512 (15,360,512)")),
+    ),
+    "activations": (
+        LectureStep("Sigmoid, tanh and ReLU", "Three shapes and their derivatives: sigmoid and tanh flatten out, "
+                    "ReLU does not for z > 0.", {"act_shown": ["sigmoid", "tanh", "relu"]}),
+        LectureStep("Softmax and its temperature", "At T = 1 the logits 2, 1, 0.1 become 0.66, 0.24, 0.10; "
+                    "a higher T flattens them.", {"act_logits": "2, 1, 0.1", "act_temperature": 1.0}),
+    ),
+    "optimizers": (
+        LectureStep("The ravine", "Four optimizers race down a narrow valley from the same start; the "
+                    "leaderboard counts each one's steps.", {"opt_surface": "ravine", "opt_same_lr": False, "opt_noise": 0.0}),
+        LectureStep("The ravine with η = 0.1 for all", "One learning rate for every racer: SGD's step is η·g, "
+                    "Adam's about η whatever the slope.",
+                    {"opt_surface": "ravine", "opt_same_lr": True, "opt_lr_all": 0.1, "opt_noise": 0.0}),
+        LectureStep("A saddle point", "The gradient is zero at a saddle point: which racers escape it, and how fast?",
+                    {"opt_surface": "saddle", "opt_same_lr": False, "opt_noise": 0.0}),
+        LectureStep("Mini-batch noise", "The ravine again with noisy gradients (σ = 2), as mini-batches give them.",
+                    {"opt_surface": "ravine", "opt_same_lr": False, "opt_noise": 2.0}),
+    ),
+    "mnist": (
+        LectureStep("The data", "60,000 training and 10,000 test digits of 28×28 pixels, flattened to 784 "
+                    "values and divided by 255.", {"mnist_tab": "Explore the data"}),
+        LectureStep("Train with the lecture's settings", "Press Start: Adam, batches of 64, 10 epochs, "
+                    "a tenth of the training set kept for validation.", {"mnist_tab": "Train and test"}),
+    ),
+    "draw": (
+        LectureStep("Draw a digit", "Your drawing is cropped, centred and scaled to 28×28 the MNIST way "
+                    "before the model reads it.", {"draw_source": "Draw"}),
+    ),
+    "metrics": (
+        LectureStep("The worked example", "y_true = [1,0,1,1,0,1,0], y_pred = [1,0,0,1,0,1,1]: accuracy 5/7, "
+                    "precision, recall and F1 0.75.", {"metrics_tab": "Worked example"}),
+        LectureStep("Ten classes", "The shipped MLP's confusion matrix on the 10,000 test images: click a cell "
+                    "to see its mistakes.", {"metrics_tab": "Ten classes"}),
+        LectureStep("Imbalance and the threshold", "\"Is it a 7?\": about a tenth of the test digits are 7s; "
+                    "move the threshold and watch precision and recall trade.", {"metrics_tab": "Imbalance and threshold"}),
+    ),
+    "limitations": (
+        LectureStep("The 7 shifted by 5 pixels", "The same digit 5 px to the right lights up other neurons, "
+                    "and the MLP's answer changes.",
+                    {"lim_tab": "The shifted 7", "lim_dx": LECTURE_SHIFT[0], "lim_dy": LECTURE_SHIFT[1]}),
+        LectureStep("Shuffled pixels", "One fixed permutation of the 784 pixels: unreadable to us, "
+                    "the MLP does not care.", {"lim_tab": "Pixel shuffling"}),
+        LectureStep("Parameter explosion", "A 100×100×3 image into 512 neurons: 15,360,512 parameters.",
+                    {"lim_tab": "Parameter explosion"}),
+        LectureStep("A first look at CNNs", "A small CNN's parameters and its accuracy against shift distance, "
+                    "beside the MLP's.",
+                    {"lim_tab": "A first look at CNNs"}),
+    ),
+}
+
+#: Controls lecture mode hides on each page (besides every expander), by widget key.
+SECONDARY: dict[str, tuple[str, ...]] = {
+    "neuron": ("neuron_seed",),
+    "optimizers": ("opt_steps", "opt_eps"),
+    "activations": ("act_range",),
+}

@@ -1,0 +1,126 @@
+"""Lecture mode: every prepared step renders and sets what it names; links and ``?hide=`` read forgivingly.
+
+The steps' sentences are checked against annviz's own functions, like every sentence on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from annviz.activations import ACTIVATIONS, softmax
+from annviz.architecture import PRESETS, count_model_params, parse_layer_sizes, spec_from_sizes
+from annviz.lecture_links import step_link
+from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
+from annviz.mnist import load_mnist
+from annviz.neuron import neuron_output
+from annviz.training_config import TrainingConfig
+from pages._navigation import listed_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = {page.url_path: page.script for page in listed_pages()}
+STEPS = [(page, number) for page, steps in LECTURE_STEPS.items() for number in range(1, len(steps) + 1)]
+
+
+def run(page: str, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / SCRIPTS[page]), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def styles(at: AppTest) -> str:
+    return "\n".join(str(element.proto) for element in at.get("html"))
+
+
+def test_every_page_with_steps_is_in_the_navigation_and_names_real_steps() -> None:
+    assert set(LECTURE_STEPS) <= set(SCRIPTS) and set(SECONDARY) <= set(SCRIPTS)
+    for steps in LECTURE_STEPS.values():
+        assert 1 <= len(steps) <= 6 and all(step.title and step.sentence.endswith(".") or step.sentence.endswith("?")
+                                            for step in steps)
+        assert len({step.title for step in steps}) == len(steps)
+
+
+@pytest.mark.parametrize(("page", "number"), STEPS, ids=[f"{page}-{number}" for page, number in STEPS])
+def test_each_step_renders_and_sets_the_widgets_it_names(page: str, number: int) -> None:
+    at = run(page, lecture="1", step=str(number))
+    step = LECTURE_STEPS[page][number - 1]
+    assert [info.value for info in at.info][0].startswith(f"**Step {number} of {len(LECTURE_STEPS[page])} · {step.title}.**")
+    for key, value in step.settings.items():
+        assert at.session_state[key] == value, key
+    assert not at.error, [e.value for e in at.error]
+    assert ".st-key-page_intro" in styles(at)  # the step's sentence stands in for the opening text
+
+
+def test_next_and_previous_move_through_the_steps_and_keep_the_link_in_step() -> None:
+    at = run("optimizers", lecture="1", step="1")
+    at.button(key="lecture_next").click().run()
+    assert at.query_params["step"] == "2" and at.session_state["opt_same_lr"] is True
+    assert at.session_state["opt_lr_all"] == 0.1
+    at.button(key="lecture_previous").click().run()
+    assert at.query_params["step"] == "1" and at.session_state["opt_same_lr"] is False
+    assert at.button(key="lecture_previous").disabled
+
+
+def test_a_change_after_a_step_is_kept_on_the_next_rerun() -> None:
+    at = run("neuron", lecture="1", step="1")
+    at.number_input(key="neuron_b").set_value(1.0).run()
+    assert at.number_input(key="neuron_b").value == 1.0  # the step is not applied again
+
+
+@pytest.mark.parametrize("query", [
+    {"lecture": "<script>"}, {"lecture": "1", "step": "banana"}, {"lecture": "1", "step": "99"},
+    {"lecture": "1", "step": "-1"}, {"hide": "<b>x</b>,,;;"}, {"lecture": "0", "hide": "a" * 5000},
+])
+def test_garbage_lecture_step_and_hide_values_are_ignored(query: dict[str, str]) -> None:
+    at = run("neuron", **query)
+    assert not at.error
+    on = query.get("lecture") == "1"
+    infos = [info.value for info in at.info]
+    assert any(text.startswith("**Step 1 of 3") for text in infos) == on  # an unreadable step is step 1
+    assert "<b>" not in styles(at) and "<script>" not in styles(at)
+
+
+def test_hide_hides_the_named_controls_by_key_and_lecture_mode_its_secondary_ones() -> None:
+    at = run("neuron", hide="neuron_b,neuron_w")
+    assert ".st-key-neuron_b" in styles(at) and ".st-key-neuron_w" in styles(at)
+    assert at.number_input(key="neuron_b").value == pytest.approx(0.2)  # hidden, but there and working
+    assert ".st-key-neuron_seed" not in styles(at)
+    assert ".st-key-neuron_seed" in styles(run("neuron", lecture="1"))
+
+
+def test_the_overview_links_every_step() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    text = "\n".join(markdown.value for markdown in at.markdown)
+    for page, number in STEPS:
+        assert f"]({step_link(page, number)})" in text
+
+
+# The sentences' numbers, from annviz.
+def test_the_step_sentences_say_what_annviz_computes() -> None:
+    steps = {page: {step.title: step for step in steps} for page, steps in LECTURE_STEPS.items()}
+    for title, total in (("The 3-4-1 network", 21), ("The MNIST MLP", 109_386)):
+        sizes = parse_layer_sizes(steps["ann"][title].settings["ann_layers"])
+        assert count_model_params(spec_from_sizes(sizes)) == total and f"{total:,} parameters" in steps["ann"][title].sentence
+    neuron = {title: step.settings for title, step in steps["neuron"].items()}
+    x, w = [2, -1, 3], [0.5, -0.6, 0.8]
+    assert neuron_output(x, w, neuron["The lecture's neuron"]["neuron_b"], "relu").a == pytest.approx(4.2)
+    assert round(float(ACTIVATIONS["sigmoid"].value(4.2)), 3) == 0.985
+    switched_off = neuron_output(x, w, neuron["A bias that switches it off"]["neuron_b"], "relu")
+    assert switched_off.z == pytest.approx(-1) and switched_off.a == 0
+    for title, total in (("Dense(4) on 5 inputs", 24), ("The MNIST MLP", 109_386), ("One layer on a 100×100×3 image", 15_360_512)):
+        assert f"{total:,} parameters" in steps["layers"][title].sentence
+        assert any(preset.counted() == preset.lecture_total == total for preset in PRESETS.values())
+    assert np.round(softmax(np.array([2.0, 1.0, 0.1])), 2).tolist() == [0.66, 0.24, 0.10]
+    sevens = float(np.mean(load_mnist()[1][1] == 7))
+    assert 0.09 <= sevens <= 0.11  # "about a tenth of the test digits are 7s"
+    lecture = TrainingConfig()
+    assert (lecture.optimizer, lecture.batch_size, lecture.epochs, lecture.validation_split) == ("adam", 64, 10, 0.1)
+    assert math.isclose(100 * 100 * 3 * 512 + 512, 15_360_512)
