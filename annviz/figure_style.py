@@ -44,6 +44,7 @@ AXIS_COLOUR, GRID_COLOUR = "#0f172a", "#94a3b8"
 
 _AXIS_PREFIXES = ("xaxis", "yaxis")
 _SCENE_AXES = ("xaxis", "yaxis", "zaxis")
+_NOT_CARTESIAN = frozenset({"pie", "scatter3d", "surface", "mesh3d", "cone", "sankey", "table", "indicator", "scatterpolar"})
 
 
 def _font(font: Any) -> dict[str, Any]:
@@ -110,15 +111,34 @@ def _trace(trace: dict[str, Any]) -> dict[str, Any]:
         if "line" in marker:
             marker["line"] = _line(marker["line"])
         trace["marker"] = marker
+    if "text" in trace or "texttemplate" in trace or "textfont" in trace:
+        trace["textfont"] = _sized(trace.get("textfont"), MIN_FONT_PX)
+    if isinstance(trace.get("colorbar"), dict):
+        trace["colorbar"] = {**trace["colorbar"], "tickfont": _sized(trace["colorbar"].get("tickfont"), MIN_FONT_PX)}
     if kind == "heatmap" and _cells(trace.get("z")) > MAX_LABELLED_CELLS and ("text" in trace or "texttemplate" in trace):
         trace["texttemplate"] = ""
     return trace
+
+
+def _sized(font: Any, size: int) -> dict[str, Any]:
+    """``font`` with an explicit size: its own (already enlarged) or ``size``. Streamlit's chart
+    theme sizes axis ticks, legends and annotations itself (12 px), more specifically than the
+    figure's base font, so a projector figure states every size."""
+    font = dict(font) if isinstance(font, dict) else {}
+    font.setdefault("size", size)
+    return font
 
 
 def _axis(axis: Any) -> dict[str, Any]:
     axis = dict(axis) if isinstance(axis, dict) else {}
     if axis.get("visible") is False:
         return axis
+    axis["tickfont"] = _sized(axis.get("tickfont"), MIN_FONT_PX)
+    title = axis.get("title")
+    if isinstance(title, dict):
+        axis["title"] = {**title, "font": _sized(title.get("font"), BASE_FONT_PX)}
+    elif isinstance(title, str):
+        axis["title"] = {"text": title, "font": {"size": BASE_FONT_PX}}
     axis.setdefault("showline", True)
     axis.setdefault("linecolor", AXIS_COLOUR)
     axis["linewidth"] = _scaled(axis.get("linewidth", 1), LINE_SCALE, 2)
@@ -128,17 +148,28 @@ def _axis(axis: Any) -> dict[str, Any]:
     return {key: value for key, value in axis.items() if value is not None}
 
 
-def _layout(layout: dict[str, Any]) -> dict[str, Any]:
+def _layout(layout: dict[str, Any], *, cartesian: bool) -> dict[str, Any]:
     layout = dict(layout)
     font = dict(layout.get("font") or {})
     font["size"] = max(BASE_FONT_PX, font.get("size", 0))  # already enlarged, if it had a size
     font.setdefault("color", AXIS_COLOUR)
     layout["font"] = font
+    if cartesian:  # plotly's default axes too, sized explicitly below
+        layout.setdefault("xaxis", {})
+        layout.setdefault("yaxis", {})
     for key in list(layout):
         if key.startswith(_AXIS_PREFIXES):
             layout[key] = _axis(layout[key])
-        elif key.startswith("scene") and isinstance(layout[key], dict):
+        elif key.startswith(("scene", "polar")) and isinstance(layout[key], dict):
             layout[key] = {**layout[key], **{a: _axis(layout[key].get(a)) for a in _SCENE_AXES}}
+    for key in ("legend", "hoverlabel"):
+        layout[key] = {**(layout.get(key) or {}), "font": _sized((layout.get(key) or {}).get("font"), MIN_FONT_PX)}
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("text"):
+        layout["title"] = {**title, "font": _sized(title.get("font"), BASE_FONT_PX + 2)}
+    for key in ("annotations", "sliders", "updatemenus"):
+        if key in layout:
+            layout[key] = [{**item, "font": _sized(item.get("font"), BASE_FONT_PX)} for item in layout[key]]
     if "shapes" in layout:
         layout["shapes"] = [{**shape, "line": _line(shape.get("line"))} if isinstance(shape.get("line"), dict) else shape
                             for shape in layout["shapes"]]
@@ -149,7 +180,8 @@ def projector_dict(figure: dict[str, Any]) -> dict[str, Any]:
     """A plotly figure dict restyled for a projector (see the module's list); ``figure`` is not modified."""
     styled = _fonts_everywhere(figure)
     styled["data"] = [_trace(trace) for trace in styled.get("data", [])]
-    styled["layout"] = _layout(styled.get("layout", {}))
+    cartesian = any(trace.get("type", "scatter") not in _NOT_CARTESIAN for trace in styled["data"])
+    styled["layout"] = _layout(styled.get("layout", {}), cartesian=cartesian)
     if styled.get("frames"):
         styled["frames"] = [{**frame, "data": [_trace(trace) for trace in frame.get("data", [])]}
                             for frame in styled["frames"]]

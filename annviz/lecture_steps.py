@@ -29,6 +29,8 @@ class LectureStep:
     title: str
     sentence: str
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Sections this step does not need, hidden (by key) so the one it shows fits the screen.
+    hide: tuple[str, ...] = ()
 
 
 def _builder(preset: str) -> dict[str, Any]:
@@ -40,10 +42,12 @@ def _builder(preset: str) -> dict[str, Any]:
 
 LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
     "ann": (
+        LectureStep("From biology to maths", "A neuron weighs its inputs and fires above a threshold; "
+                    "the artificial one computes z = w·x + b and an activation.", {"ann_layers": "3-4-1"}),
         LectureStep("The 3-4-1 network", "Three inputs, four hidden neurons, one output: 16 weights and 5 biases, "
-                    "21 parameters.", {"ann_layers": "3-4-1"}),
+                    "21 parameters.", {"ann_layers": "3-4-1"}, hide=("ann_analogy",)),
         LectureStep("The MNIST MLP", "784 pixels in, 128 and 64 hidden neurons, 10 classes out: 109,386 parameters.",
-                    {"ann_layers": "784-128-64-10"}),
+                    {"ann_layers": "784-128-64-10"}, hide=("ann_analogy",)),
     ),
     "neuron": (
         LectureStep("The lecture's neuron", "z = w·x + b = 4.2, and ReLU passes it on: a = 4.2.",
@@ -65,7 +69,11 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
         LectureStep("Sigmoid, tanh and ReLU", "Three shapes and their derivatives: sigmoid and tanh flatten out, "
                     "ReLU does not for z > 0.", {"act_shown": ["sigmoid", "tanh", "relu"]}),
         LectureStep("Softmax and its temperature", "At T = 1 the logits 2, 1, 0.1 become 0.66, 0.24, 0.10; "
-                    "a higher T flattens them.", {"act_logits": "2, 1, 0.1", "act_temperature": 1.0}),
+                    "a higher T flattens them.", {"act_logits": "2, 1, 0.1", "act_temperature": 1.0},
+                    hide=("act_functions",)),
+        LectureStep("Why non-linearity", "Two stacked linear layers are one linear layer; a non-linear "
+                    "activation between them (ReLU) bends the line.", {"act_stack_between": "relu"},
+                    hide=("act_functions", "act_softmax_section", "act_lecture_table")),
     ),
     "optimizers": (
         LectureStep("The ravine", "Four optimizers race down a narrow valley from the same start; the "
@@ -77,6 +85,16 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
                     {"opt_surface": "saddle", "opt_same_lr": False, "opt_noise": 0.0}),
         LectureStep("Mini-batch noise", "The ravine again with noisy gradients (σ = 2), as mini-batches give them.",
                     {"opt_surface": "ravine", "opt_same_lr": False, "opt_noise": 2.0}),
+    ),
+    "keras-workflow": (
+        LectureStep("The lecture's program", "Define, compile with Adam and sparse categorical cross-entropy, fit "
+                    "10 epochs in batches of 64 with a tenth kept for validation, evaluate.",
+                    {"workflow_optimizer": "adam", "workflow_learning_rate": 0.001, "workflow_epochs": 10,
+                     "workflow_batch_size": 64}),
+        LectureStep("Plain SGD instead of Adam", "Only the compile step changes: "
+                    "keras.optimizers.SGD(learning_rate=0.01).",
+                    {"workflow_optimizer": "sgd", "workflow_learning_rate": 0.01, "workflow_epochs": 10,
+                     "workflow_batch_size": 64}),
     ),
     "mnist": (
         LectureStep("The data", "60,000 training and 10,000 test digits of 28×28 pixels, flattened to 784 "
@@ -113,6 +131,8 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
 #: Controls lecture mode hides on each page (besides every expander), by widget key.
 SECONDARY: dict[str, tuple[str, ...]] = {
     "neuron": ("neuron_seed",),
+    "layers": ("layers_preset",),  # the steps set the builder's fields themselves
     "optimizers": ("opt_steps", "opt_eps"),
     "activations": ("act_range",),
+    "metrics": ("metrics_how_to", "metrics_counts"),  # the matrix shows the four counts
 }

@@ -30,11 +30,13 @@ _APPLIED_KEY = "lecture_applied_steps"
 
 #: Larger text, less padding, no expanders, no "Check yourself" blocks: the demo fills the screen.
 _LECTURE_CSS = """
-.block-container { padding-top: 2.2rem !important; padding-bottom: 1rem !important; }
+.block-container { padding-top: 3rem !important; padding-bottom: 1rem !important; }
+header[data-testid="stHeader"] { height: 2.6rem !important; background: transparent !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 [data-testid="stExpander"] { display: none !important; }
-h1 { font-size: 2.0rem !important; padding-top: 0 !important; }
+h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
+[data-testid="stAlert"] > div { padding-top: 0.45rem !important; padding-bottom: 0.45rem !important; }
 """
 #: With a step's sentence on screen, the page's own opening text goes (the lecturer is saying it).
 _INTRO_HIDDEN = ".st-key-page_intro { display: none !important; }"
@@ -79,10 +81,7 @@ def toggle_lecture_mode() -> None:
         st.query_params.pop(STEP_PARAM, None)
 
 
-def _step_bar(page: str, steps: tuple[LectureStep, ...]) -> None:
-    number = parse_step(st.query_params.get(STEP_PARAM), len(steps))
-    if number is None:
-        number = 1
+def _step_bar(page: str, steps: tuple[LectureStep, ...], number: int) -> None:
     if st.session_state.get(_APPLIED_KEY, {}).get(page) != number:
         _apply(page, number)
     step = steps[number - 1]
@@ -99,16 +98,17 @@ def lecture_frame(page: str | None) -> None:
     from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
 
     on = lecture_on()
-    hidden = hidden_keys(st.query_params.get(HIDE_PARAM))
-    if on and page is not None:
-        hidden += SECONDARY.get(page, ())
     steps = LECTURE_STEPS.get(page or "") if on else None
+    number = (parse_step(st.query_params.get(STEP_PARAM), len(steps)) or 1) if steps else None
+    hidden = hidden_keys(st.query_params.get(HIDE_PARAM))
+    if on:
+        hidden += SECONDARY.get(page or "", ()) + (steps[number - 1].hide if steps and number else ())
     rules = ([_LECTURE_CSS] if on else []) + ([_INTRO_HIDDEN] if steps else [])
     rules += [f".st-key-{key} {{ display: none !important; }}" for key in hidden]
     if rules:
         st.html("<style>" + "\n".join(rules) + "</style>")
-    if steps:
-        _step_bar(page or "", steps)
+    if steps and number:
+        _step_bar(page or "", steps, number)
 
 
 def steps_of(page: str) -> list[tuple[int, LectureStep, str]]:

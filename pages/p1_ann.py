@@ -27,8 +27,9 @@ page_header(
     "**learning** means adjusting the weights and biases, the network's **parameters**, to reduce a loss.", page="ann",
 )
 
-st.subheader("From biology to maths")
-st.table(pd.DataFrame(BIOLOGICAL_ANALOGY, columns=["Biological neuron", "Artificial neuron", "What it does"]))
+with st.container(key="ann_analogy"):
+    st.subheader("From biology to maths")
+    st.table(pd.DataFrame(BIOLOGICAL_ANALOGY, columns=["Biological neuron", "Artificial neuron", "What it does"]))
 
 st.subheader("A network and its parameters")
 

@@ -97,13 +97,18 @@ def stacked_layers() -> None:
         )
 
 
-curves()
-st.subheader("Softmax: scores into probabilities")
-softmax_part()
-st.subheader("The lecture's table, computed twice")
-lecture_table()
-st.subheader("Why we need the non-linearity: stacked linear layers collapse")
-stacked_layers()
+# Each section in a keyed container, so a lecture step can show one of them at the top of the screen.
+with st.container(key="act_functions"):
+    curves()
+with st.container(key="act_softmax_section"):
+    st.subheader("Softmax: scores into probabilities")
+    softmax_part()
+with st.container(key="act_lecture_table"):
+    st.subheader("The lecture's table, computed twice")
+    lecture_table()
+with st.container(key="act_nonlinearity"):
+    st.subheader("Why we need the non-linearity: stacked linear layers collapse")
+    stacked_layers()
 
 with st.expander("The formulas and the Keras code"):
     for name in ACTIVATIONS:

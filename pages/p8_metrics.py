@@ -75,7 +75,7 @@ def select_clicked_cell() -> None:
 @st.fragment
 def worked_example_tab() -> None:
     """The worked example: an edited label reruns this tab only."""
-    st.markdown("Edit the actual labels and the model's predictions (1 = positive, 0 = negative).")
+    st.container(key="metrics_how_to").markdown("Edit the actual labels and the model's predictions (1 = positive, 0 = negative).")
     left, right = st.columns(2)
     true_text = left.text_input(
         "y_true (actual)", format_vector(metrics.LECTURE_Y_TRUE), key="metrics_y_true", bind="query-params"
@@ -91,7 +91,8 @@ def worked_example_tab() -> None:
         with matrix_column:
             counts = report.counts
             for column, (name, value) in zip(
-                st.columns(4), (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn))
+                st.container(key="metrics_counts").columns(4),
+                (("TP", counts.tp), ("TN", counts.tn), ("FP", counts.fp), ("FN", counts.fn)),
             ):
                 column.metric(name, value)
             st.plotly_chart(on_screen(report_figure), key="metrics_binary_cm")

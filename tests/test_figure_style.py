@@ -156,6 +156,13 @@ def test_the_projector_style_makes_every_text_line_and_marker_of_a_builder_reada
     assert styled["layout"]["font"]["size"] >= MIN_FONT_PX  # what text without a size of its own uses
     small = [(where, size) for where, size in _fonts(styled) if np.min(size) < MIN_FONT_PX]
     assert small == []
+    # Every text states its size (Streamlit's chart theme would size ticks, legends and notes at 12 px).
+    layout = styled["layout"]
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and axis.get("visible") is not False:
+            assert axis["tickfont"]["size"] >= MIN_FONT_PX, key
+    assert all(note["font"]["size"] >= MIN_FONT_PX for note in layout.get("annotations", []))
+    assert layout["legend"]["font"]["size"] >= MIN_FONT_PX
     thin = [(where, width) for where, width in _line_widths(styled) if width < MIN_LINE_PX]
     assert thin == []
     for trace in styled["data"]:

@@ -18,6 +18,7 @@ from annviz.lecture_links import step_link
 from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
 from annviz.mnist import load_mnist
 from annviz.neuron import neuron_output
+from annviz.keras_workflow import keras_workflow_code
 from annviz.training_config import TrainingConfig
 from pages._navigation import listed_pages
 
@@ -124,3 +125,8 @@ def test_the_step_sentences_say_what_annviz_computes() -> None:
     lecture = TrainingConfig()
     assert (lecture.optimizer, lecture.batch_size, lecture.epochs, lecture.validation_split) == ("adam", 64, 10, 0.1)
     assert math.isclose(100 * 100 * 3 * 512 + 512, 15_360_512)
+    workflow = {step.title: step.settings for step in LECTURE_STEPS["keras-workflow"]}["Plain SGD instead of Adam"]
+    sgd = keras_workflow_code(TrainingConfig(optimizer=workflow["workflow_optimizer"], learning_rate=workflow["workflow_learning_rate"]))
+    adam = keras_workflow_code(TrainingConfig())
+    assert "optimizer=keras.optimizers.SGD(learning_rate=0.01)" in sgd
+    assert [line for line in sgd.splitlines() if "optimizers" not in line] == [line for line in adam.splitlines() if "optimizers" not in line]
