@@ -6,8 +6,9 @@ lecture look from one function (``tests/test_figure_style.py`` runs it over ever
 
 - every font at least :data:`MIN_FONT_PX` (16 px), and each one :data:`FONT_SCALE` times larger;
 - every line (traces, shapes, axes, marker outlines) :data:`LINE_SCALE` times thicker and at
-  least :data:`MIN_LINE_PX`; every marker :data:`MARKER_SCALE` times larger and at least
-  :data:`MIN_MARKER_PX`;
+  least :data:`MIN_LINE_PX`; every small marker (a data point) :data:`MARKER_SCALE` times larger,
+  at least :data:`MIN_MARKER_PX` (large ones, drawn to fit a diagram, stay as they are);
+- bar labels at least 16 px, even where plotly would shrink them to fit a bar;
 - axes drawn as dark lines with darker grid lines on white;
 - per-cell numbers of a heatmap with more than :data:`MAX_LABELLED_CELLS` cells dropped: at
   16 px they no longer fit their cells (the 28×28 pixel values), and their hover stays.
@@ -38,6 +39,7 @@ MIN_LINE_PX = 3.0
 LINE_SCALE = 2.5
 MIN_MARKER_PX = 10.0
 MARKER_SCALE = 1.6
+MAX_SCALED_MARKER_PX = 14.0
 MAX_LABELLED_CELLS = 100
 #: Axis and grid colours with the contrast a projector keeps (slate 900 and slate 400).
 AXIS_COLOUR, GRID_COLOUR = "#0f172a", "#94a3b8"
@@ -66,6 +68,16 @@ def _scaled(value: Any, scale: float, floor: float) -> Any:
     if isinstance(value, (list, tuple)):
         return [_scaled(v, scale, floor) for v in value]
     return value
+
+
+def _marker_size(size: Any) -> Any:
+    """A small marker (a data point) :data:`MARKER_SCALE` times larger, from :data:`MIN_MARKER_PX` up to
+    :data:`MAX_SCALED_MARKER_PX`; a large one (a network's neuron, drawn to fit its layout) as it is."""
+    if isinstance(size, (list, tuple)):
+        return [_marker_size(s) for s in size]
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or size >= MAX_SCALED_MARKER_PX:
+        return size
+    return max(MIN_MARKER_PX, min(size * MARKER_SCALE, MAX_SCALED_MARKER_PX))
 
 
 def _fonts_everywhere(node: Any) -> Any:
@@ -107,7 +119,7 @@ def _trace(trace: dict[str, Any]) -> dict[str, Any]:
     if isinstance(marker, dict):
         marker = dict(marker)
         if "size" in marker:
-            marker["size"] = _scaled(marker["size"], MARKER_SCALE, MIN_MARKER_PX)
+            marker["size"] = _marker_size(marker["size"])
         if "line" in marker:
             marker["line"] = _line(marker["line"])
         trace["marker"] = marker
@@ -148,7 +160,7 @@ def _axis(axis: Any) -> dict[str, Any]:
     return {key: value for key, value in axis.items() if value is not None}
 
 
-def _layout(layout: dict[str, Any], *, cartesian: bool) -> dict[str, Any]:
+def _layout(layout: dict[str, Any], data: list[dict[str, Any]], *, cartesian: bool) -> dict[str, Any]:
     layout = dict(layout)
     font = dict(layout.get("font") or {})
     font["size"] = max(BASE_FONT_PX, font.get("size", 0))  # already enlarged, if it had a size
@@ -162,11 +174,16 @@ def _layout(layout: dict[str, Any], *, cartesian: bool) -> dict[str, Any]:
             layout[key] = _axis(layout[key])
         elif key.startswith(("scene", "polar")) and isinstance(layout[key], dict):
             layout[key] = {**layout[key], **{a: _axis(layout[key].get(a)) for a in _SCENE_AXES}}
+    if any(trace.get("type") == "bar" and ("text" in trace or "texttemplate" in trace) for trace in data):
+        layout["uniformtext"] = {"minsize": MIN_FONT_PX, "mode": "show"}
     for key in ("legend", "hoverlabel"):
         layout[key] = {**(layout.get(key) or {}), "font": _sized((layout.get(key) or {}).get("font"), MIN_FONT_PX)}
     title = layout.get("title")
     if isinstance(title, dict) and title.get("text"):
         layout["title"] = {**title, "font": _sized(title.get("font"), BASE_FONT_PX + 2)}
+        margin = dict(layout.get("margin") or {})
+        margin["t"] = margin.get("t", 100) + 12  # room for the larger title above what sits under it
+        layout["margin"] = margin
     for key in ("annotations", "sliders", "updatemenus"):
         if key in layout:
             layout[key] = [{**item, "font": _sized(item.get("font"), BASE_FONT_PX)} for item in layout[key]]
@@ -176,20 +193,26 @@ def _layout(layout: dict[str, Any], *, cartesian: bool) -> dict[str, Any]:
     return layout
 
 
-def projector_dict(figure: dict[str, Any]) -> dict[str, Any]:
-    """A plotly figure dict restyled for a projector (see the module's list); ``figure`` is not modified."""
+def projector_dict(figure: dict[str, Any], *, height: int | None = None) -> dict[str, Any]:
+    """A plotly figure dict restyled for a projector (see the module's list); ``figure`` is not modified.
+
+    ``height`` (pixels), if given, replaces the figure's own: a page's tall figure can give up
+    some height to fit a 1280×720 screen with its controls.
+    """
     styled = _fonts_everywhere(figure)
     styled["data"] = [_trace(trace) for trace in styled.get("data", [])]
     cartesian = any(trace.get("type", "scatter") not in _NOT_CARTESIAN for trace in styled["data"])
-    styled["layout"] = _layout(styled.get("layout", {}), cartesian=cartesian)
+    styled["layout"] = _layout(styled.get("layout", {}), styled["data"], cartesian=cartesian)
+    if height is not None:
+        styled["layout"]["height"] = height
     if styled.get("frames"):
         styled["frames"] = [{**frame, "data": [_trace(trace) for trace in frame.get("data", [])]}
                             for frame in styled["frames"]]
     return styled
 
 
-def for_projector(figure: go.Figure) -> FinishedFigure:
-    """The figure in the projector style, as a new :class:`FinishedFigure`.
+def for_projector(figure: go.Figure, *, height: int | None = None) -> FinishedFigure:
+    """The figure in the projector style (``height`` as :func:`projector_dict`), as a new :class:`FinishedFigure`.
 
     A shared (cached) :class:`FinishedFigure` keeps its projector version beside itself, so a
     lecturer's reruns restyle each figure once.
@@ -199,10 +222,10 @@ def for_projector(figure: go.Figure) -> FinishedFigure:
     (True, 18)
     """
     kept = figure.__dict__.get("_projector_figure") if isinstance(figure, FinishedFigure) else None
-    if kept is not None and kept[0] is figure.to_dict():
-        return kept[1]
+    if kept is not None and kept[0] is figure.to_dict() and kept[1] == height:
+        return kept[2]
     source = figure.to_dict()
-    styled = FinishedFigure(projector_dict(source))
+    styled = FinishedFigure(projector_dict(source, height=height))
     if isinstance(figure, FinishedFigure):
-        figure.__dict__["_projector_figure"] = (source, styled)
+        figure.__dict__["_projector_figure"] = (source, height, styled)
     return styled

@@ -36,6 +36,7 @@ header[data-testid="stHeader"] { height: 2.6rem !important; background: transpar
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 [data-testid="stExpander"] { display: none !important; }
 h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
+h2, h3 { font-size: 1.35rem !important; padding: 0.3rem 0 0.1rem 0 !important; }
 [data-testid="stAlert"] > div { padding-top: 0.45rem !important; padding-bottom: 0.45rem !important; }
 """
 #: With a step's sentence on screen, the page's own opening text goes (the lecturer is saying it).
@@ -47,13 +48,14 @@ def lecture_on() -> bool:
     return is_on(st.query_params.get(LECTURE_PARAM))
 
 
-def on_screen(figure: go.Figure) -> go.Figure:
-    """The figure as this run shows it: in the projector style in lecture mode, else as it is."""
+def on_screen(figure: go.Figure, *, lecture_height: int | None = None) -> go.Figure:
+    """The figure as this run shows it: in the projector style in lecture mode (``lecture_height``
+    pixels tall, if given, to fit 1280×720 with its controls), else as it is."""
     if not lecture_on():
         return figure
     from annviz.figure_style import for_projector
 
-    return for_projector(figure)
+    return for_projector(figure, height=lecture_height)
 
 
 def _apply(page: str, number: int) -> None:

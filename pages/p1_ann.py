@@ -44,7 +44,8 @@ def network() -> None:
     with shown_as_error():
         spec = spec_from_sizes(parse_layer_sizes(sizes_text))
         activations = [layer.activation for layer in spec.layers]
-        st.plotly_chart(on_screen(network_view(tuple(spec.sizes), tuple(activations), True, 420)), key="ann_network")
+        st.plotly_chart(on_screen(network_view(tuple(spec.sizes), tuple(activations), True, 420), lecture_height=340),
+                        key="ann_network")
         total = count_model_params(spec)
         st.markdown(
             f"Every connection is one **weight**, every neuron after the input has one **bias**: "

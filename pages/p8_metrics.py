@@ -166,7 +166,8 @@ def ten_classes_tab() -> None:
                 )
         with matrix_column:
             st.plotly_chart(
-                on_screen(confusion_view(model_key, normalized, int(true_class), int(predicted_class), rates if normalized else counts)),
+                on_screen(confusion_view(model_key, normalized, int(true_class), int(predicted_class), rates if normalized else counts),
+                          lecture_height=390),
                 key="metrics_cm_click",
                 on_select=select_clicked_cell,
                 selection_mode="points",

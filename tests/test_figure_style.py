@@ -163,6 +163,8 @@ def test_the_projector_style_makes_every_text_line_and_marker_of_a_builder_reada
             assert axis["tickfont"]["size"] >= MIN_FONT_PX, key
     assert all(note["font"]["size"] >= MIN_FONT_PX for note in layout.get("annotations", []))
     assert layout["legend"]["font"]["size"] >= MIN_FONT_PX
+    if any(t.get("type") == "bar" and ("text" in t or "texttemplate" in t) for t in styled["data"]):
+        assert layout["uniformtext"]["minsize"] >= MIN_FONT_PX  # plotly would shrink a label to fit its bar
     thin = [(where, width) for where, width in _line_widths(styled) if width < MIN_LINE_PX]
     assert thin == []
     for trace in styled["data"]:
@@ -190,6 +192,12 @@ def test_a_big_heatmaps_cell_numbers_are_dropped_and_a_small_ones_kept() -> None
     big = projector_dict({"data": [{"type": "heatmap", "z": np.zeros((28, 28)).tolist(), "texttemplate": "%{z}"}]})
     small = projector_dict({"data": [{"type": "heatmap", "z": [[1, 2], [3, 4]], "texttemplate": "%{z}"}]})
     assert big["data"][0]["texttemplate"] == "" and small["data"][0]["texttemplate"] == "%{z}"
+
+
+def test_a_height_for_the_projector_replaces_the_figures_own_and_is_kept_apart() -> None:
+    figure = FinishedFigure({"data": [{"type": "bar", "y": [1]}], "layout": {"height": 560}})
+    assert for_projector(figure, height=390).layout.height == 390 and for_projector(figure).layout.height == 560
+    assert figure.layout.height == 560
 
 
 def test_a_changed_figure_is_restyled_again() -> None:
