@@ -109,7 +109,7 @@ def test_bad_race_settings_show_a_sentence_and_keep_the_page(app: AppTest) -> No
         assert not app.error and len(board(app)) == 4
 
 
-BAD_LEARNING_RATES = [(0.0, "a learning rate of 0 never moves"), (-1.0, "climbs uphill"), (1e6, "outside")]
+BAD_LEARNING_RATES = [(0.0, "a learning rate of 0 never moves"), (-1.0, "climbs uphill"), (1e7, "outside")]
 
 
 def test_a_bad_learning_rate_drops_only_that_racer(app: AppTest) -> None:
