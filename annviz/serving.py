@@ -546,29 +546,48 @@ def usable_cpus(files: Sequence[tuple[Path, Path | None]] = CGROUP_CPU_FILES, vi
 
 #: The environment variable that sets a server's training slots by hand (:func:`training_slots`).
 SLOTS_VARIABLE = "ANNVIZ_TRAINING_SLOTS"
+#: The environment variable that says how many replicas share the cores this server sees
+#: (several ``streamlit run`` processes on one machine behind a load balancer; ``deploy/``).
+REPLICAS_VARIABLE = "ANNVIZ_REPLICAS"
 
 
-def training_slots(cpus: int, override: str | None = None) -> int:
-    """Trainings that run at once on a server with ``cpus`` cores: one per core the server leaves free.
+def _whole_number(text: str | None) -> int | None:
+    """``text`` as a whole number from 1, or None (unset, empty, zero, negative, not a number)."""
+    if text is not None and re.fullmatch(r"\s*[0-9]{1,4}\s*", text) and int(text) >= 1:
+        return int(text)
+    return None
 
-    A training is CPU-bound on one TensorFlow thread (:data:`TRAINING_THREADS`) and the server's
+
+def training_slots(cpus: int, override: str | None = None, replicas: str | None = None) -> int:
+    """Trainings that run at once on a server: its share of the cores its replicas' page runs leave free.
+
+    slots = max(1, (cpus − replicas) // replicas)
+
+    A training is CPU-bound on one TensorFlow thread (:data:`TRAINING_THREADS`) and a server's
     page runs are GIL-bound on about one core: two trainings on two cores take a core each and
     leave the class's page runs only what they yield. So a 2-core server (Community Cloud) trains
     one at a time and the others wait in line, told how long (``bench/class_load.py`` measures
-    both ways). ``override`` (``ANNVIZ_TRAINING_SLOTS``) sets it by hand, if it is a whole number
-    from 1.
+    both ways). ``replicas`` (``ANNVIZ_REPLICAS``) servers sharing the same ``cpus`` each keep
+    one core for their page runs and split the rest; each still trains at least one at a time,
+    as a training queue is a server's own (so 2 replicas on 2 cores may train 2 at once: give
+    replicas 2 cores each to avoid it). ``override`` (``ANNVIZ_TRAINING_SLOTS``) sets it by
+    hand. Either counts only if it is a whole number from 1.
 
     >>> training_slots(2), training_slots(1), training_slots(8), training_slots(2, "3"), training_slots(2, "many")
     (1, 1, 7, 3, 1)
+    >>> training_slots(8, replicas="2"), training_slots(16, replicas="3"), training_slots(2, replicas="2"), training_slots(8, "1", "2")
+    (3, 4, 1, 1)
     """
-    if override is not None and re.fullmatch(r"\s*[0-9]{1,4}\s*", override) and int(override) >= 1:
-        return int(override)
-    return max(1, cpus - 1)
+    chosen = _whole_number(override)
+    if chosen is not None:
+        return chosen
+    sharing = _whole_number(replicas) or 1
+    return max(1, (cpus - sharing) // sharing)
 
 
 def configured_training_slots() -> int:
-    """This machine's training slots: :func:`training_slots` of its usable cores and ``$ANNVIZ_TRAINING_SLOTS``."""
-    return training_slots(usable_cpus(), os.environ.get(SLOTS_VARIABLE))
+    """This server's training slots: :func:`training_slots` of its usable cores, ``$ANNVIZ_TRAINING_SLOTS`` and ``$ANNVIZ_REPLICAS``."""
+    return training_slots(usable_cpus(), os.environ.get(SLOTS_VARIABLE), os.environ.get(REPLICAS_VARIABLE))
 
 
 def memory_headroom_bytes() -> int | None:

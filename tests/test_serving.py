@@ -283,3 +283,25 @@ def test_a_two_core_server_trains_one_at_a_time_and_the_override_must_be_a_whole
     assert serving.training_slots(2, "2") == 2
     for bad in ("", "0", "-1", "1.5", "two", " "):
         assert serving.training_slots(2, bad) == 1, bad
+
+
+def test_replicas_sharing_the_cores_split_what_their_page_runs_leave_and_each_keeps_one_slot() -> None:
+    # One replica is the 2-core rule above: one core for the page runs, the rest train.
+    assert [serving.training_slots(cpus, replicas="1") for cpus in (1, 2, 3, 4, 8)] == [1, 1, 2, 3, 7]
+    # Two replicas on 8 cores: 2 cores of page runs, 6 left, 3 each; 3 on 16: 13 left, 4 each.
+    assert serving.training_slots(8, replicas="2") == 3
+    assert serving.training_slots(16, replicas="3") == 4
+    # Nothing left over still trains one at a time: a replica's queue is its own.
+    assert [serving.training_slots(cpus, replicas="2") for cpus in (1, 2, 3)] == [1, 1, 1]
+    assert serving.training_slots(8, "5", "2") == 5  # the override wins
+    for bad in ("", "0", "-2", "two"):
+        assert serving.training_slots(8, replicas=bad) == 7, bad
+
+
+def test_the_served_rule_reads_both_variables(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "usable_cpus", lambda: 8)
+    monkeypatch.delenv(serving.SLOTS_VARIABLE, raising=False)
+    monkeypatch.setenv(serving.REPLICAS_VARIABLE, "2")
+    assert serving.configured_training_slots() == 3
+    monkeypatch.setenv(serving.SLOTS_VARIABLE, "1")
+    assert serving.configured_training_slots() == 1
