@@ -52,7 +52,8 @@ def free_port() -> int:
 
 
 def start_streamlit(
-    port: int, extra_args: list[str] | None = None, *, script: str = "app.py", cwd: Path = ROOT, as_readme: bool = False
+    port: int, extra_args: list[str] | None = None, *, script: str = "app.py", cwd: Path = ROOT, as_readme: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start ``streamlit run app.py`` on localhost, inside the same offline guard as the tests.
 
@@ -60,6 +61,7 @@ def start_streamlit(
     ``st.write`` baseline, a connection probe) in exactly the same way. ``as_readme`` gives
     the command line only where to listen, as README's command does, so the checkout's own
     ``.streamlit/config.toml`` decides the rest (the class benchmark measures that server).
+    ``env`` adds variables (a replica's ``ANNVIZ_REPLICAS``).
     """
     bootstrap = (
         "import sys; sys.path.insert(0, sys.argv.pop(1)); import offline; offline.block_outbound_network(); "
@@ -74,7 +76,7 @@ def start_streamlit(
         *([] if as_readme else ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]),
         *(extra_args or []),
     ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # Drain the server's log in the background: an unread pipe fills up (64 KB) during a long
     # session full of TensorFlow and training messages and then blocks the server.
