@@ -195,9 +195,11 @@ class ClassRun:
     disconnects: int = 0
 
 
-def random_change(tab: StreamlitTab, rng: random.Random) -> Callable[[], Awaitable[RunResult]] | None:
-    """One real widget change a student could make on the tab's page, or None if it has none."""
-    keys = [key for key in PLAYED_KEYS if tab.widget(key) is not None]
+def random_change(
+    tab: StreamlitTab, rng: random.Random, played: Sequence[str] = PLAYED_KEYS
+) -> Callable[[], Awaitable[RunResult]] | None:
+    """One real widget change a student could make on the tab's page (one of ``played``), or None if it has none."""
+    keys = [key for key in played if tab.widget(key) is not None]
     if not keys:
         return None
     key = rng.choice(keys)
@@ -242,18 +244,21 @@ def edited_text(key: str, current: str, rng: random.Random) -> str:
     return ", ".join(parts)
 
 
-async def student(tab: StreamlitTab, rng: random.Random, until: float, results: list[RunResult]) -> None:
-    """Every 2-4 s, change a widget on the current page; now and then, move to another page."""
+async def student(
+    tab: StreamlitTab, rng: random.Random, until: float, results: list[RunResult], think_s: tuple[float, float] = (2.0, 4.0),
+    played: Sequence[str] = PLAYED_KEYS,
+) -> None:
+    """Every 2-4 s (``think_s``), change a widget on the current page (one of ``played``); now and then, move to another page."""
     if tab.page not in PLAY_PAGES:
         moved = await tab.go_to(rng.choice(PLAY_PAGES))
         results.append(moved)
         if moved.failed and not tab.pages:
             return  # its first page never came (counted in (a)); one error here, not one every 3 s
     while time.monotonic() < until and not tab.closed_reason:
-        await asyncio.sleep(rng.uniform(2.0, 4.0))
+        await asyncio.sleep(rng.uniform(*think_s))
         if time.monotonic() >= until:
             break
-        change = random_change(tab, rng) if rng.random() > 0.15 else None
+        change = random_change(tab, rng, played) if rng.random() > 0.15 else None
         results.append(await (change() if change else tab.go_to(rng.choice([p for p in PLAY_PAGES if p != tab.page]))))
 
 
