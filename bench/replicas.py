@@ -36,6 +36,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 from bench.app_server import tree_pss_bytes
@@ -58,6 +59,16 @@ class Step:
     disconnects: int = 0
     client_cpu_s: float = 0.0
     server_cpu_s: float = 0.0
+    #: CPU seconds the whole machine spent meanwhile (all cores, /proc/stat): what is left after
+    #: the replicas, the load generator and HAProxy is other work sharing the cores.
+    machine_cpu_s: float = 0.0
+    proxy_cpu_s: float = 0.0
+    #: Wall seconds those CPU figures cover (the play, until its last interaction ended).
+    window_s: float = 1.0
+
+    @property
+    def others_cores(self) -> float:
+        return max(0.0, self.machine_cpu_s - self.server_cpu_s - self.client_cpu_s - self.proxy_cpu_s) / self.window_s
 
     @property
     def ok_times(self) -> list[float]:
@@ -86,6 +97,16 @@ def process_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_cpu_s() -> float:
+    """CPU seconds the machine has spent busy (all cores: /proc/stat, not idle, not iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def proxy_cpu_s(replica_set: ReplicaSet) -> float:
+    return cpu_seconds(replica_set.proxy.pid)[0] if replica_set.proxy is not None else 0.0
+
+
 def replicas_cpu_s(replica_set: ReplicaSet) -> float:
     """CPU seconds of every running replica's whole process tree."""
     return sum(cpu_seconds(process.pid)[1] for process in replica_set.servers.values())
@@ -97,10 +118,13 @@ async def play(base_url: str, students: int, seconds: float, seed: int, think_s:
     rng = random.Random(seed)
     tabs, first_pages = await open_class(base_url, students, rng)
     step = Step(students, seconds, open_errors=sum(r.failed for r in first_pages))
-    client, server = process_cpu_s(), replicas_cpu_s(replica_set)
-    until = time.monotonic() + seconds
+    client, server, machine, proxy = process_cpu_s(), replicas_cpu_s(replica_set), machine_cpu_s(), proxy_cpu_s(replica_set)
+    began = time.monotonic()
+    until = began + seconds
     await asyncio.gather(*(student(tab, random.Random(rng.random()), until, step.results, think_s, played) for tab in tabs))
     step.client_cpu_s, step.server_cpu_s = process_cpu_s() - client, replicas_cpu_s(replica_set) - server
+    step.machine_cpu_s, step.proxy_cpu_s = machine_cpu_s() - machine, proxy_cpu_s(replica_set) - proxy
+    step.window_s = time.monotonic() - began
     step.disconnects = sum(1 for tab in tabs if tab.closed_reason)
     await asyncio.gather(*(tab.close() for tab in tabs))
     return step
@@ -132,7 +156,8 @@ def ladder(replica_set: ReplicaSet, args: argparse.Namespace, label: str) -> lis
         steps.append(step)
         print(f"{label}: {students} students, {step.rate:.1f}/s, p50 {step.p50:.3f} s, p95 {step.p95:.3f} s, "
               f"{step.errors} errors, client CPU {1000 * step.client_cpu_s / max(1, len(step.results)):.1f} ms/interaction, "
-              f"replica CPU {step.server_cpu_s / step.seconds:.2f} cores", file=sys.stderr, flush=True)
+              f"replica CPU {step.server_cpu_s / step.window_s:.2f} cores, haproxy {step.proxy_cpu_s / step.window_s:.2f}, "
+              f"other work on the machine {step.others_cores:.2f} cores", file=sys.stderr, flush=True)
         past += step.p95 > args.bound or step.errors > 0
         if past >= 2:  # one step beyond the bound confirms it; more only costs time
             break
@@ -227,7 +252,8 @@ def measure(args: argparse.Namespace) -> list[BenchRow]:
             calls = max(1, len(step.results))
             rows.append(BenchRow(
                 f"{label}, {step.students} students · {step.rate:.1f} interactions/s, p50 {step.p50:.3f} s, {step.errors} errors, "
-                f"replicas {step.server_cpu_s / step.seconds:.2f} cores, load generator {1000 * step.client_cpu_s / calls:.1f} ms CPU/interaction",
+                f"replicas {step.server_cpu_s / step.window_s:.2f} cores, HAProxy {step.proxy_cpu_s / step.window_s:.2f}, "
+                f"load generator {1000 * step.client_cpu_s / calls:.1f} ms CPU/interaction, other work {step.others_cores:.2f} cores",
                 step.p95, "s", "report", True))
     rate_one, reached_one = rate_at_bound(single, args.bound)
     rate_two, reached_two = rate_at_bound(double, args.bound)
