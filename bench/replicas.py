@@ -1,6 +1,6 @@
 """One replica against two behind HAProxy, in the same run: interactions per second at the same p95.
 
-    python -m bench.replicas                 # about 13 minutes; --readme writes README's table
+    python -m bench.replicas                 # about 10 minutes; --readme writes README's table
     python -m bench.replicas --ladder 20,40 --step-s 15    # a quick look
 
 The replicas and the proxy are ``bench/replica_set.py``'s: ``streamlit run app.py`` as README
