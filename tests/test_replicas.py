@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 import pytest
-from app_pages import listed_pages
+from pages._navigation import listed_pages
 from browser_checks import (
     close_dialogs,
     dialog_texts,
