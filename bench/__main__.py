@@ -4,16 +4,28 @@
     python -m bench bench_app bench_x  # only these modules
     python -m bench --readme           # also put the table between README's bench markers
 
-A module that fails to import or whose ``run()`` raises is not skipped: it becomes a row
-marked NO with its error. The table is also written to ``bench/results/latest.md``.
+Each module runs in a fresh interpreter of its own (``python -m bench --one MODULE``), so no
+module measures with TensorFlow, caches or frozen objects another left behind: a row that says
+"TensorFlow import included" includes it. The child writes its rows as JSON to a file the
+parent names; its stdout goes to the parent's stderr, so only the table reaches stdout.
+
+A module that fails to import, whose ``run()`` raises, whose process dies or outlives
+``--timeout`` is not skipped: it becomes a row marked NO with its error. The table is also
+written to ``bench/results/latest.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
+import json
 import math
+import os
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -25,6 +37,11 @@ RESULTS = BENCH_DIR / "results" / "latest.md"
 README = BENCH_DIR.parent / "README.md"
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
+#: Seconds a module's process may run before it is stopped and marked NO (the longest,
+#: bench_training, takes about 6 minutes on 2 cores).
+MODULE_TIMEOUT_S = 30 * 60.0
+#: A child's stdout joins this process's stderr (file descriptor 2): only the table goes to stdout.
+STDERR_FD = 2
 
 
 def bench_modules() -> list[str]:
@@ -32,15 +49,15 @@ def bench_modules() -> list[str]:
     return sorted(path.stem for path in BENCH_DIR.glob("bench_*.py"))
 
 
-def failure_row(module: str, error: BaseException) -> BenchRow:
-    message = " ".join(f"{type(error).__name__}: {error}".split())[:160].replace("|", "/")
+def failure_row(module: str, error: str) -> BenchRow:
+    message = " ".join(error.split())[:160].replace("|", "/")
     return BenchRow(f"{module} FAILED: {message}", math.nan, "", "runs", False)
 
 
-def run_module(module: str) -> list[BenchRow]:
-    """The rows of one module's ``run()``, or one failure row."""
+def rows_of(module: str, package: str = "bench") -> list[BenchRow]:
+    """The rows of ``package.module``'s ``run()`` in this process, or one failure row."""
     try:
-        rows = importlib.import_module(f"bench.{module}").run()
+        rows = importlib.import_module(f"{package}.{module}").run()
         if not isinstance(rows, list) or not all(isinstance(row, BenchRow) for row in rows):
             raise TypeError(f"run() returned {type(rows).__name__}, not list[BenchRow]")
         if not rows:
@@ -48,7 +65,37 @@ def run_module(module: str) -> list[BenchRow]:
         return rows
     except Exception as error:  # one broken benchmark must not hide the others
         traceback.print_exc(file=sys.stderr)
-        return [failure_row(module, error)]
+        return [failure_row(module, f"{type(error).__name__}: {error}")]
+
+
+def run_module(module: str, *, package: str = "bench", timeout_s: float = MODULE_TIMEOUT_S) -> list[BenchRow]:
+    """The rows of one module, run in a fresh interpreter; one failure row if that process fails.
+
+    The child gets a process group of its own, so a timeout also ends the servers and browsers
+    it started.
+    """
+    with tempfile.TemporaryDirectory(prefix="annviz-bench-") as folder:
+        out = Path(folder) / "rows.json"
+        command = [sys.executable, "-m", "bench", "--one", module, "--package", package, "--rows-to", str(out)]
+        child = subprocess.Popen(command, cwd=BENCH_DIR.parent, stdout=STDERR_FD, start_new_session=True)
+        try:
+            code = child.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            return [failure_row(module, f"timed out after {timeout_s:g} s")]
+        finally:
+            if child.poll() is None:  # interrupted while waiting: take the child's group with us
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        if not out.is_file():
+            return [failure_row(module, f"its process exited with code {code} before writing its rows")]
+        return [BenchRow(**fields) for fields in json.loads(out.read_text())]
+
+
+def write_rows(rows: list[BenchRow], path: Path) -> None:
+    """The rows as JSON (NaN included, as Python's json writes it), for the parent to read."""
+    path.write_text(json.dumps([dataclasses.asdict(row) for row in rows]))
 
 
 def replace_readme_block(readme: str, table: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
@@ -67,8 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="bench_* modules to run (default: all)")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--timeout", type=float, default=MODULE_TIMEOUT_S, help="seconds per module (default: %(default)g)")
+    # The child's side of run_module: one module in this process, its rows to a JSON file.
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--package", default="bench", help=argparse.SUPPRESS)
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.one:
+        write_rows(rows_of(args.one, args.package), args.rows_to)
+        return 0
     known = bench_modules()
     unknown = [name for name in args.modules if name not in known]
     if unknown:
@@ -77,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in args.modules or known:
         started = time.perf_counter()
         print(f"running {module} ...", file=sys.stderr, flush=True)
-        rows += run_module(module)
+        rows += run_module(module, timeout_s=args.timeout)
         print(f"  {module}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
     table = format_table(rows)
