@@ -128,7 +128,7 @@ def rerun_rows(baseline_s: float, repeats: int = 7) -> list[BenchRow]:
 
 def _tab_work_seconds() -> float:
     """What a predictions tab computes on its first visit, without Streamlit: seconds."""
-    from annviz.limitations import load_dense_layers, mlp_probabilities
+    from annviz.numpy_mlp import load_dense_layers, mlp_probabilities
     from annviz.mnist import load_mnist
     from annviz.pretrained import model_inputs
 
