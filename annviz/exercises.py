@@ -78,6 +78,7 @@ class Posed:
     render it without a Markdown library). ``answer`` is a float (``number``, to ``decimals``
     places), an int (``integer``), the correct option's text (``choice``) or a tuple (``shape``).
     ``fraction`` marks answers between 0 and 1 that a student may also write as a percentage.
+    ``given`` keeps the drawn numbers by name.
     """
 
     prompt: str
@@ -87,6 +88,8 @@ class Posed:
     decimals: int | None = None
     options: tuple[str, ...] = ()
     fraction: bool = False
+    #: The numbers the generator drew (for the tests' references and for debugging).
+    given: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -214,6 +217,7 @@ def _network_params(rng: np.random.Generator) -> Posed:
     total = count_model_params(spec)
     rows = layer_param_rows(spec)
     return Posed(
+        given=dict(sizes=spec.sizes),
         prompt=f"A fully connected network has the layer sizes **{sizes}** (input first). "
         "How many parameters (weights and biases) does it have? *(a whole number)*",
         kind="integer",
@@ -239,6 +243,7 @@ def _weights_or_biases(rng: np.random.Generator) -> Posed:
         rule = "one bias per neuron of every layer after the input"
         terms = " + ".join(str(r["biases"]) for r in rows)
     return Posed(
+        given=dict(sizes=spec.sizes, asked=asked),
         prompt=f"The network **{sizes}** (input first, fully connected): how many of its parameters are "
         f"**{asked}**? *(a whole number)*",
         kind="integer",
@@ -255,6 +260,7 @@ def _analogy(rng: np.random.Generator) -> Posed:
     biological, artificial, what = _pick(rng, BIOLOGICAL_ANALOGY)
     options = tuple(row[1] for row in BIOLOGICAL_ANALOGY)
     return Posed(
+        given=dict(biological=biological),
         prompt=f"In the lecture's analogy between a biological and an artificial neuron, what plays the role "
         f"of the biological **{biological.lower()}**?",
         kind="choice",
@@ -303,6 +309,7 @@ def _neuron_z(rng: np.random.Generator) -> Posed:
     activation = _pick(rng, _NEURON_ACTIVATIONS)
     result = neuron_output(x, w, b, activation)
     return Posed(
+        given=dict(x=tuple(x), w=tuple(w), b=b, activation=activation),
         prompt=f"A neuron has inputs **x = {_vector_text(x)}**, weights **w = {_vector_text(w)}**, bias "
         f"**b = {_num(b)}** and a {ACTIVATIONS[activation].label} activation. What is its weighted sum "
         f"**z = w·x + b**? *({_to_decimals(1)}; it is exact)*",
@@ -319,6 +326,7 @@ def _neuron_a(rng: np.random.Generator) -> Posed:
     result = neuron_output(x, w, b, activation)
     label = ACTIVATIONS[activation].label
     return Posed(
+        given=dict(x=tuple(x), w=tuple(w), b=b, activation=activation),
         prompt=f"A neuron has inputs **x = {_vector_text(x)}**, weights **w = {_vector_text(w)}**, bias "
         f"**b = {_num(b)}** and the activation **{label}**. What is its output **a = {label}(z)**? "
         f"*({_to_decimals(3)})*",
@@ -333,6 +341,7 @@ def _layer_shape(rng: np.random.Generator) -> Posed:
     m, n, h = _pick(rng, (1, 4, 8, 32, 64)), _pick(rng, (3, 5, 10, 784)), _pick(rng, (2, 4, 10, 64, 128))
     Z, _ = layer_forward(np.zeros((m, n)), np.zeros((n, h)), np.zeros(h), "linear")
     return Posed(
+        given=dict(m=m, n=n, h=h),
         prompt=f"A dense layer of **{h} neurons** gets a batch of **{m} samples** with **{n} inputs** each, "
         f"stacked as the rows of X. What is the shape of **Z = XW + b**? *(rows, columns), e.g. (60000, 784)*",
         kind="shape",
@@ -355,6 +364,7 @@ def _dense_layer_params(rng: np.random.Generator) -> Posed:
     n, h = _pick(rng, (3, 5, 10, 20, 64, 100, 784)), _pick(rng, (1, 4, 8, 10, 16, 32, 64, 128, 256))
     total = count_dense_params(n, h)
     return Posed(
+        given=dict(n=n, h=h),
         prompt=f"How many parameters does `keras.layers.Dense({h})` have on an input of **{n} features**? "
         "*(a whole number)*",
         kind="integer",
@@ -376,6 +386,7 @@ def _model_params(rng: np.random.Generator) -> Posed:
     code = ", ".join([f"Dense({width}, relu)" for width in widths] + [f"Dense({classes}, softmax)"])
     rows = layer_param_rows(spec)
     return Posed(
+        given=dict(inputs=inputs, widths=tuple(widths), classes=classes),
         prompt=f"A `keras.Sequential` model takes **{inputs} inputs** and has the layers **{code}**. "
         "How many parameters does `model.summary()` report? *(a whole number)*",
         kind="integer",
@@ -413,6 +424,7 @@ def _task_output(rng: np.random.Generator) -> Posed:
         "regression": "one linear neuron can give any real number, and the mean squared error scores it",
     }[task]
     return Posed(
+        given=dict(task=task, scenario=scenario),
         prompt=f"A network must predict **{scenario}**. Which output layer and loss fit the task?",
         kind="choice",
         answer=_task_option(task),
@@ -441,6 +453,7 @@ def _activation_value(rng: np.random.Generator) -> Posed:
     entry = ACTIVATIONS[name]
     value = float(entry.value(z))
     return Posed(
+        given=dict(activation=name, z=z),
         prompt=f"What is **{entry.label}(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=value,
@@ -465,6 +478,7 @@ def _activation_derivative(rng: np.random.Generator) -> Posed:
         "leaky_relu": side,
     }[name]
     return Posed(
+        given=dict(activation=name, z=z),
         prompt=f"What is the derivative **{entry.label}′(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=slope,
@@ -482,6 +496,7 @@ def _softmax_probability(rng: np.random.Generator) -> Posed:
     probabilities = softmax(np.array(logits))
     exps = [math.exp(z) for z in logits]
     return Posed(
+        given=dict(logits=tuple(logits), k=k),
         prompt=f"An output layer gives the logits **z = {_vector_text(logits)}** for classes 1, 2 and 3. What is "
         f"the softmax probability of **class {k + 1}**? *({_to_decimals(3)})*",
         kind="number",
@@ -506,6 +521,7 @@ def _sgd_step(rng: np.random.Generator) -> Posed:
     rate = _pick(rng, (0.1, 0.01, 0.05, 0.5))
     new_theta, _ = OPTIMIZERS["sgd"].update(theta, g, (), 1, {"learning_rate": rate})
     return Posed(
+        given=dict(theta=theta, g=g, learning_rate=rate),
         prompt=f"Plain SGD with learning rate **η = {_num(rate)}**: the weight is **θ = {_num(theta)}** and the "
         f"gradient of the loss is **g = {_num(g)}**. What is θ after one step? *({_to_decimals(3)})*",
         kind="number",
@@ -527,6 +543,7 @@ def _momentum_step(rng: np.random.Generator) -> Posed:
     mu = spec.defaults["momentum"]
     new_theta, (new_velocity,) = spec.update(theta, g, (velocity,), 2, {**spec.defaults, "learning_rate": rate})
     return Posed(
+        given=dict(theta=theta, g=g, velocity=velocity, learning_rate=rate, momentum=mu),
         prompt=f"SGD with momentum (`keras.optimizers.SGD(learning_rate={_num(rate)}, momentum={_num(mu)})`): "
         f"the weight is **θ = {_num(theta)}**, its velocity from the previous steps is **m = {_num(velocity)}** "
         f"and the new gradient is **g = {_num(g)}**. What is θ after this step? *({_to_decimals(3)})*",
@@ -550,6 +567,7 @@ def _adam_step(rng: np.random.Generator) -> Posed:
     beta_1, beta_2 = hp["beta_1"], hp["beta_2"]
     alpha = rate * math.sqrt(1 - beta_2) / (1 - beta_1)
     return Posed(
+        given=dict(theta=theta, g=g, learning_rate=rate),
         prompt=f"Adam with Keras's defaults (β₁ = {_num(beta_1)}, β₂ = {_num(beta_2)}, ε = 10⁻⁷) and learning rate "
         f"**η = {_num(rate)}** takes its **first step** (m = v = 0 before it): the weight is **θ = {_num(theta)}**, "
         f"the gradient **g = {_num(g)}**. What is θ after the step? *({_to_decimals(4)})*",
@@ -589,6 +607,7 @@ def _loss_for_labels(rng: np.random.Generator) -> Posed:
         TASKS["regression"].loss: "mean squared error: the average of (y − ŷ)²",
     }[loss]
     return Posed(
+        given=dict(labels=form),
         prompt=f"The labels are **{description}**. Which loss goes into `model.compile(loss=...)`?",
         kind="choice",
         answer=loss,
@@ -614,6 +633,7 @@ def _validation_split(rng: np.random.Generator) -> Posed:
     config = _split_config(rng)
     n, split = config.subset_size, config.validation_split
     return Posed(
+        given=dict(n=n, validation_split=split),
         prompt=f"`model.fit(x_train, y_train, validation_split={split})` with **{n:,} training images**: how many "
         "images does Keras keep aside for validation? *(a whole number)*",
         kind="integer",
@@ -632,6 +652,7 @@ def _batches_per_epoch(rng: np.random.Generator) -> Posed:
     train, batch = config.train_size, config.batch_size
     last = train - (config.batches_per_epoch - 1) * batch
     return Posed(
+        given=dict(train=train, batch_size=batch),
         prompt=f"After the validation split, **{train:,} images** are left for training, and `model.fit` uses "
         f"**batch_size={batch}**. How many weight updates (batches) make one epoch? *(a whole number)*",
         kind="integer",
@@ -658,6 +679,7 @@ def _reshaped(rng: np.random.Generator) -> Posed:
     else:
         code, why = "x.reshape(-1, 784)", "flattens each 28 × 28 image into 784 numbers, as a Dense layer expects"
     return Posed(
+        given=dict(n=n, for_cnn=for_cnn),
         prompt=f"`x` holds **{n:,} MNIST images** of shape (28, 28) each: `x.shape` is ({n}, 28, 28). What is the "
         f"shape of `{code}`? *(e.g. (60000, 784))*",
         kind="shape",
@@ -673,6 +695,7 @@ def _scaled_pixel(rng: np.random.Generator) -> Posed:
     pixel = int(rng.integers(1, 255))
     value = float(flatten_and_scale(np.full((1, 28, 28), pixel, dtype=np.uint8))[0, 0])
     return Posed(
+        given=dict(pixel=pixel),
         prompt=f"A pixel of an MNIST image has the grey level **{pixel}** (0 = black, 255 = white). What value does "
         f"the lecture's preprocessing `x.astype(\"float32\") / 255` give it? *({_to_decimals(3)})*",
         kind="number",
@@ -692,6 +715,7 @@ def _flat_index(rng: np.random.Generator) -> Posed:
     image[0, row, column] = 255
     index = int(np.argmax(flatten_and_scale(image)[0]))
     return Posed(
+        given=dict(row=row, column=column),
         prompt=f"After `x.reshape(-1, 784)`, where does the pixel in **row {row}, column {column}** of a 28 × 28 image "
         "end up in its vector of 784 numbers? *(the index, counting rows, columns and positions from 0 as NumPy does)*",
         kind="integer",
@@ -737,6 +761,7 @@ def _metric_question(rng: np.random.Generator, names: tuple[str, str]) -> Posed:
     value, c = report.values[name], report.counts
     formula, substituted = _METRIC_TEXT[name]
     return Posed(
+        given=dict(counts=counts, metric=name),
         prompt=f"A binary classifier's confusion matrix on a test set: **TP = {c.tp}, FP = {c.fp}, FN = {c.fn}, "
         f"TN = {c.tn}**. What is its **{BINARY_METRICS[name].title.lower()}**? *({_to_decimals(3)}, or as a fraction)*",
         kind="number",
@@ -767,6 +792,7 @@ def _always_negative(rng: np.random.Generator) -> Posed:
     report = binary_report(y_binary, always_negative(y_binary))
     accuracy = report["accuracy"]
     return Posed(
+        given=dict(total=total, positives=positives),
         prompt=f"A test set holds **{total:,} images**, **{positives:,}** of them 7s. A lazy classifier answers "
         f"“not a 7” for every image. What is its **accuracy**? *({_to_decimals(3)}, or as a percentage)*",
         kind="number",
@@ -792,6 +818,7 @@ def _dense_on_image(rng: np.random.Generator) -> Posed:
     count = first_dense_layer_params(side, side, channels, neurons)
     colour = "A grey-level" if channels == 1 else "An RGB"
     return Posed(
+        given=dict(side=side, channels=channels, neurons=neurons),
         prompt=f"{colour} image of **{side} × {side} × {channels}** is flattened and fed into "
         f"**`Dense({neurons})`**. How many parameters does this first layer have? *(a whole number)*",
         kind="integer",
@@ -808,6 +835,7 @@ def _conv_params(rng: np.random.Generator) -> Posed:
     kernel, channels, filters = _pick(rng, (3, 5, 7)), _pick(rng, (1, 3, 16, 32)), _pick(rng, (8, 16, 32, 64))
     count = conv_layer_params(kernel, channels, filters)
     return Posed(
+        given=dict(kernel=kernel, channels=channels, filters=filters),
         prompt=f"How many parameters does **`Conv2D({filters}, kernel_size={kernel})`** have on an input with "
         f"**{channels} channel{'s' if channels > 1 else ''}** (of any height and width)? *(a whole number)*",
         kind="integer",
@@ -825,6 +853,7 @@ def _dense_memory(rng: np.random.Generator) -> Posed:
     side, channels, neurons = _pick(rng, _IMAGE_SIDES[2:]), 3, _pick(rng, (128, 256, 512))
     count = first_dense_layer_params(side, side, channels, neurons)
     return Posed(
+        given=dict(side=side, channels=channels, neurons=neurons),
         prompt=f"An RGB image of **{side} × {side} × 3** goes into **`Dense({neurons})`**. How many megabytes "
         "(1 MB = 10⁶ bytes) do that layer's float32 parameters take? *(to 2 decimals)*",
         kind="number",
@@ -995,19 +1024,20 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.92em; }
 def _inline_html(text: str) -> str:
     """The prompts' Markdown subset as HTML: ``code`` spans, **bold**, *italics*.
 
-    >>> _inline_html("**x = [1, 2]** and `Dense(4)` *(to 3 decimals)* <b>")
-    '<strong>x = [1, 2]</strong> and <code>Dense(4)</code> <em>(to 3 decimals)</em> &lt;b&gt;'
+    >>> _inline_html("**x = [1, 2]** and **`Dense(4)`** *(to 3 decimals)* <b>")
+    '<strong>x = [1, 2]</strong> and <strong><code>Dense(4)</code></strong> <em>(to 3 decimals)</em> &lt;b&gt;'
     """
-    parts = re.split(r"(`[^`]*`)", text)
-    out = []
-    for part in parts:
-        if part.startswith("`") and part.endswith("`") and len(part) > 1:
-            out.append(f"<code>{html.escape(part[1:-1])}</code>")
-        else:
-            escaped = html.escape(part, quote=False)
-            escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
-            out.append(re.sub(r"\*(.+?)\*", r"<em>\1</em>", escaped))
-    return "".join(out)
+    spans: list[str] = []
+
+    def set_aside(match: re.Match) -> str:
+        spans.append(f"<code>{html.escape(match.group(1))}</code>")
+        return f"\x00{len(spans) - 1}\x00"
+
+    # Code spans first (their * and _ are literal), so bold may wrap one: **`Dense(4)`**.
+    escaped = html.escape(re.sub(r"`([^`]*)`", set_aside, text), quote=False)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    escaped = re.sub(r"\*(.+?)\*", r"<em>\1</em>", escaped)
+    return re.sub("\x00(\\d+)\x00", lambda match: spans[int(match.group(1))], escaped)
 
 
 def exercise_sheet_html(sections: Sequence[int], seed: int = DEFAULT_SEED) -> str:
