@@ -429,7 +429,7 @@ def _task_output(rng: np.random.Generator) -> Posed:
         kind="choice",
         answer=_task_option(task),
         options=tuple(_task_option(name) for name in _TASK_SCENARIOS),
-        solution=(Step(f"This is {entry.label.lower()}: {why}."),),
+        solution=(Step(f"This is {entry.label[0].lower() + entry.label[1:]}: {why}."),),
     )
 
 
@@ -505,7 +505,7 @@ def _softmax_probability(rng: np.random.Generator) -> Posed:
         fraction=True,
         solution=(
             Step("softmax(z)ᵢ = e^(zᵢ) / Σⱼ e^(zⱼ).", r"\mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}"),
-            Step("e^z = " + ", ".join(f"e^{_par(z)} = {e:.4f}" for z, e in zip(logits, exps))
+            Step("e^(z) for each class: " + ", ".join(f"e^{_par(z)} = {e:.4f}" for z, e in zip(logits, exps))
                  + f"; their sum is {sum(exps):.4f}."),
             Step(f"P(class {k + 1}) = {exps[k]:.4f} / {sum(exps):.4f} = {_fixed(float(probabilities[k]), 6)} "
                  f"≈ {_fixed(float(probabilities[k]), 3)}."),
