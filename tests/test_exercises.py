@@ -211,6 +211,14 @@ def test_no_metric_question_divides_by_zero_and_every_split_is_exact(seed):
             assert question.answer == n - math.floor(n * (1 - Fraction(str(split))))  # what a student computes
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=SEEDS)
+def test_adams_first_step_is_the_learning_rate_as_its_solution_says(seed):
+    question = questions_for(5, seed)[2]
+    g = question.given
+    assert abs(question.answer - (g["theta"] - math.copysign(g["learning_rate"], g["g"]))) < 1e-5
+
+
 def test_the_lectures_worked_example_is_a_question_the_metrics_generator_can_ask():
     question = questions_for(8, 1)[0]
     lecture = replace(question, given={}, answer=5 / 7, decimals=3)
