@@ -25,7 +25,6 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -933,7 +932,6 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-@lru_cache(maxsize=512)
 def questions_for(section: int, seed: int = DEFAULT_SEED) -> tuple[Question, ...]:
     """The questions of ``section`` for question set ``seed``: one per row of :data:`EXERCISES`.
 

@@ -44,10 +44,6 @@ def _new_questions(section: int) -> None:
     _clear_answers(section)
 
 
-def _sheet(sections: tuple[int, ...], seed: int) -> str:
-    return exercise_sheet_html(sections, seed)
-
-
 def _worked_solution(question: Question) -> None:
     for step in question.solution:
         if step.latex:
@@ -112,12 +108,12 @@ def check_yourself(section: int) -> None:
         )
     this_column, all_column = st.columns(2)
     this_column.download_button(
-        f"Printable sheet: §{section}, set {int(seed)}", partial(_sheet, (section,), int(seed)),
+        f"Printable sheet: §{section}, set {int(seed)}", partial(exercise_sheet_html, (section,), int(seed)),
         file_name=f"annviz-check-yourself-s{section}-set{int(seed)}.html", mime="text/html", on_click="ignore",
         key=f"quiz_s{section}_sheet", icon=":material/print:",
     )
     all_column.download_button(
-        f"Printable sheet: all sections, set {int(seed)}", partial(_sheet, tuple(EXERCISES), int(seed)),
+        f"Printable sheet: all sections, set {int(seed)}", partial(exercise_sheet_html, tuple(EXERCISES), int(seed)),
         file_name=f"annviz-check-yourself-all-set{int(seed)}.html", mime="text/html", on_click="ignore",
         key=f"quiz_s{section}_sheet_all", icon=":material/print:",
     )
