@@ -295,7 +295,7 @@ def _neuron_steps(result, *, with_activation: bool) -> tuple[Step, ...]:
     ]
     if with_activation:
         label = ACTIVATIONS[result.activation].label
-        steps.append(Step(f"a = {label}({_num(round(result.z, 10))}) = {_num(result.a)}", latex[4]))
+        steps.append(Step(f"a = {label}({_num(round(result.z, 10))}) = {_approx(result.a, 3)}", latex[4]))
     return tuple(steps)
 
 
@@ -324,6 +324,7 @@ def _neuron_a(rng: np.random.Generator) -> Posed:
     activation = _pick(rng, _NEURON_ACTIVATIONS)
     result = neuron_output(x, w, b, activation)
     label = ACTIVATIONS[activation].label
+    steps = _neuron_steps(result, with_activation=True)
     return Posed(
         given=dict(x=tuple(x), w=tuple(w), b=b, activation=activation),
         prompt=f"A neuron has inputs **x = {_vector_text(x)}**, weights **w = {_vector_text(w)}**, bias "
@@ -332,12 +333,12 @@ def _neuron_a(rng: np.random.Generator) -> Posed:
         kind="number",
         answer=result.a,
         decimals=3,
-        solution=(*_neuron_steps(result, with_activation=True), Step(f"{_ACTIVATION_TEXT[activation][0]}.")),
+        solution=(*steps[:4], Step(f"{_ACTIVATION_TEXT[activation][0]}.", ACTIVATIONS[activation].formula), *steps[4:]),
     )
 
 
 def _layer_shape(rng: np.random.Generator) -> Posed:
-    m, n, h = _pick(rng, (1, 4, 8, 32, 64)), _pick(rng, (3, 5, 10, 784)), _pick(rng, (2, 4, 10, 64, 128))
+    m, n, h = _pick(rng, (2, 4, 8, 32, 64)), _pick(rng, (3, 5, 10, 784)), _pick(rng, (2, 4, 10, 64, 128))
     Z, _ = layer_forward(np.zeros((m, n)), np.zeros((n, h)), np.zeros(h), "linear")
     return Posed(
         given=dict(m=m, n=n, h=h),
@@ -472,7 +473,8 @@ def _activation_derivative(rng: np.random.Generator) -> Posed:
     side = f"z = {_num(z)} is {'above' if z > 0 else 'below'} 0, so {entry.label}′({_num(z)})"
     middle = {
         "sigmoid": f"σ({_num(z)}) = {_fixed(value, 6)}, so σ′({_num(z)}) = {_fixed(value, 6)} · (1 − {_fixed(value, 6)})",
-        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − {_fixed(value, 6)}²",
+        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − "
+                f"{'(' + _fixed(value, 6) + ')' if value < 0 else _fixed(value, 6)}²",
         "relu": side,
         "leaky_relu": side,
     }[name]
@@ -577,7 +579,7 @@ def _adam_step(rng: np.random.Generator) -> Posed:
             Step("m₁ = (1 − β₁)·g, v₁ = (1 − β₂)·g², and the bias-corrected step is η·m̂/(√v̂ + ε) with "
                  "m̂ = m₁/(1 − β₁), v̂ = v₁/(1 − β₂).", spec.update_rule),
             Step(f"m₁ = {_num(1 - beta_1)}·{_par(g)} = {_num(m)}, v₁ = {_num(1 - beta_2)}·{_par(g)}² = {_num(v)}."),
-            Step(f"m̂ = {_num(g)} and √v̂ = |g| = {_num(abs(g))}: the first step is η·g/|g| = {_par(rate if g > 0 else -rate)} "
+            Step(f"m̂ = {_num(g)} and √v̂ = |g| = {_num(abs(g))}: the first step is η·g/|g| = {_num(rate if g > 0 else -rate)} "
                  f"(ε changes it by less than 10⁻⁵). In Keras's form α₁ = η·√(1 − β₂)/(1 − β₁) = {alpha:.6g}."),
             Step(f"θ = {_num(theta)} − {_par(rate if g > 0 else -rate)} = {_fixed(new_theta, 4)}: Adam's first step "
                  "has the size of the learning rate, whatever the size of the gradient."),
