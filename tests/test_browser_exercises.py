@@ -7,7 +7,7 @@ from browser_checks import exception_texts, wait_until_idle
 from conftest import SCREENSHOT_DIR
 from test_browser_metrics import dismiss_page_not_found
 
-from annviz.exercises import questions_for
+from annviz.exercises import exercise_sheet_html, questions_for
 from exercise_helpers import wrong_answer
 
 pytestmark = pytest.mark.browser
@@ -49,3 +49,9 @@ def test_a_wrong_then_a_right_answer_on_the_metrics_page(app_url, page):
     page.get_by_text(f"Right: {question.answer_text}.").wait_for(timeout=10_000)
     assert exception_texts(page) == []
     block_screenshot(page, "p8_check_yourself_right.png")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name=f"Printable sheet: §8, set {SEED}").click()
+    path = download.value.path()
+    assert download.value.suggested_filename == f"annviz-check-yourself-s8-set{SEED}.html"
+    assert open(path, encoding="utf-8").read() == exercise_sheet_html((8,), SEED)  # the same seed, the same sheet
