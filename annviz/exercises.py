@@ -37,7 +37,7 @@ from annviz.errors import InputError
 from annviz.limitations import conv_layer_params, first_dense_layer_params
 from annviz.metrics import BINARY_METRICS, always_negative, binary_report
 from annviz.mnist import flatten_and_scale, scale_images
-from annviz.neuron import BIOLOGICAL_ANALOGY, layer_forward, neuron_derivation_latex, neuron_output
+from annviz.neuron import BIOLOGICAL_ANALOGY, neuron_derivation_latex, neuron_output
 from annviz.optimizers import OPTIMIZERS
 from annviz.training import LOSSES, TrainingConfig
 
@@ -339,20 +339,22 @@ def _neuron_a(rng: np.random.Generator) -> Posed:
 
 def _layer_shape(rng: np.random.Generator) -> Posed:
     m, n, h = _pick(rng, (2, 4, 8, 32, 64)), _pick(rng, (3, 5, 10, 784)), _pick(rng, (2, 4, 10, 64, 128))
-    Z, _ = layer_forward(np.zeros((m, n)), np.zeros((n, h)), np.zeros(h), "linear")
+    # The shape by the rule the page writes under Z = XW + b (m × n times n × h); a matrix product
+    # of zeros would cost milliseconds of a shared server's CPU to say the same.
+    shape = (m, h)
     return Posed(
         given=dict(m=m, n=n, h=h),
         prompt=f"A dense layer of **{h} neurons** gets a batch of **{m} samples** with **{n} inputs** each, "
         f"stacked as the rows of X. What is the shape of **Z = XW + b**? *(rows, columns), e.g. (60000, 784)*",
         kind="shape",
-        answer=tuple(int(size) for size in Z.shape),
+        answer=shape,
         solution=(
             Step(f"X has one row per sample and one column per input: ({m}, {n})."),
             Step(f"W has one row per input and one column per neuron: ({n}, {h}); b has one bias per neuron: ({h},)."),
             Step(f"XW is ({m}, {n}) · ({n}, {h}) = ({m}, {h}); b is added to each of the {m} rows.",
                  rf"\underbrace{{Z}}_{{{m} \times {h}}} = \underbrace{{X}}_{{{m} \times {n}}}\,"
                  rf"\underbrace{{W}}_{{{n} \times {h}}} + \underbrace{{b}}_{{1 \times {h}}}"),
-            Step(f"Z has shape {format_shape(Z.shape)}: row i holds the {h} neurons' z for sample i."),
+            Step(f"Z has shape {format_shape(shape)}: row i holds the {h} neurons' z for sample i."),
         ),
     )
 

@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 
 from annviz.errors import InputError
 from annviz.exercises import EXERCISES, MAX_SEED, _inline_html, check_answer, exercise_sheet_html, questions_for
-from annviz.neuron import BIOLOGICAL_ANALOGY
+from annviz.neuron import BIOLOGICAL_ANALOGY, layer_forward
 from exercise_helpers import wrong_answer
 
 keras = pytest.importorskip("keras")  # imported once for the module (a few seconds)
@@ -90,7 +90,10 @@ def _reference(question_type: str, given: dict):
         z = np.array([np.dot(g["x"], g["w"]) + g["b"]])
         return float(_numpy(keras.activations.get(g["activation"])(z))[0])
     if question_type == "layer_shape":
-        return tuple(keras.layers.Dense(g["h"])(np.zeros((g["m"], g["n"]), dtype="float32")).shape)
+        Z, _ = layer_forward(np.zeros((g["m"], g["n"])), np.zeros((g["n"], g["h"])), np.zeros(g["h"]), "linear")
+        keras_shape = tuple(keras.layers.Dense(g["h"])(np.zeros((g["m"], g["n"]), dtype="float32")).shape)
+        assert Z.shape == keras_shape  # the page's NumPy layer and Keras's agree on it
+        return keras_shape
     if question_type == "dense_layer_params":
         layer = keras.layers.Dense(g["h"])
         layer.build((None, g["n"]))
