@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence
 
@@ -39,7 +39,7 @@ from annviz.metrics import BINARY_METRICS, always_negative, binary_report
 from annviz.mnist import flatten_and_scale, scale_images
 from annviz.neuron import BIOLOGICAL_ANALOGY, neuron_derivation_latex, neuron_output
 from annviz.optimizers import OPTIMIZERS
-from annviz.training import LOSSES, TrainingConfig
+from annviz.training_config import LOSSES, TrainingConfig
 
 #: The section titles the sheet prints (the pages' own titles, without their numbers).
 SECTION_TITLES: dict[int, str] = {
@@ -91,15 +91,16 @@ class Posed:
     given: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # A generator's bug, never a student's input: AssertionError, not the InputError pages show.
         if self.kind not in KINDS:
-            raise ValueError(f"Unknown answer kind {self.kind!r}: use one of {', '.join(KINDS)}.")
+            raise AssertionError(f"Unknown answer kind {self.kind!r}: use one of {', '.join(KINDS)}.")
         if self.kind == "choice":
             if len(set(self.options)) != len(self.options) or len(self.options) < 2:
-                raise ValueError(f"A choice needs at least two distinct options, not {self.options!r}.")
+                raise AssertionError(f"A choice needs at least two distinct options, not {self.options!r}.")
             if self.answer not in self.options:
-                raise ValueError(f"The answer {self.answer!r} is not among the options.")
+                raise AssertionError(f"The answer {self.answer!r} is not among the options.")
         if self.kind == "number" and (self.decimals is None or not math.isfinite(float(self.answer))):
-            raise ValueError("A number answer needs its decimals and a finite value.")
+            raise AssertionError("A number answer needs its decimals and a finite value.")
 
 
 @dataclass(frozen=True)
@@ -591,7 +592,7 @@ def _adam_step(rng: np.random.Generator) -> Posed:
 
 # ----------------------------------------------------------------------------- §6 The Keras workflow
 
-#: How the labels are written, and the Keras loss for it (from training.LOSSES and TASKS).
+#: How the labels are written, and the Keras loss for it (from training_config.LOSSES and TASKS).
 _LABEL_FORMATS: dict[str, tuple[str, str]] = {
     "integer": ("integers 0 … 9, one per image (y_train[0] is 5); the output layer is Dense(10, softmax)",
                 next(name for name, loss in LOSSES.items() if not loss.one_hot)),

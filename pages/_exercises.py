@@ -13,6 +13,7 @@ import streamlit as st
 
 from annviz.errors import InputError
 from annviz.exercises import DEFAULT_SEED, EXERCISES, MAX_SEED, Question, check_answer, exercise_sheet_html, questions_for
+from pages._lecture import lecture_on
 
 #: The question set's widget and URL key, the same on every page: ``?quiz_seed=7`` on any
 #: section's link opens set 7, the set the printed sheet of set 7 holds.
@@ -80,6 +81,8 @@ def _ask(question: Question, score: dict) -> None:
 @st.fragment
 def check_yourself(section: int) -> None:
     """The block: question set, the section's questions, the session's score, the printable sheets."""
+    if lecture_on():
+        return  # lecture mode shows the demo alone on the projector (pages/_lecture.py)
     st.divider()
     st.subheader("Check yourself", anchor="check-yourself")
     st.markdown(

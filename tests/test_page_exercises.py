@@ -101,5 +101,12 @@ def test_new_questions_move_to_the_next_set_and_clear_the_answers():
 
 def test_both_sheets_are_offered_for_the_set_shown():
     at = run_page(8, quiz_seed="12")
+    assert "Check yourself" in [h.value for h in at.subheader]
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Printable sheet: §8, set 12", "Printable sheet: all sections, set 12"]
+
+
+def test_lecture_mode_leaves_the_block_out():
+    at = run_page(8, lecture="1")
+    assert "Check yourself" not in [h.value for h in at.subheader]
+    assert not [w for w in at.text_input if (w.key or "").startswith("quiz_")] and not at.get("download_button")
