@@ -17,6 +17,7 @@ import annviz.activation_plots  # noqa: F401
 import annviz.architecture  # noqa: F401
 import annviz.digit_plots  # noqa: F401
 import annviz.digits  # noqa: F401
+import annviz.exercises  # noqa: F401
 import annviz.keras_workflow  # noqa: F401
 import annviz.lecture_claims  # noqa: F401
 import annviz.limitation_plots  # noqa: F401

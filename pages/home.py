@@ -32,6 +32,10 @@ st.markdown(
 - Pick a section above or in the sidebar; the settings of a demo are kept in the page's URL,
   so a bookmarked link brings back exactly the state you prepared.
 - Everything runs offline: the MNIST digits and the trained models ship with the app.
+- Every section page ends with **Check yourself**: three exam-style questions with worked
+  solutions. The question set is in the page's link (`?quiz_seed=7`), so one link gives a whole
+  class the same questions; each block downloads a printable sheet of its section or of all
+  sections, with the answers on pages of their own.
 - Whatever asks Keras itself (a "check with Keras" button, the race with `keras.optimizers`,
   the shipped models' test-set measurements) runs in a Keras process beside the server; the
   first such action after a quiet spell waits a few seconds for that process to start.

@@ -15,6 +15,7 @@ from annviz.architecture import (
 )
 from annviz.formatting import format_count
 from annviz.neuron import BIOLOGICAL_ANALOGY
+from pages._exercises import check_yourself
 from pages._figures import network_view
 from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
@@ -61,3 +62,6 @@ def network() -> None:
 
 
 network()
+
+
+check_yourself(section=1)

@@ -17,6 +17,7 @@ from annviz.neuron import (
     neuron_derivation_latex,
     neuron_output,
 )
+from pages._exercises import check_yourself
 from pages._figures import neuron_views
 from pages._serving import keras_job
 from pages._lecture import on_screen
@@ -131,3 +132,6 @@ def whole_layer(x: np.ndarray, w: np.ndarray, b: float, activation: str) -> None
 
 
 single_neuron()
+
+
+check_yourself(section=2)

@@ -21,6 +21,7 @@ from annviz.architecture import (
 from annviz import mnist_plots
 from annviz.runs import kept_models
 from annviz.serving import keras_param_count
+from pages._exercises import check_yourself
 from pages._figures import network_view, never_inked_pixels, shipped_mlp
 from pages._serving import keras_job
 from pages._trained import RUNS_KEY
@@ -170,3 +171,6 @@ def first_layer_features() -> None:
 
 
 first_layer_features()
+
+
+check_yourself(section=3)

@@ -14,6 +14,7 @@ from annviz.activations import (
     softmax,
 )
 from annviz.inputs import format_vector, parse_vector
+from pages._exercises import check_yourself
 from pages._figures import activations_view, softmax_view, stacked_layers_view
 from pages._serving import keras_job
 from pages._lecture import on_screen
@@ -124,3 +125,6 @@ with st.expander("The formulas and the Keras code"):
         "keras.layers.Dense(10, activation='softmax')    # output layer for 10 classes",
         language="python",
     )
+
+
+check_yourself(section=4)

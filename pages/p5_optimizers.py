@@ -12,6 +12,7 @@ from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMI
 from annviz.optimizers import uncorrected_adam_step_ratio, when_to_use_rows
 from annviz.race import DEFAULT_EPSILON, MAX_NOISE, OPENING_LEARNING_RATES, OPENING_SURFACE, leaderboard
 from annviz.surfaces import SURFACES
+from pages._exercises import check_yourself
 from pages._race_views import landscape_view, race_view, racer_keys
 from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
@@ -272,3 +273,6 @@ def optimizer_race() -> None:
 
 
 optimizer_race()
+
+
+check_yourself(section=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annviz.keras_workflow import LECTURE_CODE_MAPPING, keras_workflow_code, workflow_steps
+from pages._exercises import check_yourself
 from pages._training_form import query_params_for, training_form
 from pages._ui import page_header
 
@@ -54,3 +55,6 @@ with st.expander("What `fit` does with each batch"):
         "epoch, the **validation** images (never trained on) show whether the network generalises "
         "or starts to memorise (overfitting: training loss falls, validation loss rises)."
     )
+
+
+check_yourself(section=6)

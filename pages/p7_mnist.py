@@ -28,6 +28,7 @@ from annviz.keras_workflow import keras_workflow_code
 from annviz.training_config import SETTINGS, TrainingConfig, execution_steps, settings_of
 from annviz.lecture_claims import lecture_accuracy_sentence, overfitting_sentence
 from annviz.training_config import TRAINING_PRESETS
+from pages._exercises import check_yourself
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
 from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, remember_choice
@@ -314,3 +315,6 @@ if tab_train.open:
                 st.rerun()  # redraw with Start disabled and the live view polling
         st.fragment(live_view, run_every=POLL_S if active else None)(polling=active)
         compare_runs(runs)
+
+
+check_yourself(section=7)

@@ -9,6 +9,7 @@ from annviz import metric_plots, metrics
 from annviz.inputs import format_vector
 from annviz.mnist import N_CLASSES, flatten_and_scale
 from annviz.runs import kept_models
+from pages._exercises import check_yourself
 from pages._figures import shared_mnist, shipped_mlp_test_probabilities
 from pages._metric_views import class_evaluation, confusion_view, imbalance_curves, threshold_view, worked_example
 from pages._trained import choose_own_run, collect_runs
@@ -257,3 +258,6 @@ def imbalance_tab() -> None:
 if tab_imbalance.open:
     with tab_imbalance:
         imbalance_tab()
+
+
+check_yourself(section=8)

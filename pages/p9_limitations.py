@@ -15,6 +15,7 @@ from annviz.numpy_mlp import layer_outputs
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
 from annviz.small_cnn import layer_param_counts
 from annviz.training_config import TrainingConfig
+from pages._exercises import check_yourself
 from pages._figures import shared_mnist, shipped_cnn, shipped_mlp, shuffle_equivalence
 from pages._serving import when_measured
 from pages._lecture import on_screen
@@ -372,3 +373,6 @@ if tab_cnn.open:
         with st.expander("The Keras code of the two shipped models (the code that built them)"):
             for name in CURVE_MODELS.values():
                 st.code(inspect.getsource(PRETRAINED[name].build), language="python")
+
+
+check_yourself(section=9)

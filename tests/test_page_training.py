@@ -125,7 +125,8 @@ def test_mnist_opens_on_the_data_in_the_lectures_order():
     at = run_page(MNIST)
     assert at.tabs[0].label == "Explore the data"
     assert "`x_train[0]` is a **5**" in "\n".join(m.value for m in at.markdown)
-    assert not at.get("button")  # no training form on this tab
+    # No training form on this tab: its only button is the Check yourself block's, below the tabs.
+    assert [button.key for button in at.button] == ["quiz_s7_new"]
 
 
 def test_mnist_training_tab_has_the_lectures_settings():
