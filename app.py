@@ -6,7 +6,7 @@ page lives in ``pages/`` and the logic it shows lives in ``annviz/``.
 
 import streamlit as st
 
-from pages._lecture import lecture_on, toggle_lecture_mode
+from pages._lecture import lecture_on
 from pages._navigation import sections  # plain data: no library behind it
 
 NAVIGATION_KEY = "navigation_pages"
@@ -51,7 +51,4 @@ from pages._serving import start_background_work  # noqa: E402
 # the background, so the pages that show those measurements rarely wait for them.
 start_background_work()
 
-st.sidebar.toggle("Lecture mode", value=lecture_on(), key="lecture_switch", on_change=toggle_lecture_mode,
-                  help="For a projector: larger text and figures, the demo and its key controls on one screen, "
-                  "and the page's prepared steps. A link with ?lecture=1 opens in it.")
 navigation.run()

@@ -79,8 +79,9 @@ def toggle_lecture_mode() -> None:
     if st.session_state.get("lecture_switch"):
         st.query_params[LECTURE_PARAM] = "1"
     else:
-        st.query_params.pop(LECTURE_PARAM, None)
-        st.query_params.pop(STEP_PARAM, None)
+        for key in (LECTURE_PARAM, STEP_PARAM):  # Streamlit's query_params.pop has no default
+            if key in st.query_params:
+                del st.query_params[key]
 
 
 def _step_bar(page: str, steps: tuple[LectureStep, ...], number: int) -> None:
@@ -99,6 +100,10 @@ def lecture_frame(page: str | None) -> None:
     """Lecture mode's style, steps and hidden controls for the page at ``page`` (its url_path)."""
     from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
 
+    # Drawn by each page (not by app.py, whose sidebar widgets AppTest loses on a rerun).
+    st.sidebar.toggle("Lecture mode", value=lecture_on(), key="lecture_switch", on_change=toggle_lecture_mode,
+                      help="For a projector: larger text and figures, the demo and its key controls on one "
+                      "screen, and the page's prepared steps. A link with ?lecture=1 opens in it.")
     on = lecture_on()
     steps = LECTURE_STEPS.get(page or "") if on else None
     number = (parse_step(st.query_params.get(STEP_PARAM), len(steps)) or 1) if steps else None

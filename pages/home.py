@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages._lecture import steps_of
+from pages._lecture import lecture_frame, steps_of
 from pages._navigation import listed_pages, sections
 
+lecture_frame(None)
 st.title("annviz: artificial neural networks, live")
 st.markdown(
     """

@@ -130,3 +130,13 @@ def test_the_step_sentences_say_what_annviz_computes() -> None:
     adam = keras_workflow_code(TrainingConfig())
     assert "optimizer=keras.optimizers.SGD(learning_rate=0.01)" in sgd
     assert [line for line in sgd.splitlines() if "optimizers" not in line] == [line for line in adam.splitlines() if "optimizers" not in line]
+
+
+def test_the_sidebar_switch_turns_lecture_mode_on_and_off_through_the_link() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.toggle(key="lecture_switch").set_value(False).run()  # off while off: nothing to take away
+    assert not at.exception and "lecture" not in at.query_params
+    at.toggle(key="lecture_switch").set_value(True).run()
+    assert not at.exception and at.query_params["lecture"] == "1"
+    at.toggle(key="lecture_switch").set_value(False).run()
+    assert not at.exception and "lecture" not in at.query_params
