@@ -597,7 +597,11 @@ def backward(network: Network, flat: np.ndarray, x: np.ndarray, y: np.ndarray,
 
 @dataclass(frozen=True)
 class TrainingState:
-    """Where a training stands: the weights, the optimizer's slots and steps, the epochs and the losses so far."""
+    """Where a training stands: the weights, the optimizer's slots and steps, the epochs and the losses so far.
+
+    ``train_losses``/``test_losses`` are by epoch, from epoch 0 (the initial weights) when the
+    training was started with its data.
+    """
 
     parameters: np.ndarray
     optimizer: Racer
@@ -609,11 +613,17 @@ class TrainingState:
     diverged_at: int | None = None
 
 
-def start_training(network: Network, optimizer: Racer, seed: int) -> TrainingState:
-    """Epoch 0: Keras's initial weights from ``seed`` and the optimizer's fresh slots."""
+def start_training(network: Network, optimizer: Racer, seed: int,
+                   train: tuple[np.ndarray, np.ndarray] | None = None,
+                   test: tuple[np.ndarray, np.ndarray] | None = None) -> TrainingState:
+    """Epoch 0: Keras's initial weights from ``seed``, the optimizer's fresh slots, and (given the data) the losses."""
     parameters = initial_parameters(network, seed)
     parameters.setflags(write=False)
-    return TrainingState(parameters, optimizer, optimizer.spec.initial_slots(optimizer.hyperparameters))
+    losses = {}
+    if train is not None and test is not None:
+        losses = {"train_losses": (evaluate(network, parameters, *train),),
+                  "test_losses": (evaluate(network, parameters, *test),)}
+    return TrainingState(parameters, optimizer, optimizer.spec.initial_slots(optimizer.hyperparameters), **losses)
 
 
 def with_optimizer(state: TrainingState, optimizer: Racer) -> TrainingState:
@@ -710,7 +720,7 @@ def train_chunk(network: Network, state: TrainingState, train: tuple[np.ndarray,
     snapshots = []
     theta, slots, iterations = state.parameters, state.slots, state.iterations
     train_losses, test_losses = list(state.train_losses), list(state.test_losses)
-    diverged_at = state.diverged_at
+    diverged_at, epoch = state.diverged_at, state.epoch
     for _ in range(epochs if diverged_at is None else 0):
         new_theta, new_slots, new_iterations = train_epoch(
             network, theta, slots, iterations, state.optimizer, *train, batch_size=batch_size,
@@ -720,14 +730,15 @@ def train_chunk(network: Network, state: TrainingState, train: tuple[np.ndarray,
         test_loss = evaluate(network, new_theta, *test)
         losses = np.array([train_loss, test_loss])
         if not (np.isfinite(new_theta).all() and np.isfinite(losses).all() and train_loss < DIVERGED_LOSS):
-            diverged_at = len(train_losses) + 1
+            diverged_at = epoch + 1
             break
         theta, slots, iterations = new_theta, new_slots, new_iterations
         theta.setflags(write=False)
+        epoch += 1
         train_losses.append(train_loss)
         test_losses.append(test_loss)
         snapshots.append(theta)
-    new_state = replace(state, parameters=theta, slots=slots, iterations=iterations, epoch=len(train_losses),
+    new_state = replace(state, parameters=theta, slots=slots, iterations=iterations, epoch=epoch,
                         train_losses=tuple(train_losses), test_losses=tuple(test_losses), diverged_at=diverged_at)
     return Chunk(new_state, snapshots)
 
@@ -743,3 +754,191 @@ def diverged_sentence(state: TrainingState) -> str | None:
         return None
     return (f"Training diverged at epoch {state.diverged_at} (the loss or a weight stopped being a finite number): "
             "lower the learning rate and press Reset.")
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A lecture demo: every setting of the page, how long to train, and what the students should see.
+
+    ``outcome`` is (measure, "≤" or "≥", number), a measure of :func:`preset_measures` after
+    ``epochs`` epochs; the tests train each preset and check it.
+    """
+
+    key: str
+    label: str
+    lesson: str
+    dataset: str
+    features: tuple[str, ...]
+    hidden: tuple[int, ...]
+    activation: str
+    epochs: int
+    outcome: tuple[str, str, float]
+    points: int = 300
+    noise: float = 0.0
+    train_percent: float = 50.0
+    seed: int = 0
+    optimizer: str = "adam"
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    regularization: str = "none"
+    rate: float = 0.0
+
+
+#: The lecture's demos, in the order the page lists them (one row each; the URL names the key).
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in (
+        Preset("lecture_341", "The lecture's 3-4-1 network", "Three inputs, four hidden neurons, one output: "
+               "16 weights + 5 biases = 21 parameters, learning the circle.", "circle", ("x1", "x2", "x1x2"), (4,),
+               "tanh", 100, ("test accuracy", "≥", 0.9)),
+        Preset("linear_circle", "Why non-linearity: linear activation", "Linear hidden layers collapse into one "
+               "straight line: on the circle the network stays near chance.", "circle", ("x1", "x2"), (4, 4),
+               "linear", 100, ("test accuracy", "≤", 0.6)),
+        Preset("relu_circle", "Why non-linearity: ReLU", "The same network with ReLU bends its boundary around the "
+               "inner class and solves the circle.", "circle", ("x1", "x2"), (4, 4), "relu", 100,
+               ("test accuracy", "≥", 0.95)),
+        Preset("xor_no_hidden", "XOR with no hidden layer", "A single neuron draws one straight line: it cannot "
+               "separate XOR's opposite quadrants.", "xor", ("x1", "x2"), (), "relu", 100,
+               ("test accuracy", "≤", 0.65)),
+        Preset("xor_one_hidden", "XOR with one hidden layer", "One hidden layer of four neurons combines lines into "
+               "the XOR pattern.", "xor", ("x1", "x2"), (4,), "tanh", 100, ("test accuracy", "≥", 0.9)),
+        Preset("spiral_deep", "A spiral needs depth", "Two interleaved arms: with only x₁ and x₂ as inputs, four "
+               "hidden layers learn what one cannot.", "spiral", ("x1", "x2"), (8, 8, 8, 8), "tanh", 300,
+               ("train accuracy", "≥", 0.9), learning_rate=0.01),
+        Preset("overfitting", "Overfitting: few noisy points, a big network", "Forty noisy points and six layers "
+               "of eight: the train loss falls towards 0 while the test loss climbs.", "gaussians", ("x1", "x2"),
+               (8, 8, 8, 8, 8, 8), "relu", 300, ("test loss − train loss", "≥", 0.5), points=40, noise=50,
+               learning_rate=0.01),
+    )
+}
+
+
+def preset_measures(network: Network, parameters: np.ndarray, train: tuple[np.ndarray, np.ndarray],
+                    test: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+    """What a preset's outcome can name: the losses, their gap and (for a classification) the accuracies.
+
+    >>> network = make_network(1, (), "linear", "binary")
+    >>> xy = (np.array([[1.0], [-1.0]]), np.array([1, 0]))
+    >>> sorted(preset_measures(network, np.array([1.0, 0.0]), xy, xy))
+    ['test accuracy', 'test loss', 'test loss − train loss', 'train accuracy', 'train loss']
+    """
+    train_loss, test_loss = evaluate(network, parameters, *train), evaluate(network, parameters, *test)
+    measures = {"train loss": train_loss, "test loss": test_loss, "test loss − train loss": test_loss - train_loss}
+    if network.task != "regression":
+        measures["train accuracy"] = accuracy(network, parameters, *train)
+        measures["test accuracy"] = accuracy(network, parameters, *test)
+    return measures
+
+
+def gradient_sizes(depth: int, activation: str, *, width: int = 8, seed: int = 0) -> list[float]:
+    """‖∂L/∂W_l‖ of every layer at initialisation (layer 1 next to the inputs), on the circle's points.
+
+    ``depth`` hidden layers of ``width`` neurons, Glorot-uniform weights from ``seed``, the binary
+    loss on 200 points of the circle: with sigmoid, the layers near the input get gradients
+    orders of magnitude smaller than the last (the vanishing gradient); ReLU keeps them comparable.
+
+    >>> sizes = gradient_sizes(8, "sigmoid")
+    >>> len(sizes), sizes[0] < sizes[-1] / 100
+    (9, True)
+    """
+    if not (isinstance(depth, (int, np.integer)) and 1 <= depth <= 10):
+        raise InputError(f"The depth goes from 1 to 10 hidden layers, not {depth}.")
+    network = Network(2, (width,) * int(depth), activation, "binary")
+    if activation not in ACTIVATIONS:
+        raise InputError(f"Unknown activation '{activation}': choose one of {', '.join(ACTIVATIONS)}.")
+    points = make_points("circle", points=200, noise=0, seed=seed)
+    flat = initial_parameters(network, seed)
+    result = backward(network, flat, feature_matrix(points.x, ("x1", "x2")), points.y)
+    return [float(np.linalg.norm(gW)) for gW, _ in layer_views(network, result.gradient)]
+
+
+# ----------------------------------------------------------------------------- one run's setup
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The data split into train and test, the features as inputs, and the network that learns them."""
+
+    network: Network
+    features: tuple[str, ...]
+    train: PointSet
+    test: PointSet
+    train_inputs: np.ndarray
+    test_inputs: np.ndarray
+
+    @property
+    def train_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.train_inputs, self.train.y
+
+    @property
+    def test_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.test_inputs, self.test.y
+
+    @property
+    def target_scale(self) -> float:
+        """What the regression's colours call ±1: the largest |y| (1 for a classification)."""
+        if self.network.task != "regression":
+            return 1.0
+        return max(float(np.abs(np.concatenate([self.train.y, self.test.y])).max()), 1e-9)
+
+
+def make_setup(points: PointSet, *, train_percent: float, seed: int, features: tuple[str, ...],
+               hidden: tuple[int, ...], activation: str) -> Setup:
+    """Split the points, compute the features and build the task's network (a sentence for each bad setting).
+
+    >>> setup = make_setup(make_points("blobs", points=30, noise=0, seed=0), train_percent=50, seed=0,
+    ...                    features=("x1", "x2"), hidden=(4,), activation="relu")
+    >>> setup.network.sizes, setup.network.loss
+    ((2, 4, 3), 'sparse_categorical_crossentropy')
+    """
+    train, test = split_points(points, train_percent=train_percent, seed=seed)
+    network = make_network(len(features), hidden, activation, points.task, points.n_classes)
+    return Setup(network, tuple(features), train, test, feature_matrix(train.x, features), feature_matrix(test.x, features))
+
+
+def keras_code(setup: Setup, optimizer: Racer, regularization: Regularization, *, batch_size: int, epochs: int,
+               seed: int, data_line: str) -> str:
+    """A Keras program that reproduces the run: the same data, features, initial weights, batches and optimizer.
+
+    >>> from annviz.optimizers import make_racer
+    >>> setup = make_setup(make_points("xor", points=20, noise=0, seed=0), train_percent=50, seed=0,
+    ...                    features=("x1", "x2"), hidden=(4,), activation="tanh")
+    >>> code = keras_code(setup, make_racer("adam"), Regularization(), batch_size=10, epochs=5, seed=0, data_line="...")
+    >>> "shuffle=False" in code and "keras.optimizers.Adam(" in code
+    True
+    """
+    from annviz.optimizers import keras_code as optimizer_code
+
+    network = setup.network
+    regularizer = (f"keras.regularizers.L1L2(l1={regularization.l1!r}, l2={regularization.l2!r})"
+                   if regularization.l1 or regularization.l2 else "None")
+    layers = "\n".join(
+        f"    keras.layers.Dense({units}, activation=\"{activation}\", kernel_regularizer={regularizer}),"
+        for units, activation in zip(network.sizes[1:], network.activations)
+    )
+    features = ", ".join(FEATURES[f].code for f in setup.features)
+    target = "y_train" if network.task == "multiclass" else "y_train[:, None]"
+    return f"""import numpy as np
+import keras
+
+{data_line}
+def features(x):
+    return np.column_stack([{features}])
+
+model = keras.Sequential([
+    keras.Input(({network.n_inputs},)),
+{layers}
+])
+# Keras's own initial weights, drawn in NumPy from the seed (annviz.playground.initial_parameters):
+rng, weights = np.random.default_rng({seed}), []
+for layer in model.layers:
+    fan_in, fan_out = layer.kernel.shape
+    limit = np.sqrt(6 / (fan_in + fan_out))
+    weights += [rng.uniform(-limit, limit, (fan_in, fan_out)), np.zeros(fan_out)]
+model.set_weights(weights)
+model.compile(optimizer={optimizer_code(optimizer)}, loss="{network.loss}")
+model.fit(features(x_train), {target}, batch_size={batch_size}, epochs={epochs}, shuffle=False)
+"""

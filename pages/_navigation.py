@@ -84,6 +84,10 @@ PAGES: tuple[ListedPage, ...] = (
         "Sigmoid, tanh, ReLU… with derivatives; softmax with temperature; why non-linearity.",
     ),
     ListedPage(
+        _FOUNDATIONS, "pages/p4b_playground.py", "4 · Playground", ":material/scatter_plot:", "playground",
+        "A small network learns 2-D points, exactly as Keras's fit; backpropagation by hand; vanishing gradients.",
+    ),
+    ListedPage(
         _TRAINING, "pages/p5_optimizers.py", "5 · Optimizers", ":material/sports_score:", "optimizers",
         "SGD, momentum, RMSprop and Adam race on a loss surface, exactly as Keras steps.",
     ),

@@ -1,0 +1,279 @@
+"""The playground's engine against Keras: ``model.fit`` with the same weights and batches, weight by weight;
+backpropagation against ``tf.GradientTape``; the presets' outcomes measured; bad input as sentences.
+
+Tolerances. In float64 (``keras.config.set_floatx("float64")``) both sides do the same IEEE
+operations up to the order of a few sums (TensorFlow's matmul and reduce_sum against NumPy's):
+relative differences of a few 1e-16 per step that 5 epochs (up to 35 steps) carry along, so
+every weight must agree within rtol 1e-9 (atol 1e-12 for weights near 0). In float32, Keras's
+default, the rounding itself differs (float32 has 7 digits): after 5 epochs every weight agrees
+within rtol 1e-3, atol 1e-4 with the float64 engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annviz.errors import InputError
+from annviz.optimizers import OPTIMIZERS, make_racer
+from annviz.playground import (
+    DATASETS,
+    FEATURES,
+    MAX_CSV_BYTES,
+    PRESETS,
+    Regularization,
+    backward,
+    csv_points,
+    feature_matrix,
+    layer_views,
+    make_network,
+    make_points,
+    make_regularization,
+    parse_hidden_layers,
+    parse_points_csv,
+    points_csv,
+    preset_measures,
+    split_points,
+    start_training,
+    train_chunk,
+    with_optimizer,
+)
+
+EPOCHS = 5
+BATCH = 10
+
+
+def task_data(task: str, n: int = 64, seed: int = 3):
+    """Points of a dataset of the task; 64 points at batch 10 make the last batch shorter (4)."""
+    dataset = {"binary": "circle", "multiclass": "blobs", "regression": "bumps"}[task]
+    points = make_points(dataset, points=n, noise=10, seed=seed)
+    return points, feature_matrix(points.x, ("x1", "x2", "x1x2")), points.y
+
+
+# ----------------------------------------------------------------------------- without Keras
+
+
+@pytest.mark.parametrize("key", list(DATASETS))
+def test_every_dataset_draws_its_task_in_the_domain(key: str) -> None:
+    points = make_points(key, points=200, noise=20, seed=1)
+    assert points.x.shape == (200, 2) and np.isfinite(points.x).all()
+    assert points.task == DATASETS[key].task
+    if points.task != "regression":
+        assert set(np.unique(points.y)) == set(range(DATASETS[key].n_classes))
+    again = make_points(key, points=200, noise=20, seed=1)
+    np.testing.assert_array_equal(points.x, again.x)
+
+
+def test_features_are_what_their_labels_say() -> None:
+    x = np.array([[2.0, -3.0]])
+    got = feature_matrix(x, tuple(FEATURES))[0]
+    np.testing.assert_allclose(got, [2.0, -3.0, 4.0, 9.0, -6.0, np.sin(2.0), np.sin(-3.0)])
+
+
+def test_a_csv_goes_out_and_comes_back() -> None:
+    points = make_points("blobs", points=30, noise=0, seed=0)
+    train, test = split_points(points, train_percent=50, seed=0)
+    back = csv_points(points_csv(train, test).encode())
+    assert back.task == "multiclass" and back.n_classes == 3 and len(back) == 30
+    np.testing.assert_allclose(np.sort(back.x[:, 0]), np.sort(points.x[:, 0]), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("data", "sentence"),
+    [
+        (b"a,b,c\n1,2,0\n", "header x1,x2,label"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,0\nnan,1,1\n", "NaN or infinity"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,zero\n4,4,1\n", "'zero' is not a number"),
+        (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
+        (b"x1,x2,label\n1,2\n2,1,1\n3,3,1\n4,4,1\n", "needs three"),
+        (b"x1,x2,label\n" + b"1,2,0\n" * 40_000, f"at most {MAX_CSV_BYTES:,}"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not text"),
+        (b"", "empty"),
+        (b"x1,x2,label\n1,2,0\n", "at least 4 points"),
+    ],
+)
+def test_a_bad_csv_is_a_sentence(data: bytes, sentence: str) -> None:
+    with pytest.raises(InputError, match=sentence):
+        parse_points_csv(data)
+
+
+def test_limits_and_an_empty_split_are_sentences() -> None:
+    with pytest.raises(InputError, match="at most 6 hidden layers"):
+        parse_hidden_layers("1, 1, 1, 1, 1, 1, 1")
+    with pytest.raises(InputError, match="1 to 8 neurons"):
+        parse_hidden_layers("4, 9")
+    with pytest.raises(InputError, match="not a number of neurons"):
+        parse_hidden_layers("4, two")
+    with pytest.raises(InputError, match="no test points"):
+        split_points(make_points("xor", points=10, noise=0, seed=0), train_percent=99, seed=0)
+    with pytest.raises(InputError, match="no training points"):
+        split_points(make_points("xor", points=10, noise=0, seed=0), train_percent=1, seed=0)
+
+
+def test_a_learning_rate_that_diverges_stops_with_the_epoch_and_finite_numbers() -> None:
+    points, x, y = task_data("regression")
+    network = make_network(3, (8, 8), "relu", "regression")
+    state = start_training(network, make_racer("sgd", learning_rate=50.0), seed=0)
+    chunk = train_chunk(network, state, (x, y), (x, y), epochs=30, batch_size=BATCH, regularization=Regularization())
+    assert chunk.state.diverged_at is not None and chunk.state.diverged_at <= 30
+    assert chunk.state.epoch == len(chunk.state.train_losses) == chunk.state.diverged_at - 1
+    assert np.isfinite(chunk.state.parameters).all() and np.isfinite(chunk.state.train_losses).all()
+    assert train_chunk(network, chunk.state, (x, y), (x, y), epochs=5, batch_size=BATCH,
+                       regularization=Regularization()).state.epoch == chunk.state.epoch
+
+
+def test_a_new_learning_rate_goes_on_from_the_current_weights_and_slots() -> None:
+    points, x, y = task_data("binary")
+    network = make_network(3, (4,), "tanh", "binary")
+    state = start_training(network, make_racer("adam", learning_rate=0.01), seed=0)
+    state = train_chunk(network, state, (x, y), (x, y), epochs=2, batch_size=BATCH, regularization=Regularization()).state
+    faster = with_optimizer(state, make_racer("adam", learning_rate=0.05))
+    assert faster.slots is state.slots and faster.iterations == state.iterations and faster.parameters is state.parameters
+    other = with_optimizer(state, make_racer("sgd"))
+    assert other.iterations == 0 and other.parameters is state.parameters
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_shows_its_lesson(key: str) -> None:
+    """The presets' outcomes, measured with their fixed seeds (linear on the circle ≤ 60 %, ReLU ≥ 95 %, ...)."""
+    preset = PRESETS[key]
+    points = make_points(preset.dataset, points=preset.points, noise=preset.noise, seed=preset.seed)
+    train_points, test_points = split_points(points, train_percent=preset.train_percent, seed=preset.seed)
+    train = (feature_matrix(train_points.x, preset.features), train_points.y)
+    test = (feature_matrix(test_points.x, preset.features), test_points.y)
+    network = make_network(len(preset.features), preset.hidden, preset.activation, points.task, points.n_classes)
+    state = start_training(network, make_racer(preset.optimizer, learning_rate=preset.learning_rate), preset.seed)
+    chunk = train_chunk(network, state, train, test, epochs=preset.epochs, batch_size=preset.batch_size,
+                        regularization=make_regularization(preset.regularization, preset.rate))
+    measure, direction, bound = preset.outcome
+    value = preset_measures(network, chunk.state.parameters, train, test)[measure]
+    assert value <= bound if direction == "≤" else value >= bound, f"{measure} = {value:.3f}"
+
+
+def test_the_lectures_preset_has_21_parameters() -> None:
+    preset = PRESETS["lecture_341"]
+    assert make_network(len(preset.features), preset.hidden, preset.activation, "binary").count_params() == 21
+
+
+# ----------------------------------------------------------------------------- against Keras
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture
+def floatx():
+    """Keras's float type for one test (its losses cast to floatx, so float64 needs it set)."""
+    before = keras.config.floatx()
+
+    def set_to(name: str) -> None:
+        keras.config.set_floatx(name)
+
+    yield set_to
+    keras.config.set_floatx(before)
+
+
+def keras_fit(network, parameters, x, y, optimizer_key, hp, regularization, dtype):
+    """The same network in Keras, from the same weights, fitted EPOCHS epochs without shuffling."""
+    from annviz.race import slide_adam_class
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((network.n_inputs,), dtype=dtype)
+    h = inputs
+    regularizer = keras.regularizers.L1L2(l1=regularization.l1, l2=regularization.l2) if (
+        regularization.l1 or regularization.l2) else None
+    for units, activation in zip(network.sizes[1:], network.activations):
+        h = keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer, dtype=dtype)(h)
+    model = keras.Model(inputs, h)
+    model.set_weights([a.astype(dtype) for pair in layer_views(network, parameters) for a in pair])
+    spec = OPTIMIZERS[optimizer_key]
+    build = slide_adam_class() if not spec.bias_correction else getattr(keras.optimizers, spec.keras_class)
+    model.compile(optimizer=build(**hp), loss=network.loss)
+    target = y.astype(dtype) if network.task != "multiclass" else y
+    model.fit(x.astype(dtype), target if network.task == "multiclass" else target[:, None], batch_size=BATCH,
+              epochs=EPOCHS, shuffle=False, verbose=0)
+    return [np.asarray(w, dtype=np.float64) for w in model.get_weights()]
+
+
+def engine_fit(network, x, y, racer, regularization):
+    state = start_training(network, racer, seed=7)
+    chunk = train_chunk(network, state, (x, y), (x, y), epochs=EPOCHS, batch_size=BATCH, regularization=regularization)
+    assert chunk.state.diverged_at is None
+    return state.parameters, [a for pair in layer_views(network, chunk.state.parameters) for a in pair]
+
+
+CASES = (
+    # every optimizer on the binary task, no regularization
+    [(key, {}, "binary", "none") for key in OPTIMIZERS]
+    # the options of the optimizers that have some
+    + [("momentum", {"nesterov": True}, "binary", "none"), ("rmsprop", {"centered": True, "momentum": 0.5}, "binary", "none")]
+    # every loss with Adam and with plain SGD
+    + [(key, {}, task, "none") for key in ("adam", "sgd") for task in ("multiclass", "regression")]
+    # L1 and L2 on every task
+    + [("momentum", {}, task, reg) for task in ("binary", "multiclass", "regression") for reg in ("L1", "L2")]
+)
+
+
+@pytest.mark.parametrize(("optimizer_key", "options", "task", "reg"), CASES,
+                         ids=[f"{o}-{t}-{r}{'-' + '-'.join(opts) if opts else ''}" for o, opts, t, r in CASES])
+def test_engine_trains_every_weight_as_keras_fit_does_in_float64(floatx, optimizer_key, options, task, reg) -> None:
+    floatx("float64")
+    points, x, y = task_data(task)
+    network = make_network(x.shape[1], (5, 3), "tanh", task, points.n_classes)
+    learning_rate = 0.1 if OPTIMIZERS[optimizer_key].keras_class == "SGD" else 0.01
+    racer = make_racer(optimizer_key, learning_rate=learning_rate, **options)
+    regularization = make_regularization(reg, 0.01)
+    start, ours = engine_fit(network, x, y, racer, regularization)
+    theirs = keras_fit(network, start, x, y, optimizer_key, racer.hyperparameters, regularization, "float64")
+    assert sum(np.abs(a - s).max() > 1e-3 for a, s in zip(ours, layer_views(network, start)[0])) > 0  # it moved
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "elu", "leaky_relu", "gelu", "linear"])
+def test_every_hidden_activation_trains_as_in_keras(floatx, activation) -> None:
+    floatx("float64")
+    points, x, y = task_data("binary")
+    network = make_network(x.shape[1], (4,), activation, "binary")
+    racer = make_racer("adam", learning_rate=0.01)
+    start, ours = engine_fit(network, x, y, racer, Regularization())
+    theirs = keras_fit(network, start, x, y, "adam", racer.hyperparameters, Regularization(), "float64")
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_engine_in_float64_stays_within_float32_rounding_of_keras_default(floatx, task) -> None:
+    floatx("float32")
+    points, x, y = task_data(task)
+    network = make_network(x.shape[1], (8, 8), "relu", task, points.n_classes)
+    racer = make_racer("adam", learning_rate=0.01)
+    regularization = make_regularization("L2", 0.001)
+    start, ours = engine_fit(network, x, y, racer, regularization)
+    theirs = keras_fit(network, start, x, y, "adam", racer.hyperparameters, regularization, "float32")
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_backpropagation_gives_tf_gradient_tapes_numbers(floatx, task) -> None:
+    import tensorflow as tf
+
+    floatx("float64")
+    points, x, y = task_data(task, n=16)
+    network = make_network(x.shape[1], (3, 2), "sigmoid", task, points.n_classes)
+    flat = start_training(network, make_racer("sgd"), seed=2).parameters
+    regularization = Regularization(l1=0.01, l2=0.02)
+    ours = backward(network, flat, x, y, regularization)
+    variables = [tf.Variable(a.astype(np.float64)) for pair in layer_views(network, flat) for a in pair]
+    loss_fn = keras.losses.get(network.loss)
+    with tf.GradientTape() as tape:
+        h = tf.constant(x)
+        for (W, b), activation in zip(zip(variables[::2], variables[1::2]), network.activations):
+            h = keras.activations.get(activation)(h @ W + b)
+        target = tf.constant(y) if task == "multiclass" else tf.constant(y[:, None].astype(np.float64))
+        loss = tf.reduce_mean(loss_fn(target, h))
+        loss += sum(0.01 * tf.reduce_sum(tf.abs(W)) + 0.02 * tf.reduce_sum(W * W) for W in variables[::2])
+    gradients = tape.gradient(loss, variables)
+    assert ours.loss == pytest.approx(float(loss), rel=1e-6)  # eager Keras clips probabilities at 1e-7
+    for a, b in zip([a for pair in layer_views(network, ours.gradient) for a in pair], gradients, strict=True):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-6, atol=1e-12)
