@@ -51,6 +51,8 @@ MIN_POINTS, MAX_POINTS = 10, 1000
 MAX_CSV_ROWS = 2000
 MAX_CSV_BYTES = 200_000
 MAX_CLASSES = 4
+#: Largest |value| in an uploaded CSV: beyond it x₁², x₁·x₂ and the losses leave the range a network learns in.
+MAX_CSV_VALUE = 1000
 #: Training stops when the train loss passes this: a loss that large has left the data behind.
 DIVERGED_LOSS = 1e8
 #: The tasks a playground network can have (the ``TASKS`` rows with a loss).
@@ -244,8 +246,8 @@ def parse_points_csv(data: bytes) -> PointSet:
     if not np.isfinite(values).all():
         line = int(np.argwhere(~np.isfinite(values))[0, 0]) + 2
         raise InputError(f"Line {line} holds NaN or infinity: every value must be a finite number.")
-    if np.abs(values[:, :2]).max() > 1e6:
-        raise InputError("The coordinates go beyond ±1,000,000: rescale x1 and x2 first.")
+    if np.abs(values[:, :2]).max() > MAX_CSV_VALUE:
+        raise InputError(f"The coordinates go beyond ±{MAX_CSV_VALUE:,}: rescale x1 and x2 first.")
     x, label = values[:, :2], values[:, 2]
     whole = np.all(label == np.round(label)) and label.min() >= 0
     if whole and label.max() < MAX_CLASSES:
@@ -254,8 +256,8 @@ def parse_points_csv(data: bytes) -> PointSet:
             raise InputError(f"Every label in the file is {int(classes[0])}: a classification needs at least two classes.")
         n_classes = int(label.max()) + 1
         return PointSet(x, label.astype(np.int64), "binary" if n_classes == 2 else "multiclass", n_classes)
-    if np.abs(label).max() > 1e6:
-        raise InputError("The labels go beyond ±1,000,000: rescale them first.")
+    if np.abs(label).max() > MAX_CSV_VALUE:
+        raise InputError(f"The labels go beyond ±{MAX_CSV_VALUE:,}: rescale them first.")
     if np.ptp(label) == 0:
         raise InputError("Every label in the file is the same number: there is nothing to learn.")
     return PointSet(x, label, "regression", 1)
@@ -418,7 +420,7 @@ def parse_hidden_layers(text: str) -> tuple[int, ...]:
     sizes = []
     for token in tokens:
         token = token.strip()
-        if not token.isascii() or not token.isdigit():
+        if not token.isascii() or not token.isdigit() or len(token) > 3:
             raise InputError(f"'{token[:20]}' is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
         units = int(token)
         if not 1 <= units <= MAX_NEURONS:

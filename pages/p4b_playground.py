@@ -48,6 +48,7 @@ FRAMES = 20
 #: Optimizer steps per chunk at most (about 0.1 s of server CPU): big data at batch 1 plays fewer frames.
 STEP_BUDGET = 2000
 VIEW_HEIGHT = 400
+MAX_SEED = 100_000
 DEFAULT_PRESET = "lecture_341"
 CUSTOM = "custom"
 STATE, PLAYING, APPLIED = "pg_training", "pg_playing", "pg_applied_preset"
@@ -84,7 +85,7 @@ def apply_preset() -> None:
 
 
 def next_seed() -> None:
-    st.session_state["pg_seed"] = int(st.session_state.get("pg_seed", 0)) + 1
+    st.session_state["pg_seed"] = (int(st.session_state.get("pg_seed", 0)) + 1) % (MAX_SEED + 1)
 
 
 preset_key = st.selectbox(
@@ -108,7 +109,7 @@ with data_column:
     train_percent = st.slider("Training share (%)", 10, 90, int(defaults["pg_train"]), 5, key="pg_train",
                               bind="query-params")
     seed_column, again_column = st.columns([2, 1], vertical_alignment="bottom")
-    seed = seed_column.number_input("Seed", 0, 100_000, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
+    seed = seed_column.number_input("Seed", 0, MAX_SEED, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
     again_column.button("Regenerate", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:")
     upload = st.file_uploader("…or your own CSV (x1, x2, label)", type=["csv"], key="pg_csv",
                               help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
@@ -133,7 +134,7 @@ with network_column:
                                     bind="query-params")
 with training_column:
     st.markdown("**Training**")
-    trainable = [key for key, spec in OPTIMIZERS.items()]
+    trainable = [key for key, spec in OPTIMIZERS.items() if spec.bias_correction]  # Keras has no slide's Adam
     optimizer_key = st.selectbox("Optimizer", trainable, index=trainable.index(defaults["pg_optimizer"]),
                                  format_func=lambda key: OPTIMIZERS[key].name, key="pg_optimizer", bind="query-params")
     learning_rate = st.number_input("Learning rate η", 0.0, 1e6, float(defaults["pg_lr"]), 0.01, format="%g",
