@@ -202,6 +202,7 @@ const D = JSON.parse(document.getElementById("pg-data").textContent);
 const bytes = s => Uint8Array.from(atob(s), c => c.charCodeAt(0));
 const floats = s => new Float32Array(bytes(s).buffer);
 const net = document.getElementById("pg-net"), map = document.getElementById("pg-map");
+net.width = Math.max(240, Math.min(640, document.body.clientWidth - map.width - 24));
 const info = document.getElementById("pg-info");
 function cells(codes, n, palette) {
   const c = document.createElement("canvas"); c.width = n; c.height = n;
@@ -214,7 +215,8 @@ function cells(codes, n, palette) {
 }
 function colour(code, palette) { const k = code * 3; return `rgb(${palette[k]},${palette[k + 1]},${palette[k + 2]})`; }
 const featureMaps = bytes(D.featureMaps), nn = D.neuronGrid * D.neuronGrid;
-const box = 34, gapY = 8, columns = D.sizes.length;
+const columns = D.sizes.length, gapY = 8;
+const box = Math.min(34, Math.floor(net.height / Math.max(...D.sizes)) - gapY);
 const colX = i => 40 + i * (net.width - 110) / Math.max(columns - 1, 1);
 const rowY = (count, j) => (net.height - count * (box + gapY)) / 2 + j * (box + gapY);
 function drawNet(frame) {
@@ -270,8 +272,8 @@ def playback_html(data: dict, *, height: int) -> str:
     """The page's playground view: the network (each neuron's map, links by weight) beside the boundary, animated."""
     size = height - 30
     return (
-        '<div style="display:flex;gap:16px;font-family:sans-serif;align-items:flex-start">'
-        f'<canvas id="pg-net" width="560" height="{size}"></canvas>'
+        '<body style="margin:0"><div style="display:flex;gap:12px;font-family:sans-serif;align-items:flex-start">'
+        f'<canvas id="pg-net" width="400" height="{size}"></canvas>'
         f'<div><canvas id="pg-map" width="{size}" height="{size}" style="border:1px solid #ccc"></canvas>'
         '<div id="pg-info" style="font-size:13px;color:#333"></div></div></div>'
         f'<script type="application/json" id="pg-data">{json.dumps(data, separators=(",", ":"))}</script>'

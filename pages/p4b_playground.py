@@ -8,7 +8,6 @@ import streamlit as st
 
 from annviz.activations import ACTIVATIONS
 from annviz.backprop import BACKPROP_EXAMPLES, backprop_steps
-from annviz.errors import InputError
 from annviz.optimizers import OPTIMIZERS, make_racer
 from annviz.playground import (
     DATASETS,
@@ -47,7 +46,7 @@ TICK_SECONDS = 2.0
 FRAMES = 20
 #: Optimizer steps per chunk at most (about 0.1 s of server CPU): big data at batch 1 plays fewer frames.
 STEP_BUDGET = 2000
-VIEW_HEIGHT = 400
+VIEW_HEIGHT = 350
 MAX_SEED = 100_000
 DEFAULT_PRESET = "lecture_341"
 CUSTOM = "custom"
@@ -98,9 +97,10 @@ defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRES
 if preset_key in PRESETS:
     st.caption(PRESETS[preset_key].lesson)
 
-data_column, network_column, training_column = st.columns(3)
-with data_column:
-    st.markdown("**Data**")
+# Settings in tabs beside the view, so the network, the boundary and Play fit a 1280×720 projector.
+settings_column, view_column = st.columns([1, 2.3], gap="medium")
+data_tab, network_tab, training_tab = settings_column.tabs(["Data", "Network", "Training"])
+with data_tab:
     dataset = st.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(defaults["pg_dataset"]),
                            format_func=lambda key: DATASETS[key].label, key="pg_dataset", bind="query-params")
     points_count = st.slider("Points", MIN_POINTS, MAX_POINTS, int(defaults["pg_points"]), 10, key="pg_points",
@@ -114,15 +114,15 @@ with data_column:
     upload = st.file_uploader("…or your own CSV (x1, x2, label)", type=["csv"], key="pg_csv",
                               help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
                               "a classification, other numbers a regression. At most 2,000 points.")
-with network_column:
-    st.markdown("**Features and network**")
+with network_tab:
+    st.caption("Input features")
     feature_columns = st.columns(4)
     features = tuple(
         name for index, (name, feature) in enumerate(FEATURES.items())
         if feature_columns[index % 4].checkbox(feature.label, value=bool(defaults[f"pg_f_{name}"]), key=f"pg_f_{name}",
                                                bind="query-params")
     )
-    hidden_text = st.text_input(f"Hidden layers (neurons per layer, 1–{MAX_NEURONS} each, up to 6 layers)",
+    hidden_text = st.text_input(f"Hidden layers (neurons per layer, 1–{MAX_NEURONS} each, ≤ 6 layers)",
                                 str(defaults["pg_hidden"]), key="pg_hidden", bind="query-params",
                                 help="For example 4, 2 (two hidden layers); leave empty for no hidden layer.")
     activation = st.selectbox("Hidden activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index(defaults["pg_activation"]),
@@ -132,8 +132,7 @@ with network_column:
                                     index=["none", "L1", "L2"].index(defaults["pg_reg"]))
     rate = rate_column.number_input("its rate", 0.0, 1.0, float(defaults["pg_rate"]), 0.001, format="%g", key="pg_rate",
                                     bind="query-params")
-with training_column:
-    st.markdown("**Training**")
+with training_tab:
     trainable = [key for key, spec in OPTIMIZERS.items() if spec.bias_correction]  # Keras has no slide's Adam
     optimizer_key = st.selectbox("Optimizer", trainable, index=trainable.index(defaults["pg_optimizer"]),
                                  format_func=lambda key: OPTIMIZERS[key].name, key="pg_optimizer", bind="query-params")
@@ -240,7 +239,8 @@ def training_part() -> None:
 
 if setup is not None and racer is not None and regularization is not None:
     run_every = TICK_SECONDS if st.session_state.get(PLAYING) else None
-    st.fragment(training_part, run_every=run_every)()
+    with view_column:
+        st.fragment(training_part, run_every=run_every)()
     with st.expander("The Keras code of this run"):
         state = st.session_state[STATE][1]
         label = "int" if setup.network.task != "regression" else "float"
