@@ -1,4 +1,4 @@
-"""What the playground draws: the network and its decision boundary as frames the browser plays, the loss curves,
+"""What the playground draws: the network, its decision boundary and the loss curves as frames the browser plays,
 and the gradient's size per layer.
 
 The boundary and every neuron's map are small grids of one byte per cell (a colour code):
@@ -147,6 +147,27 @@ def frame_codes(network: Network, parameters: np.ndarray, view: GridView, *, tar
     return FrameCodes(boundary, np.concatenate(maps).astype(np.uint8))
 
 
+#: Most loss points sent to the browser; a longer history is thinned evenly (the last epoch always kept).
+MAX_HISTORY = 400
+
+
+def _thinned_history(history: tuple[tuple[float, ...], tuple[float, ...]]) -> dict[str, list[float]]:
+    """Epochs, train and test losses to draw, at most :data:`MAX_HISTORY` of them.
+
+    >>> _thinned_history(((0.7, 0.6, 0.5), (0.7, 0.65, 0.6)))["epoch"]
+    [0, 1, 2]
+    >>> len(_thinned_history((tuple(range(1000)), tuple(range(1000))))["epoch"]) <= MAX_HISTORY + 1
+    True
+    """
+    train, test = history
+    count = len(train)
+    if count == 0:
+        return {"epoch": [], "train": [], "test": []}
+    keep = np.unique(np.concatenate([np.arange(0, count, max(1, -(-count // MAX_HISTORY))), [count - 1]]))
+    return {"epoch": keep.tolist(), "train": [float(f"{train[i]:.4g}") for i in keep],
+            "test": [float(f"{test[i]:.4g}") for i in keep]}
+
+
 def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
 
@@ -162,8 +183,12 @@ def point_codes(points: PointSet, *, target_scale: float) -> list[int]:
 
 def playback_data(network: Network, features: tuple[str, ...], view: GridView, frames: list[FrameCodes],
                   weights: list[np.ndarray], epochs: list[int], losses: list[tuple[float, float]],
-                  train: PointSet, test: PointSet, *, interval_ms: int, target_scale: float) -> dict:
+                  train: PointSet, test: PointSet, *, interval_ms: int, target_scale: float,
+                  history: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())) -> dict:
     """Everything the browser needs to play a chunk: palettes, points, the network's shape and each frame.
+
+    ``history`` is the train and test loss of every epoch so far (epoch 0 first): the browser draws
+    them up to the epoch of the frame it shows (at most :data:`MAX_HISTORY` points, thinned evenly).
 
     >>> from annviz.playground import make_network, initial_parameters, make_points
     >>> network = make_network(2, (2,), "relu", "binary")
@@ -187,6 +212,7 @@ def playback_data(network: Network, features: tuple[str, ...], view: GridView, f
                    for part, points in ((0, train), (1, test))
                    for (a, b), c in zip(points.x, point_codes(points, target_scale=target_scale))],
         "interval": int(interval_ms),
+        "history": _thinned_history(history),
         "frames": [
             {"boundary": _b64(f.boundary), "neurons": _b64(f.neurons),
              "weights": _b64(np.concatenate([W.ravel() for W, _ in layer_views(network, w)]).astype(np.float32)),
@@ -202,8 +228,8 @@ const D = JSON.parse(document.getElementById("pg-data").textContent);
 const bytes = s => Uint8Array.from(atob(s), c => c.charCodeAt(0));
 const floats = s => new Float32Array(bytes(s).buffer);
 const net = document.getElementById("pg-net"), map = document.getElementById("pg-map");
-net.width = Math.max(240, Math.min(640, document.body.clientWidth - map.width - 24));
-const info = document.getElementById("pg-info");
+const info = document.getElementById("pg-info"), curve = document.getElementById("pg-loss");
+net.width = curve.width = Math.max(240, Math.min(640, document.body.clientWidth - map.width - 24));
 function cells(codes, n, palette) {
   const c = document.createElement("canvas"); c.width = n; c.height = n;
   const ctx = c.getContext("2d"), img = ctx.createImageData(n, n);
@@ -256,10 +282,28 @@ function drawMap(frame) {
     ctx.lineWidth = part ? 2 : 1; ctx.strokeStyle = part ? "#000" : "#fff"; ctx.stroke();
   }
 }
+function drawLoss(epoch) {
+  const ctx = curve.getContext("2d"), H = D.history, w = curve.width, h = curve.height;
+  ctx.clearRect(0, 0, w, h);
+  const last = Math.max(1, H.epoch[H.epoch.length - 1] || 1);
+  const top = Math.max(1e-9, ...H.train, ...H.test);
+  ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(0.5, 0.5, w - 1, h - 1);
+  ctx.fillStyle = "#555"; ctx.font = "11px sans-serif"; ctx.textAlign = "left";
+  ctx.fillText(`loss against epoch 0–${last} (top ${top.toPrecision(3)}); blue train, orange test`, 4, 12);
+  for (const [name, colour] of [["train", "#0877bd"], ["test", "#f59322"]]) {
+    ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.beginPath();
+    H.epoch.forEach((e, i) => {
+      if (e > epoch) return;
+      const px = 2 + e / last * (w - 4), py = h - 2 - H[name][i] / top * (h - 18);
+      i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+    });
+    ctx.stroke();
+  }
+}
 let index = 0;
 function show() {
   const frame = D.frames[index];
-  drawNet(frame); drawMap(frame);
+  drawNet(frame); drawMap(frame); drawLoss(frame.epoch);
   info.textContent = `epoch ${frame.epoch} · train loss ${frame.train} · test loss ${frame.test}`;
   map.dataset.epoch = frame.epoch;
   if (index + 1 < D.frames.length) { index++; setTimeout(show, D.interval); }
@@ -273,30 +317,13 @@ def playback_html(data: dict, *, height: int) -> str:
     size = height - 30
     return (
         '<body style="margin:0"><div style="display:flex;gap:12px;font-family:sans-serif;align-items:flex-start">'
-        f'<canvas id="pg-net" width="400" height="{size}"></canvas>'
+        f'<div><canvas id="pg-net" width="400" height="{size - 90}"></canvas>'
+        f'<canvas id="pg-loss" width="400" height="84" style="display:block"></canvas></div>'
         f'<div><canvas id="pg-map" width="{size}" height="{size}" style="border:1px solid #ccc"></canvas>'
         '<div id="pg-info" style="font-size:13px;color:#333"></div></div></div>'
         f'<script type="application/json" id="pg-data">{json.dumps(data, separators=(",", ":"))}</script>'
         f"<script>{_PLAYER_JS}</script>"
     )
-
-
-def loss_figure(train_losses: tuple[float, ...], test_losses: tuple[float, ...], *, height: int = 260) -> FinishedFigure:
-    """Train and test loss against epoch (epoch 0 is the initial weights).
-
-    >>> fig = loss_figure((0.7, 0.5), (0.7, 0.6))
-    >>> [trace.name for trace in fig.data], fig.data[0].x.tolist()
-    (['train loss', 'test loss'], [0, 1])
-    """
-    epochs = np.arange(len(train_losses))
-    data = [
-        dict(type="scatter", x=epochs, y=np.array(train_losses), name="train loss", line=dict(color="#0877bd", width=2)),
-        dict(type="scatter", x=epochs, y=np.array(test_losses), name="test loss", line=dict(color="#f59322", width=2)),
-    ]
-    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white",
-                  legend=dict(orientation="h", y=1.12), xaxis=dict(title="epoch", gridcolor="#eee"),
-                  yaxis=dict(title="loss", gridcolor="#eee", rangemode="tozero"))
-    return FinishedFigure({"data": data, "layout": layout})
 
 
 def gradient_size_figure(sizes: dict[str, list[float]], *, height: int = 300) -> FinishedFigure:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from annviz import mnist_plots
 from annviz.activation_plots import activation_figure, activation_point_figure, softmax_figure, stacked_layers_figure
-from annviz.activations import softmax
+from annviz.activations import ACTIVATIONS, softmax
 from annviz.digit_plots import preparation_figure
 from annviz.digits import DigitSteps, decode_image, prepare_digit
 from annviz.numpy_mlp import load_dense_layers, mlp_probabilities
@@ -24,6 +24,8 @@ from annviz.mnist import flatten_and_scale, load_mnist
 from annviz.pretrained import PRETRAINED, model_inputs
 from annviz.small_cnn import load_cnn_layers
 from annviz.network_plot import network_figure, neuron_figure
+from annviz.playground import gradient_sizes
+from annviz.playground_plots import gradient_size_figure
 from annviz.neuron import neuron_output, stacked_layers_demo
 
 #: Distinct figures kept per builder: a class's common settings, and a bound on the server's
@@ -52,6 +54,12 @@ def neuron_views(
     """The neuron's drawing and its point on the activation curve."""
     result = neuron_output(x, w, b, activation)
     return neuron_figure(result), activation_point_figure(activation, result.z, result.a)
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def gradient_sizes_view(depth: int) -> go.Figure:
+    """The playground's vanishing gradients: ‖∂L/∂W‖ per layer for sigmoid, tanh and ReLU at one depth."""
+    return gradient_size_figure({ACTIVATIONS[name].label: gradient_sizes(depth, name) for name in ("sigmoid", "tanh", "relu")})
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)

@@ -19,7 +19,6 @@ from annviz.playground import (
     PRESETS,
     csv_points,
     diverged_sentence,
-    gradient_sizes,
     keras_code,
     make_points,
     make_regularization,
@@ -33,12 +32,11 @@ from annviz.playground import (
 from annviz.playground_plots import (
     data_extent,
     frame_codes,
-    gradient_size_figure,
     grid_view,
-    loss_figure,
     playback_data,
     playback_html,
 )
+from pages._figures import gradient_sizes_view
 from pages._ui import formatted_columns, page_header, shown_as_error
 
 #: One chunk of play per tick: the server trains up to FRAMES epochs at once, the browser plays them.
@@ -87,175 +85,179 @@ def next_seed() -> None:
     st.session_state["pg_seed"] = (int(st.session_state.get("pg_seed", 0)) + 1) % (MAX_SEED + 1)
 
 
-preset_key = st.selectbox(
-    "Lecture demo", [*PRESETS, CUSTOM], index=list(PRESETS).index(DEFAULT_PRESET),
-    format_func=lambda key: PRESETS[key].label if key in PRESETS else "My own settings",
-    key="pg_preset", bind="query-params", on_change=apply_preset,
-)
-# Opened from a link that names only the preset: its settings are the widgets' defaults.
-defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRESET)
-if preset_key in PRESETS:
-    st.caption(PRESETS[preset_key].lesson)
-
-# Settings in tabs beside the view, so the network, the boundary and Play fit a 1280×720 projector.
-settings_column, view_column = st.columns([1, 2.3], gap="medium")
-data_tab, network_tab, training_tab = settings_column.tabs(["Data", "Network", "Training"])
-with data_tab:
-    dataset = st.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(defaults["pg_dataset"]),
-                           format_func=lambda key: DATASETS[key].label, key="pg_dataset", bind="query-params")
-    points_count = st.slider("Points", MIN_POINTS, MAX_POINTS, int(defaults["pg_points"]), 10, key="pg_points",
-                             bind="query-params")
-    noise = st.slider("Noise (%)", 0, 50, int(defaults["pg_noise"]), key="pg_noise", bind="query-params")
-    train_percent = st.slider("Training share (%)", 10, 90, int(defaults["pg_train"]), 5, key="pg_train",
-                              bind="query-params")
-    seed_column, again_column = st.columns([2, 1], vertical_alignment="bottom")
-    seed = seed_column.number_input("Seed", 0, MAX_SEED, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
-    again_column.button("Regenerate", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:")
-    upload = st.file_uploader("…or your own CSV (x1, x2, label)", type=["csv"], key="pg_csv",
-                              help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
-                              "a classification, other numbers a regression. At most 2,000 points.")
-with network_tab:
-    st.caption("Input features")
-    feature_columns = st.columns(4)
-    features = tuple(
-        name for index, (name, feature) in enumerate(FEATURES.items())
-        if feature_columns[index % 4].checkbox(feature.label, value=bool(defaults[f"pg_f_{name}"]), key=f"pg_f_{name}",
-                                               bind="query-params")
+def playground() -> None:
+    """The demo: a preset, the settings and the training view. One fragment, so a setting or a button reruns
+    this part only; while playing it reruns itself every TICK_SECONDS and trains the next chunk."""
+    preset_key = st.selectbox(
+        "Lecture demo", [*PRESETS, CUSTOM], index=list(PRESETS).index(DEFAULT_PRESET),
+        format_func=lambda key: PRESETS[key].label if key in PRESETS else "My own settings",
+        key="pg_preset", bind="query-params", on_change=apply_preset,
     )
-    hidden_text = st.text_input(f"Hidden layers (neurons per layer, 1–{MAX_NEURONS} each, ≤ 6 layers)",
-                                str(defaults["pg_hidden"]), key="pg_hidden", bind="query-params",
-                                help="For example 4, 2 (two hidden layers); leave empty for no hidden layer.")
-    activation = st.selectbox("Hidden activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index(defaults["pg_activation"]),
-                              format_func=lambda key: ACTIVATIONS[key].label, key="pg_activation", bind="query-params")
-    reg_column, rate_column = st.columns(2)
-    reg_kind = reg_column.selectbox("Regularization", ["none", "L1", "L2"], key="pg_reg", bind="query-params",
-                                    index=["none", "L1", "L2"].index(defaults["pg_reg"]))
-    rate = rate_column.number_input("its rate", 0.0, 1.0, float(defaults["pg_rate"]), 0.001, format="%g", key="pg_rate",
-                                    bind="query-params")
-with training_tab:
-    trainable = [key for key, spec in OPTIMIZERS.items() if spec.bias_correction]  # Keras has no slide's Adam
-    optimizer_key = st.selectbox("Optimizer", trainable, index=trainable.index(defaults["pg_optimizer"]),
-                                 format_func=lambda key: OPTIMIZERS[key].name, key="pg_optimizer", bind="query-params")
-    learning_rate = st.number_input("Learning rate η", 0.0, 1e6, float(defaults["pg_lr"]), 0.01, format="%g",
-                                    key="pg_lr", bind="query-params")
-    batch_size = st.number_input("Batch size", 1, 100, int(defaults["pg_batch"]), key="pg_batch", bind="query-params")
-    with st.expander("More optimizer settings"):
-        extra: dict[str, float | bool] = {}
-        for parameter in (h for h in OPTIMIZERS[optimizer_key].hyperparameters if h.name != "learning_rate"):
-            key = f"pg_{optimizer_key}_{parameter.name}"
-            if parameter.is_switch:
-                extra[parameter.name] = st.checkbox(parameter.label, value=parameter.default, key=key, help=parameter.help)
-            else:
-                extra[parameter.name] = st.number_input(parameter.label, value=parameter.default, step=parameter.step,
-                                                        format="%g", key=key, help=parameter.help)
+    # Opened from a link that names only the preset: its settings are the widgets' defaults.
+    defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRESET)
+    if preset_key in PRESETS:
+        st.caption(PRESETS[preset_key].lesson)
 
-setup = racer = regularization = None
-with shown_as_error():
-    if upload is not None:
-        points = csv_points(upload.getvalue())
-        extent = data_extent(points, DOMAIN)
-    else:
-        points = make_points(dataset, points=int(points_count), noise=float(noise), seed=int(seed))
-        extent = data_extent(None, DOMAIN)
-    setup = make_setup(points, train_percent=float(train_percent), seed=int(seed), features=features,
-                       hidden=parse_hidden_layers(hidden_text), activation=activation)
-with shown_as_error():
-    racer = make_racer(optimizer_key, learning_rate=learning_rate, **extra)
-with shown_as_error():
-    regularization = make_regularization(reg_kind, float(rate))
-
-
-def training_signature() -> tuple:
-    """What starting afresh depends on; the optimizer, η, batch size and regularization go on from the weights."""
-    source = (upload.file_id if upload is not None else (dataset, int(points_count), float(noise)))
-    return (source, float(train_percent), int(seed), features, setup.network)
-
-
-def current_state():
-    """This session's training, restarted when the data or the network changed."""
-    signature = training_signature()
-    kept = st.session_state.get(STATE)
-    if kept is None or kept[0] != signature:
-        kept = (signature, start_training(setup.network, racer, int(seed), setup.train_xy, setup.test_xy))
-        st.session_state[PLAYING] = False
-    state = with_optimizer(kept[1], racer)
-    st.session_state[STATE] = (signature, state)
-    return state
-
-
-def keep(state) -> None:
-    st.session_state[STATE] = (training_signature(), state)
-
-
-def play_view(state, snapshots) -> None:
-    """The network and the boundary: the chunk's frames, played by the browser."""
-    view = grid_view(setup.network, setup.features, extent=extent)
-    weights = snapshots or [state.parameters]
-    epochs = list(range(state.epoch - len(weights) + 1, state.epoch + 1))
-    losses = list(zip(state.train_losses, state.test_losses))[-len(weights):]
-    frames = [frame_codes(setup.network, w, view, target_scale=setup.target_scale) for w in weights]
-    interval = int(TICK_SECONDS * 1000 / max(len(weights), 1))
-    data = playback_data(setup.network, setup.features, view, frames, weights, epochs, losses, setup.train, setup.test,
-                         interval_ms=interval, target_scale=setup.target_scale)
-    st.iframe(playback_html(data, height=VIEW_HEIGHT), height=VIEW_HEIGHT + 10)
-
-
-def training_part() -> None:
-    state = current_state()
-    playing = bool(st.session_state.get(PLAYING))
-    play_column, step_column, reset_column, status_column = st.columns([1, 1, 1, 3], vertical_alignment="center")
-    if play_column.button("Pause" if playing else "Play", key="pg_play", icon=":material/pause:" if playing else
-                          ":material/play_arrow:", type="primary", disabled=state.diverged_at is not None):
-        st.session_state[PLAYING] = not playing
-        st.rerun()
-    stepped = step_column.button("One epoch", key="pg_step", icon=":material/skip_next:",
-                                 disabled=playing or state.diverged_at is not None)
-    if reset_column.button("Reset", key="pg_reset", icon=":material/restart_alt:"):
-        state = start_training(setup.network, racer, int(seed), setup.train_xy, setup.test_xy)
-        st.session_state[PLAYING] = playing = False
-    snapshots = []
-    if playing or stepped:
-        steps_per_epoch = -(-len(setup.train) // int(batch_size))
-        epochs = 1 if stepped else max(1, min(FRAMES, STEP_BUDGET // steps_per_epoch))
-        chunk = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=epochs,
-                            batch_size=int(batch_size), regularization=regularization)
-        state, snapshots = chunk.state, chunk.snapshots
-    keep(state)
-    sentence = diverged_sentence(state)
-    if sentence:
-        st.error(sentence, icon=":material/error:")
-        if playing:
-            st.session_state[PLAYING] = False
-            st.rerun()
-    status_column.markdown(f"Epoch **{state.epoch}** · train loss **{state.train_losses[-1]:.4f}** · test loss "
-                           f"**{state.test_losses[-1]:.4f}** · {setup.network.count_params()} parameters")
-    play_view(state, snapshots)
-    st.plotly_chart(loss_figure(state.train_losses, state.test_losses), key="pg_loss_chart",
-                    config={"displaylogo": False})
-    st.caption("Points with a white rim are training points, with a black rim test points. While playing, the server "
-               f"trains up to {FRAMES} epochs every {TICK_SECONDS:g} s and your browser plays them one by one; changing "
-               "the learning rate or the optimizer goes on from the current weights.")
-
-
-if setup is not None and racer is not None and regularization is not None:
-    run_every = TICK_SECONDS if st.session_state.get(PLAYING) else None
-    with view_column:
-        st.fragment(training_part, run_every=run_every)()
-    with st.expander("The Keras code of this run"):
-        state = st.session_state[STATE][1]
-        label = "int" if setup.network.task != "regression" else "float"
-        data_line = (
-            "# The page's 'Download the data' CSV: the training points in the order the engine used them.\n"
-            "data = np.genfromtxt(\"playground.csv\", delimiter=\",\", names=True, dtype=None, encoding=\"utf-8\")\n"
-            "train = data[data[\"split\"] == \"train\"]\n"
-            f"x_train, y_train = np.column_stack([train[\"x1\"], train[\"x2\"]]), train[\"label\"].astype({label})\n"
+    # Settings in tabs beside the view, so the network, the boundary and Play fit a 1280×720 projector.
+    settings_column, view_column = st.columns([1, 2.3], gap="medium")
+    data_tab, network_tab, training_tab = settings_column.tabs(["Data", "Network", "Training"])
+    with data_tab:
+        dataset = st.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(defaults["pg_dataset"]),
+                               format_func=lambda key: DATASETS[key].label, key="pg_dataset", bind="query-params")
+        points_count = st.slider("Points", MIN_POINTS, MAX_POINTS, int(defaults["pg_points"]), 10, key="pg_points",
+                                 bind="query-params")
+        noise = st.slider("Noise (%)", 0, 50, int(defaults["pg_noise"]), key="pg_noise", bind="query-params")
+        train_percent = st.slider("Training share (%)", 10, 90, int(defaults["pg_train"]), 5, key="pg_train",
+                                  bind="query-params")
+        seed_column, again_column = st.columns([2, 1], vertical_alignment="bottom")
+        seed = seed_column.number_input("Seed", 0, MAX_SEED, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
+        again_column.button("Regenerate", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:")
+        upload = st.file_uploader("…or your own CSV (x1, x2, label)", type=["csv"], key="pg_csv",
+                                  help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
+                                  "a classification, other numbers a regression. At most 2,000 points.")
+    with network_tab:
+        st.caption("Input features")
+        feature_columns = st.columns(4)
+        features = tuple(
+            name for index, (name, feature) in enumerate(FEATURES.items())
+            if feature_columns[index % 4].checkbox(feature.label, value=bool(defaults[f"pg_f_{name}"]), key=f"pg_f_{name}",
+                                                   bind="query-params")
         )
-        st.code(keras_code(setup, racer, regularization, batch_size=int(batch_size), epochs=max(state.epoch, 1),
-                           seed=int(seed), data_line=data_line), language="python")
-        st.caption("It reproduces the run from epoch 0 with today's settings; a learning rate or optimizer changed "
-                   "while training is not in it.")
-    st.download_button("Download the data (CSV)", points_csv(setup.train, setup.test), "playground.csv", "text/csv",
-                       key="pg_download", icon=":material/download:")
+        hidden_text = st.text_input(f"Hidden layers (neurons per layer, 1–{MAX_NEURONS} each, ≤ 6 layers)",
+                                    str(defaults["pg_hidden"]), key="pg_hidden", bind="query-params",
+                                    help="For example 4, 2 (two hidden layers); leave empty for no hidden layer.")
+        activation = st.selectbox("Hidden activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index(defaults["pg_activation"]),
+                                  format_func=lambda key: ACTIVATIONS[key].label, key="pg_activation", bind="query-params")
+        reg_column, rate_column = st.columns(2)
+        reg_kind = reg_column.selectbox("Regularization", ["none", "L1", "L2"], key="pg_reg", bind="query-params",
+                                        index=["none", "L1", "L2"].index(defaults["pg_reg"]))
+        rate = rate_column.number_input("its rate", 0.0, 1.0, float(defaults["pg_rate"]), 0.001, format="%g", key="pg_rate",
+                                        bind="query-params")
+    with training_tab:
+        trainable = [key for key, spec in OPTIMIZERS.items() if spec.bias_correction]  # Keras has no slide's Adam
+        optimizer_key = st.selectbox("Optimizer", trainable, index=trainable.index(defaults["pg_optimizer"]),
+                                     format_func=lambda key: OPTIMIZERS[key].name, key="pg_optimizer", bind="query-params")
+        learning_rate = st.number_input("Learning rate η", 0.0, 1e6, float(defaults["pg_lr"]), 0.01, format="%g",
+                                        key="pg_lr", bind="query-params")
+        batch_size = st.number_input("Batch size", 1, 100, int(defaults["pg_batch"]), key="pg_batch", bind="query-params")
+        with st.expander("More optimizer settings"):
+            extra: dict[str, float | bool] = {}
+            for parameter in (h for h in OPTIMIZERS[optimizer_key].hyperparameters if h.name != "learning_rate"):
+                key = f"pg_{optimizer_key}_{parameter.name}"
+                if parameter.is_switch:
+                    extra[parameter.name] = st.checkbox(parameter.label, value=parameter.default, key=key, help=parameter.help)
+                else:
+                    extra[parameter.name] = st.number_input(parameter.label, value=parameter.default, step=parameter.step,
+                                                            format="%g", key=key, help=parameter.help)
+
+    setup = racer = regularization = None
+    with shown_as_error():
+        if upload is not None:
+            points = csv_points(upload.getvalue())
+            extent = data_extent(points, DOMAIN)
+        else:
+            points = make_points(dataset, points=int(points_count), noise=float(noise), seed=int(seed))
+            extent = data_extent(None, DOMAIN)
+        setup = make_setup(points, train_percent=float(train_percent), seed=int(seed), features=features,
+                           hidden=parse_hidden_layers(hidden_text), activation=activation)
+    with shown_as_error():
+        racer = make_racer(optimizer_key, learning_rate=learning_rate, **extra)
+    with shown_as_error():
+        regularization = make_regularization(reg_kind, float(rate))
+
+
+    def training_signature() -> tuple:
+        """What starting afresh depends on; the optimizer, η, batch size and regularization go on from the weights."""
+        source = (upload.file_id if upload is not None else (dataset, int(points_count), float(noise)))
+        return (source, float(train_percent), int(seed), features, setup.network)
+
+
+    def current_state():
+        """This session's training, restarted when the data or the network changed."""
+        signature = training_signature()
+        kept = st.session_state.get(STATE)
+        if kept is None or kept[0] != signature:
+            kept = (signature, start_training(setup.network, racer, int(seed), setup.train_xy, setup.test_xy))
+            st.session_state[PLAYING] = False
+        state = with_optimizer(kept[1], racer)
+        st.session_state[STATE] = (signature, state)
+        return state
+
+
+    def keep(state) -> None:
+        st.session_state[STATE] = (training_signature(), state)
+
+
+    def play_view(state, snapshots) -> None:
+        """The network and the boundary: the chunk's frames, played by the browser."""
+        view = grid_view(setup.network, setup.features, extent=extent)
+        weights = snapshots or [state.parameters]
+        epochs = list(range(state.epoch - len(weights) + 1, state.epoch + 1))
+        losses = list(zip(state.train_losses, state.test_losses))[-len(weights):]
+        frames = [frame_codes(setup.network, w, view, target_scale=setup.target_scale) for w in weights]
+        interval = int(TICK_SECONDS * 1000 / max(len(weights), 1))
+        data = playback_data(setup.network, setup.features, view, frames, weights, epochs, losses, setup.train, setup.test,
+                             interval_ms=interval, target_scale=setup.target_scale,
+                             history=(state.train_losses, state.test_losses))
+        st.iframe(playback_html(data, height=VIEW_HEIGHT), height=VIEW_HEIGHT + 10)
+
+
+    def training_part() -> None:
+        state = current_state()
+        playing = bool(st.session_state.get(PLAYING))
+        play_column, step_column, reset_column, status_column = st.columns([1, 1, 1, 3], vertical_alignment="center")
+        if play_column.button("Pause" if playing else "Play", key="pg_play", icon=":material/pause:" if playing else
+                              ":material/play_arrow:", type="primary", disabled=state.diverged_at is not None):
+            st.session_state[PLAYING] = not playing
+            st.rerun()
+        stepped = step_column.button("One epoch", key="pg_step", icon=":material/skip_next:",
+                                     disabled=playing or state.diverged_at is not None)
+        if reset_column.button("Reset", key="pg_reset", icon=":material/restart_alt:"):
+            state = start_training(setup.network, racer, int(seed), setup.train_xy, setup.test_xy)
+            st.session_state[PLAYING] = playing = False
+        snapshots = []
+        if playing or stepped:
+            steps_per_epoch = -(-len(setup.train) // int(batch_size))
+            epochs = 1 if stepped else max(1, min(FRAMES, STEP_BUDGET // steps_per_epoch))
+            chunk = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=epochs,
+                                batch_size=int(batch_size), regularization=regularization)
+            state, snapshots = chunk.state, chunk.snapshots
+        keep(state)
+        sentence = diverged_sentence(state)
+        if sentence:
+            st.error(sentence, icon=":material/error:")
+            if playing:
+                st.session_state[PLAYING] = False
+                st.rerun()
+        status_column.markdown(f"Epoch **{state.epoch}** · train loss **{state.train_losses[-1]:.4f}** · test loss "
+                               f"**{state.test_losses[-1]:.4f}** · {setup.network.count_params()} parameters")
+        play_view(state, snapshots)
+        st.caption("Points with a white rim are training points, with a black rim test points. While playing, the server "
+                   f"trains up to {FRAMES} epochs every {TICK_SECONDS:g} s and your browser plays them one by one; changing "
+                   "the learning rate or the optimizer goes on from the current weights.")
+
+
+    if setup is not None and racer is not None and regularization is not None:
+        with view_column:
+            training_part()
+        with st.expander("The Keras code of this run"):
+            state = st.session_state[STATE][1]
+            label = "int" if setup.network.task != "regression" else "float"
+            data_line = (
+                "# The page's 'Download the data' CSV: the training points in the order the engine used them.\n"
+                "data = np.genfromtxt(\"playground.csv\", delimiter=\",\", names=True, dtype=None, encoding=\"utf-8\")\n"
+                "train = data[data[\"split\"] == \"train\"]\n"
+                f"x_train, y_train = np.column_stack([train[\"x1\"], train[\"x2\"]]), train[\"label\"].astype({label})\n"
+            )
+            st.code(keras_code(setup, racer, regularization, batch_size=int(batch_size), epochs=max(state.epoch, 1),
+                               seed=int(seed), data_line=data_line), language="python")
+            st.caption("It reproduces the run from epoch 0 with today's settings; a learning rate or optimizer changed "
+                       "while training is not in it.")
+        st.download_button("Download the data (CSV)", points_csv(setup.train, setup.test), "playground.csv", "text/csv",
+                           key="pg_download", icon=":material/download:")
+
+
+st.fragment(playground, run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)()
 
 
 st.subheader("Backpropagation step by step")
@@ -300,10 +302,7 @@ st.subheader("Vanishing gradients")
 @st.fragment
 def vanishing_part() -> None:
     depth = st.slider("Hidden layers (8 neurons each)", 1, 10, 6, key="pg_vg_depth", bind="query-params")
-    st.plotly_chart(
-        gradient_size_figure({ACTIVATIONS[name].label: gradient_sizes(int(depth), name) for name in ("sigmoid", "tanh", "relu")}),
-        key="pg_vg_chart", config={"displaylogo": False},
-    )
+    st.plotly_chart(gradient_sizes_view(int(depth)), key="pg_vg_chart", config={"displaylogo": False})
     st.caption("The size of ∂L/∂W for each layer's weights at Keras's initial weights, on the circle. Through "
                "sigmoids (σ' ≤ 0.25) the gradient shrinks layer after layer towards the input: those layers barely "
                "learn. ReLU passes it on with a factor 1 where it is active.")
