@@ -901,6 +901,21 @@ def make_setup(points: PointSet, *, train_percent: float, seed: int, features: t
     return Setup(network, tuple(features), train, test, feature_matrix(train.x, features), feature_matrix(test.x, features))
 
 
+def csv_loading_code(task: str) -> str:
+    """The lines that read the page's downloaded CSV back: the training points in the engine's order.
+
+    >>> "genfromtxt" in csv_loading_code("binary")
+    True
+    """
+    label = "float" if task == "regression" else "int"
+    return (
+        "# The page's 'Download the data' CSV: the training points in the order the engine used them.\n"
+        "data = np.genfromtxt(\"playground.csv\", delimiter=\",\", names=True, dtype=None, encoding=\"utf-8\")\n"
+        "train = data[data[\"split\"] == \"train\"]\n"
+        f"x_train, y_train = np.column_stack([train[\"x1\"], train[\"x2\"]]), train[\"label\"].astype({label})\n"
+    )
+
+
 def keras_code(setup: Setup, optimizer: Racer, regularization: Regularization, *, batch_size: int, epochs: int,
                seed: int, data_line: str) -> str:
     """A Keras program that reproduces the run: the same data, features, initial weights, batches and optimizer.

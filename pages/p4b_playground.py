@@ -17,6 +17,7 @@ from annviz.playground import (
     MAX_POINTS,
     MIN_POINTS,
     PRESETS,
+    csv_loading_code,
     csv_points,
     diverged_sentence,
     keras_code,
@@ -242,15 +243,9 @@ def playground() -> None:
             training_part()
         with st.expander("The Keras code of this run"):
             state = st.session_state[STATE][1]
-            label = "int" if setup.network.task != "regression" else "float"
-            data_line = (
-                "# The page's 'Download the data' CSV: the training points in the order the engine used them.\n"
-                "data = np.genfromtxt(\"playground.csv\", delimiter=\",\", names=True, dtype=None, encoding=\"utf-8\")\n"
-                "train = data[data[\"split\"] == \"train\"]\n"
-                f"x_train, y_train = np.column_stack([train[\"x1\"], train[\"x2\"]]), train[\"label\"].astype({label})\n"
-            )
             st.code(keras_code(setup, racer, regularization, batch_size=int(batch_size), epochs=max(state.epoch, 1),
-                               seed=int(seed), data_line=data_line), language="python")
+                               seed=int(seed), data_line=csv_loading_code(setup.network.task)),
+                    language="python")
             st.caption("It reproduces the run from epoch 0 with today's settings; a learning rate or optimizer changed "
                        "while training is not in it.")
         st.download_button("Download the data (CSV)", points_csv(setup.train, setup.test), "playground.csv", "text/csv",

@@ -277,3 +277,28 @@ def test_backpropagation_gives_tf_gradient_tapes_numbers(floatx, task) -> None:
     assert ours.loss == pytest.approx(float(loss), rel=1e-6)  # eager Keras clips probabilities at 1e-7
     for a, b in zip([a for pair in layer_views(network, ours.gradient) for a in pair], gradients, strict=True):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_the_keras_code_on_the_page_reproduces_the_run(floatx, tmp_path, monkeypatch, task) -> None:
+    """The expander's program, run on the downloaded CSV, ends on the engine's weights (float32: rtol 1e-3)."""
+    from annviz.playground import csv_loading_code, keras_code, make_setup
+
+    floatx("float32")
+    dataset = {"binary": "circle", "multiclass": "blobs"}[task]
+    points = make_points(dataset, points=80, noise=10, seed=4)
+    setup = make_setup(points, train_percent=60, seed=4, features=("x1", "x2", "sin_x1"), hidden=(4, 3), activation="tanh")
+    racer = make_racer("adam", learning_rate=0.02)
+    regularization = make_regularization("L2", 0.001)
+    state = start_training(setup.network, racer, 4)
+    ours = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=EPOCHS, batch_size=8,
+                       regularization=regularization).state.parameters
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "playground.csv").write_text(points_csv(setup.train, setup.test))
+    code = keras_code(setup, racer, regularization, batch_size=8, epochs=EPOCHS, seed=4,
+                      data_line=csv_loading_code(setup.network.task))
+    namespace: dict = {}
+    exec(code.replace("epochs=5, shuffle=False)", "epochs=5, shuffle=False, verbose=0)"), namespace)
+    theirs = [np.asarray(w, dtype=np.float64) for w in namespace["model"].get_weights()]
+    for a, b in zip([a for pair in layer_views(setup.network, ours) for a in pair], theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
