@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annviz.figure_data import FinishedFigure
-from annviz.playground import FEATURES, Network, PointSet, feature_matrix, forward, layer_views
+from annviz.playground import FEATURES, Network, PointSet, Setup, TrainingState, feature_matrix, forward, layer_views
 
 #: Cells per side of the boundary map and of each neuron's map.
 GRID, NEURON_GRID = 40, 12
@@ -340,3 +340,26 @@ def gradient_size_figure(sizes: dict[str, list[float]], *, height: int = 300) ->
     layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", barmode="group",
                   legend=dict(orientation="h", y=1.12), yaxis=dict(type="log", title="‖∂L/∂W‖", gridcolor="#eee"))
     return FinishedFigure({"data": data, "layout": layout})
+
+
+def training_view_html(setup: Setup, state: TrainingState, snapshots: list[np.ndarray], *,
+                       extent: tuple[float, float, float, float], seconds: float, height: int) -> str:
+    """The player for a chunk: the weights after each of its epochs (or the current ones), spread over ``seconds``.
+
+    >>> from annviz.optimizers import make_racer
+    >>> from annviz.playground import make_points, make_setup, start_training
+    >>> setup = make_setup(make_points("xor", points=20, noise=0, seed=0), train_percent=50, seed=0,
+    ...                    features=("x1", "x2"), hidden=(2,), activation="tanh")
+    >>> state = start_training(setup.network, make_racer("sgd"), 0, setup.train_xy, setup.test_xy)
+    >>> "pg-map" in training_view_html(setup, state, [], extent=(-6, 6, -6, 6), seconds=2.0, height=300)
+    True
+    """
+    view = grid_view(setup.network, setup.features, extent=extent)
+    weights = snapshots or [state.parameters]
+    epochs = list(range(state.epoch - len(weights) + 1, state.epoch + 1))
+    losses = list(zip(state.train_losses, state.test_losses))[-len(weights):]
+    frames = [frame_codes(setup.network, w, view, target_scale=setup.target_scale) for w in weights]
+    data = playback_data(setup.network, setup.features, view, frames, weights, epochs, losses, setup.train, setup.test,
+                         interval_ms=int(seconds * 1000 / len(weights)), target_scale=setup.target_scale,
+                         history=(state.train_losses, state.test_losses))
+    return playback_html(data, height=height)

@@ -30,13 +30,7 @@ from annviz.playground import (
     train_chunk,
     with_optimizer,
 )
-from annviz.playground_plots import (
-    data_extent,
-    frame_codes,
-    grid_view,
-    playback_data,
-    playback_html,
-)
+from annviz.playground_plots import data_extent, training_view_html
 from pages._figures import gradient_sizes_view
 from pages._ui import formatted_columns, page_header, shown_as_error
 
@@ -49,7 +43,7 @@ VIEW_HEIGHT = 350
 MAX_SEED = 100_000
 DEFAULT_PRESET = "lecture_341"
 CUSTOM = "custom"
-STATE, PLAYING, APPLIED = "pg_training", "pg_playing", "pg_applied_preset"
+STATE, PLAYING, TICKING = "pg_training", "pg_playing", "pg_ticking"
 
 page_header(
     "4 · Playground: watch a network learn",
@@ -166,12 +160,10 @@ def playground() -> None:
     with shown_as_error():
         regularization = make_regularization(reg_kind, float(rate))
 
-
     def training_signature() -> tuple:
         """What starting afresh depends on; the optimizer, η, batch size and regularization go on from the weights."""
         source = (upload.file_id if upload is not None else (dataset, int(points_count), float(noise)))
         return (source, float(train_percent), int(seed), features, setup.network)
-
 
     def current_state():
         """This session's training, restarted when the data or the network changed."""
@@ -184,24 +176,8 @@ def playground() -> None:
         st.session_state[STATE] = (signature, state)
         return state
 
-
     def keep(state) -> None:
         st.session_state[STATE] = (training_signature(), state)
-
-
-    def play_view(state, snapshots) -> None:
-        """The network and the boundary: the chunk's frames, played by the browser."""
-        view = grid_view(setup.network, setup.features, extent=extent)
-        weights = snapshots or [state.parameters]
-        epochs = list(range(state.epoch - len(weights) + 1, state.epoch + 1))
-        losses = list(zip(state.train_losses, state.test_losses))[-len(weights):]
-        frames = [frame_codes(setup.network, w, view, target_scale=setup.target_scale) for w in weights]
-        interval = int(TICK_SECONDS * 1000 / max(len(weights), 1))
-        data = playback_data(setup.network, setup.features, view, frames, weights, epochs, losses, setup.train, setup.test,
-                             interval_ms=interval, target_scale=setup.target_scale,
-                             history=(state.train_losses, state.test_losses))
-        st.iframe(playback_html(data, height=VIEW_HEIGHT), height=VIEW_HEIGHT + 10)
-
 
     def training_part() -> None:
         state = current_state()
@@ -232,7 +208,8 @@ def playground() -> None:
                 st.rerun()
         status_column.markdown(f"Epoch **{state.epoch}** · train loss **{state.train_losses[-1]:.4f}** · test loss "
                                f"**{state.test_losses[-1]:.4f}** · {setup.network.count_params()} parameters")
-        play_view(state, snapshots)
+        st.iframe(training_view_html(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS, height=VIEW_HEIGHT),
+                  height=VIEW_HEIGHT + 10)
         st.caption("Points with a white rim are training points, with a black rim test points. While playing, the server "
                    f"trains up to {FRAMES} epochs every {TICK_SECONDS:g} s and your browser plays them one by one; changing "
                    "the learning rate or the optimizer goes on from the current weights.")
@@ -250,9 +227,13 @@ def playground() -> None:
                        "while training is not in it.")
         st.download_button("Download the data (CSV)", points_csv(setup.train, setup.test), "playground.csv", "text/csv",
                            key="pg_download", icon=":material/download:")
+    if st.session_state.get(TICKING) and not st.session_state.get(PLAYING):
+        st.rerun()  # play stopped (a new network, a preset): the page runs whole to stop the fragment's timer
 
 
-st.fragment(playground, run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)()
+# The fragment's timer is set when the page runs whole: Play and Pause rerun the page for it.
+st.session_state[TICKING] = bool(st.session_state.get(PLAYING))
+st.fragment(playground, run_every=TICK_SECONDS if st.session_state[TICKING] else None)()
 
 
 st.subheader("Backpropagation step by step")
