@@ -1,7 +1,7 @@
 """The playground's engine against Keras: ``model.fit`` with the same weights and batches, weight by weight;
 backpropagation against ``tf.GradientTape``; the presets' outcomes measured; bad input as sentences.
 
-Tolerances. In float64 (``keras.config.set_floatx("float64")``) both sides do the same IEEE
+Tolerances. In float64 (float64 layers and a float64 loss) both sides do the same IEEE
 operations up to the order of a few sums (TensorFlow's matmul and reduce_sum against NumPy's):
 relative differences of a few 1e-16 per step that 5 epochs (up to 35 steps) carry along, so
 every weight must agree within rtol 1e-9 (atol 1e-12 for weights near 0). In float32, Keras's
@@ -160,18 +160,6 @@ def test_the_lectures_preset_has_21_parameters() -> None:
 keras = pytest.importorskip("keras")
 
 
-@pytest.fixture
-def floatx():
-    """Keras's float type for one test (its losses cast to floatx, so float64 needs it set)."""
-    before = keras.config.floatx()
-
-    def set_to(name: str) -> None:
-        keras.config.set_floatx(name)
-
-    yield set_to
-    keras.config.set_floatx(before)
-
-
 def keras_fit(network, parameters, x, y, optimizer_key, hp, regularization, dtype):
     """The same network in Keras, from the same weights, fitted EPOCHS epochs without shuffling."""
     from annviz.race import slide_adam_class
@@ -187,7 +175,11 @@ def keras_fit(network, parameters, x, y, optimizer_key, hp, regularization, dtyp
     model.set_weights([a.astype(dtype) for pair in layer_views(network, parameters) for a in pair])
     spec = OPTIMIZERS[optimizer_key]
     build = slide_adam_class() if not spec.bias_correction else getattr(keras.optimizers, spec.keras_class)
-    model.compile(optimizer=build(**hp), loss=network.loss)
+    loss_class = {"binary_crossentropy": keras.losses.BinaryCrossentropy, "mse": keras.losses.MeanSquaredError,
+                  "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy}[network.loss]
+    # A Loss object computes in its own dtype (floatx by default); the optimizer keeps η in float32
+    # whatever the variables' dtype, as the engine does (annviz.optimizers.as_keras_float).
+    model.compile(optimizer=build(**hp), loss=loss_class(dtype=dtype))
     target = y.astype(dtype) if network.task != "multiclass" else y
     model.fit(x.astype(dtype), target if network.task == "multiclass" else target[:, None], batch_size=BATCH,
               epochs=EPOCHS, shuffle=False, verbose=0)
@@ -215,8 +207,7 @@ CASES = (
 
 @pytest.mark.parametrize(("optimizer_key", "options", "task", "reg"), CASES,
                          ids=[f"{o}-{t}-{r}{'-' + '-'.join(opts) if opts else ''}" for o, opts, t, r in CASES])
-def test_engine_trains_every_weight_as_keras_fit_does_in_float64(floatx, optimizer_key, options, task, reg) -> None:
-    floatx("float64")
+def test_engine_trains_every_weight_as_keras_fit_does_in_float64(optimizer_key, options, task, reg) -> None:
     points, x, y = task_data(task)
     network = make_network(x.shape[1], (5, 3), "tanh", task, points.n_classes)
     learning_rate = 0.1 if OPTIMIZERS[optimizer_key].keras_class == "SGD" else 0.01
@@ -230,8 +221,7 @@ def test_engine_trains_every_weight_as_keras_fit_does_in_float64(floatx, optimiz
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "elu", "leaky_relu", "gelu", "linear"])
-def test_every_hidden_activation_trains_as_in_keras(floatx, activation) -> None:
-    floatx("float64")
+def test_every_hidden_activation_trains_as_in_keras(activation) -> None:
     points, x, y = task_data("binary")
     network = make_network(x.shape[1], (4,), activation, "binary")
     racer = make_racer("adam", learning_rate=0.01)
@@ -242,8 +232,7 @@ def test_every_hidden_activation_trains_as_in_keras(floatx, activation) -> None:
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
-def test_engine_in_float64_stays_within_float32_rounding_of_keras_default(floatx, task) -> None:
-    floatx("float32")
+def test_engine_in_float64_stays_within_float32_rounding_of_keras_default(task) -> None:
     points, x, y = task_data(task)
     network = make_network(x.shape[1], (8, 8), "relu", task, points.n_classes)
     racer = make_racer("adam", learning_rate=0.01)
@@ -255,10 +244,9 @@ def test_engine_in_float64_stays_within_float32_rounding_of_keras_default(floatx
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
-def test_backpropagation_gives_tf_gradient_tapes_numbers(floatx, task) -> None:
+def test_backpropagation_gives_tf_gradient_tapes_numbers(task) -> None:
     import tensorflow as tf
 
-    floatx("float64")
     points, x, y = task_data(task, n=16)
     network = make_network(x.shape[1], (3, 2), "sigmoid", task, points.n_classes)
     flat = start_training(network, make_racer("sgd"), seed=2).parameters
@@ -280,11 +268,10 @@ def test_backpropagation_gives_tf_gradient_tapes_numbers(floatx, task) -> None:
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass"])
-def test_the_keras_code_on_the_page_reproduces_the_run(floatx, tmp_path, monkeypatch, task) -> None:
+def test_the_keras_code_on_the_page_reproduces_the_run(tmp_path, monkeypatch, task) -> None:
     """The expander's program, run on the downloaded CSV, ends on the engine's weights (float32: rtol 1e-3)."""
     from annviz.playground import csv_loading_code, keras_code, make_setup
 
-    floatx("float32")
     dataset = {"binary": "circle", "multiclass": "blobs"}[task]
     points = make_points(dataset, points=80, noise=10, seed=4)
     setup = make_setup(points, train_percent=60, seed=4, features=("x1", "x2", "sin_x1"), hidden=(4, 3), activation="tanh")
