@@ -40,7 +40,7 @@ import numpy as np
 from annviz.activations import ACTIVATIONS
 from annviz.architecture import TASKS
 from annviz.errors import InputError
-from annviz.optimizers import Racer
+from annviz.optimizers import Racer, as_keras_float
 
 #: The square the built-in datasets live in, [−6, 6]² (as in TensorFlow Playground).
 DOMAIN = 6.0
@@ -510,13 +510,27 @@ def data_loss(network: Network, logits: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Regularization:
-    """Keras's ``L1L2(l1, l2)`` on every kernel: the loss gains l1·Σ|W| + l2·ΣW²."""
+    """Keras's ``L1L2(l1, l2)`` on every kernel: the loss gains l1·Σ|W| + l2·ΣW².
+
+    Keras ``ops.cast``s the factors into the weights' dtype through float32 (as it does η and β),
+    so the engine uses them rounded the same way.
+    """
 
     l1: float = 0.0
     l2: float = 0.0
 
+    @property
+    def factors(self) -> tuple[float, float]:
+        """(l1, l2) as Keras computes with them.
+
+        >>> Regularization(l2=0.01).factors
+        (0.0, 0.009999999776482582)
+        """
+        return as_keras_float(self.l1), as_keras_float(self.l2)
+
     def penalty(self, flat: np.ndarray, mask: np.ndarray) -> float:
-        return float(self.l1 * np.sum(np.abs(flat) * mask) + self.l2 * np.sum(flat * flat * mask))
+        l1, l2 = self.factors
+        return float(l1 * np.sum(np.abs(flat) * mask) + l2 * np.sum(flat * flat * mask))
 
 
 def make_regularization(kind: str, rate: float) -> Regularization:
@@ -588,7 +602,8 @@ def backward(network: Network, flat: np.ndarray, x: np.ndarray, y: np.ndarray,
     loss = data_loss(network, layers[-1][0], y) if with_loss else math.nan
     if regularization.l1 or regularization.l2:
         mask = kernel_mask(network) if mask is None else mask
-        gradient += (regularization.l1 * np.sign(flat) + 2.0 * regularization.l2 * flat) * mask
+        l1, l2 = regularization.factors
+        gradient += (l1 * np.sign(flat) + 2.0 * l2 * flat) * mask
         if with_loss:
             loss += regularization.penalty(flat, mask)
     return Backward(layers, deltas, gradient, loss)
