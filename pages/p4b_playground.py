@@ -107,7 +107,8 @@ def playground() -> None:
         seed_column, again_column = st.columns([2, 1], vertical_alignment="bottom")
         seed = seed_column.number_input("Seed", 0, MAX_SEED, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
         again_column.button("Regenerate", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:")
-        upload = st.file_uploader("…or your own CSV (x1, x2, label)", type=["csv"], key="pg_csv",
+        # No type filter: Streamlit raises on a file of another type, and the parser's sentence says what is wrong.
+        upload = st.file_uploader("…or your own CSV (x1, x2, label)", key="pg_csv",
                                   help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
                                   "a classification, other numbers a regression. At most 2,000 points.")
     with network_tab:
