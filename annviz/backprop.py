@@ -14,6 +14,8 @@ target t with the squared error L = (z − t)²:
 (1.44, [2.4])
 >>> [round(row["∂L/∂w"], 4) for row in steps.edges]
 [4.8, -2.4, 7.2, 2.4]
+>>> round(steps.loss_after, 4)  # z = 4.2 − 0.01·(4.8·2 + 2.4·1 + 7.2·3 + 2.4) = 3.84
+0.7056
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class BackpropExample:
     parameters: tuple[float, ...]
     default_target: float
     targets: tuple[float, ...] | None
+    #: A step size at which one SGD step lowers the loss (the neuron's inputs are large: 0.1 overshoots).
+    learning_rate: float
 
 
 #: The two worked examples of the page: the lecture's neuron and a 2-2-1 network.
@@ -44,12 +48,12 @@ BACKPROP_EXAMPLES: dict[str, BackpropExample] = {
     "neuron": BackpropExample(
         "The page-2 neuron (z = 4.2), squared error",
         make_network(3, (), "linear", "regression"),
-        (2.0, -1.0, 3.0), (0.5, -0.6, 0.8, 0.2), 3.0, None,
+        (2.0, -1.0, 3.0), (0.5, -0.6, 0.8, 0.2), 3.0, None, 0.01,
     ),
     "net_221": BackpropExample(
         "A 2-2-1 network: sigmoid hidden layer, sigmoid output, binary cross-entropy",
         make_network(2, (2,), "sigmoid", "binary"),
-        (0.05, 0.10), (0.15, 0.25, 0.20, 0.30, 0.35, 0.35, 0.40, 0.45, 0.60), 1.0, (0.0, 1.0),
+        (0.05, 0.10), (0.15, 0.25, 0.20, 0.30, 0.35, 0.35, 0.40, 0.45, 0.60), 1.0, (0.0, 1.0), 0.5,
     ),
 }
 

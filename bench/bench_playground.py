@@ -113,9 +113,9 @@ async def _server_measurements(url: str, pid: int) -> tuple[list[float], float, 
 
 
 def _epoch(tab) -> int:
-    """The epoch the tab's status line shows ("Epoch **k** · ...")."""
+    """The epoch the tab's status line shows ("Trained to epoch **k** · ...")."""
     for element in tab._elements():  # noqa: SLF001  (st_client reads alerts and progress only)
-        if element.WhichOneof("type") == "markdown" and element.markdown.body.startswith("Epoch **"):
+        if element.WhichOneof("type") == "markdown" and element.markdown.body.startswith("Trained to epoch **"):
             return int(element.markdown.body.split("**")[1])
     raise RuntimeError("the playground shows no epoch")
 

@@ -106,7 +106,8 @@ def playground() -> None:
                                   bind="query-params")
         seed_column, again_column = st.columns([2, 1], vertical_alignment="bottom")
         seed = seed_column.number_input("Seed", 0, MAX_SEED, int(defaults["pg_seed"]), key="pg_seed", bind="query-params")
-        again_column.button("Regenerate", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:")
+        again_column.button("New", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:",
+                            help="Regenerate: new points from the next seed.")
         # No type filter: Streamlit raises on a file of another type, and the parser's sentence says what is wrong.
         upload = st.file_uploader("…or your own CSV (x1, x2, label)", key="pg_csv",
                                   help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
@@ -188,7 +189,7 @@ def playground() -> None:
                               ":material/play_arrow:", type="primary", disabled=state.diverged_at is not None):
             st.session_state[PLAYING] = not playing
             st.rerun()
-        stepped = step_column.button("One epoch", key="pg_step", icon=":material/skip_next:",
+        stepped = step_column.button("Step", key="pg_step", icon=":material/skip_next:", help="Train one epoch.",
                                      disabled=playing or state.diverged_at is not None)
         if reset_column.button("Reset", key="pg_reset", icon=":material/restart_alt:"):
             state = start_training(setup.network, racer, int(seed), setup.train_xy, setup.test_xy)
@@ -207,13 +208,17 @@ def playground() -> None:
             if playing:
                 st.session_state[PLAYING] = False
                 st.rerun()
-        status_column.markdown(f"Epoch **{state.epoch}** · train loss **{state.train_losses[-1]:.4f}** · test loss "
-                               f"**{state.test_losses[-1]:.4f}** · {setup.network.count_params()} parameters")
+        status_column.markdown(f"Trained to epoch **{state.epoch}** · {setup.network.count_params()} parameters · "
+                               f"{setup.network.loss} · {len(setup.train)} training, {len(setup.test)} test points")
         st.iframe(training_view_html(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS, height=VIEW_HEIGHT),
                   height=VIEW_HEIGHT + 10)
-        st.caption("Points with a white rim are training points, with a black rim test points. While playing, the server "
-                   f"trains up to {FRAMES} epochs every {TICK_SECONDS:g} s and your browser plays them one by one; changing "
-                   "the learning rate or the optimizer goes on from the current weights.")
+        st.caption("**Colours.** Orange is class 0 (or a negative value), blue class 1 (or a positive value), white "
+                   "the middle: where the network is unsure (probability 0.5) or a neuron outputs 0; with three classes, "
+                   "green is class 2, and the stronger the colour, the surer the network. Each small square is one "
+                   "neuron's output over the whole plane (the inputs: the feature itself). Points with a white rim are "
+                   f"training points, with a black rim test points. While playing, the server trains up to {FRAMES} "
+                   f"epochs every {TICK_SECONDS:g} s and your browser plays them one by one; a new learning rate or "
+                   "optimizer goes on from the current weights.")
 
 
     if setup is not None and racer is not None and regularization is not None:
@@ -257,12 +262,14 @@ def backprop_part() -> None:
     else:
         target = target_column.number_input("Target t", -1e6, 1e6, spec.default_target, format="%g",
                                             key=f"pg_bp_target_{example}")
-    step_rate = rate_column.number_input("η", 0.0, 1e6, 0.1, 0.01, format="%g", key="pg_bp_lr")
+    step_rate = rate_column.number_input("η", 0.0, 1e6, spec.learning_rate, 0.01, format="%g", key=f"pg_bp_lr_{example}")
     with shown_as_error():
         steps = backprop_steps(example, target=float(target), learning_rate=float(step_rate))
         loss_name = "L = (ŷ − t)²" if spec.network.task == "regression" else "L = −[t·log ŷ + (1 − t)·log(1 − ŷ)]"
+        went = ("goes down" if steps.loss_after < steps.loss_before else
+                "goes **up**: the step overshot the minimum, try a smaller η")
         st.markdown(f"Input x = {spec.x}, target t = {target:g}, {loss_name}: **L = {steps.loss_before:.6f}** before "
-                    f"the step, **{steps.loss_after:.6f}** after one SGD step with η = {step_rate:g}.")
+                    f"the step, **{steps.loss_after:.6f}** after one SGD step with η = {step_rate:g}: the loss {went}.")
         neuron_column, edge_column = st.columns([2, 3])
         neurons, edges = pd.DataFrame(steps.neurons), pd.DataFrame(steps.edges)
         neuron_column.dataframe(neurons, hide_index=True, key="pg_bp_neurons",

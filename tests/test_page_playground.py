@@ -14,7 +14,7 @@ from annviz.playground import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "p4b_playground.py")
-EPOCH = re.compile(r"Epoch \*\*(\d+)\*\*")
+EPOCH = re.compile(r"Trained to epoch \*\*(\d+)\*\*")
 
 
 def opened(**query: str) -> AppTest:
@@ -41,6 +41,7 @@ def test_the_page_opens_on_the_lectures_3_4_1_network() -> None:
     assert not at.error
     assert epoch(at) == 0
     assert any("21 parameters" in m.value for m in at.markdown)
+    assert any("Orange is class 0" in c.value for c in at.caption)
     assert at.selectbox(key="pg_preset").value == "lecture_341"
     assert [at.checkbox(key=f"pg_f_{f}").value for f in ("x1", "x2", "x1x2", "x1_sq")] == [True, True, True, False]
     charts = [chart.proto.id for chart in at.get("plotly_chart")]
@@ -161,7 +162,7 @@ def test_backpropagation_shows_the_neurons_numbers() -> None:
     at = opened()
     neurons = next(frame for frame in at.dataframe if "δ = ∂L/∂z" in frame.value.columns).value
     assert neurons["δ = ∂L/∂z"].round(6).tolist() == [2.4]
-    assert any("L = 1.440000" in m.value for m in at.markdown)
+    assert any("L = 1.440000** before the step, **0.705600** after" in m.value for m in at.markdown)
     at.selectbox(key="pg_bp_example").set_value("net_221").run()
     clean(at)
     edges = next(frame for frame in at.dataframe if "∂L/∂w" in frame.value.columns).value
