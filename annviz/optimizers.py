@@ -178,10 +178,10 @@ def _adagrad_update(theta: float, g: float, slots: Slots, t: int, hp: Hyperparam
 
 def _divide(numerator: float, denominator: float) -> float:
     # IEEE division as Keras does it: x / 0 is ±inf or NaN; Python's float division raises.
-    # Arrays (the playground's weights, one update for a whole layer) divide elementwise.
+    # Arrays (the playground's weights, one update for all of them) divide elementwise; the
+    # training epoch that calls this silences NumPy's warnings once for all its steps.
     if isinstance(denominator, np.ndarray) or isinstance(numerator, np.ndarray):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.divide(numerator, denominator)
+        return np.divide(numerator, denominator)
     if denominator == 0:
         return math.nan if numerator == 0 or math.isnan(numerator) else math.copysign(math.inf, numerator)
     return numerator / denominator
@@ -191,8 +191,7 @@ def _sqrt(value: float) -> float:
     # Keras's sqrt of a negative (rounding in centered RMSprop) is NaN, which the race reports
     # as divergence; math.sqrt would raise instead.
     if isinstance(value, np.ndarray):
-        with np.errstate(invalid="ignore"):
-            return np.sqrt(value)
+        return np.sqrt(value)  # as in _divide, the caller's np.errstate silences a NaN's warning
     return math.sqrt(value) if value >= 0 else math.nan
 
 

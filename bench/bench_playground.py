@@ -4,8 +4,8 @@ Run ``python -m bench.bench_playground`` (or ``python -m bench`` for every bench
 
 - engine: one epoch of 500 points at batch 10 for a 2-8-8-1 tanh network with Adam (and with
   plain SGD), median of 30. Target ≤ 3 ms.
-- one chunk of play in-process: 20 epochs of the default preset (150 training points, batch 10),
-  their 20 frames (boundary and neuron maps) and the HTML the browser plays. Reported.
+- one chunk of play in-process: 25 epochs of the default preset (150 training points, batch 10),
+  their 25 frames (boundary and neuron maps) and the HTML the browser plays. Reported.
 - a real server (``streamlit run app.py``), one browserless tab (``bench/st_client.py``) on
   ``/playground``: server CPU (``/proc/<pid>/stat``) per interaction, median of 16 (one epoch,
   a new learning rate, another activation, reset, one after the other). Target ≤ 20 ms.
@@ -66,17 +66,17 @@ def chunk_row() -> BenchRow:
     sizes = []
 
     def chunk() -> None:
-        done = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=20, batch_size=preset.batch_size,
+        done = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=25, batch_size=preset.batch_size,
                            regularization=make_regularization("none", 0.0))
         view = grid_view(setup.network, setup.features, extent=6.0)
         frames = [frame_codes(setup.network, w, view) for w in done.snapshots]
-        data = playback_data(setup.network, setup.features, view, frames, done.snapshots, list(range(1, 21)),
+        data = playback_data(setup.network, setup.features, view, frames, done.snapshots, list(range(1, 26)),
                              list(zip(done.state.train_losses[1:], done.state.test_losses[1:])), setup.train,
-                             setup.test, interval_ms=100, target_scale=1.0)
+                             setup.test, interval_ms=80, target_scale=1.0)
         sizes.append(len(playback_html(data, height=400)))
 
     value = median_seconds(chunk, repeats=10, warmup=2)
-    return BenchRow(f"playground: one chunk in-process (20 epochs, 20 frames, {sizes[-1] / 1000:.0f} kB of HTML)",
+    return BenchRow(f"playground: one chunk in-process (25 epochs, 25 frames, {sizes[-1] / 1000:.0f} kB of HTML)",
                     value * 1000, "ms", "reported", True)
 
 

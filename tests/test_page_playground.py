@@ -76,7 +76,7 @@ def test_play_trains_a_chunk_and_pause_stops() -> None:
     at = opened()
     at.button(key="pg_play").click().run()
     clean(at)
-    assert epoch(at) == 20  # one chunk: 20 epochs of 15 steps (150 points, batch 10)
+    assert epoch(at) == 25  # one chunk: 25 epochs of 15 steps (150 points, batch 10)
     assert at.button(key="pg_play").label == "Pause"
     at.button(key="pg_play").click().run()
     assert at.button(key="pg_play").label == "Play"
