@@ -3,12 +3,13 @@
 Run ``python -m bench.bench_playground`` (or ``python -m bench`` for every benchmark).
 
 - engine: one epoch of 500 points at batch 10 for a 2-8-8-1 tanh network with Adam (and with
-  plain SGD), median of 30. Target ≤ 3 ms.
+  plain SGD), median CPU time of 30 (``time.process_time``: the machine is shared). Target ≤ 3 ms.
 - one chunk of play in-process: 25 epochs of the default preset (150 training points, batch 10),
   their 25 frames (boundary and neuron maps) and the HTML the browser plays. Reported.
 - a real server (``streamlit run app.py``), one browserless tab (``bench/st_client.py``) on
-  ``/playground``: server CPU (``/proc/<pid>/stat``) per interaction, median of 16 (one epoch,
-  a new learning rate, another activation, reset, one after the other). Target ≤ 20 ms.
+  ``/playground``: server CPU (``/proc/<pid>/stat``, in 10 ms clock ticks) per interaction,
+  median and mean of 40 (one epoch, a new learning rate, another activation, reset, one after
+  the other). Target ≤ 20 ms.
 - the same tab presses Play and plays for 20 s: server CPU per second of play (target ≤ 100 ms)
   and the frames per second the browser is given (chunks received × frames per chunk / 20 s;
   target ≥ 10).
@@ -31,6 +32,18 @@ FPS_TARGET = 10.0
 PLAY_SECONDS = 20.0
 
 
+def median_cpu_seconds(fn, *, repeats: int, warmup: int) -> float:
+    """Median CPU time (this process) of ``fn()``: on a shared machine, wall time also counts the others' work."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def engine_rows() -> list[BenchRow]:
     from annviz.optimizers import make_racer
     from annviz.playground import Regularization, feature_matrix, make_network, make_points, start_training, train_epoch
@@ -46,7 +59,7 @@ def engine_rows() -> list[BenchRow]:
             train_epoch(network, state.parameters, state.slots, state.iterations, state.optimizer, x, y, batch_size=10,
                         regularization=Regularization())
 
-        value = median_seconds(epoch, repeats=30, warmup=3)
+        value = median_cpu_seconds(epoch, repeats=30, warmup=3)
         rows.append(BenchRow(f"playground engine: one epoch, 500 points, batch 10, 2-8-8-1 tanh, {key}",
                              value * 1000, "ms", f"≤ {EPOCH_TARGET_S * 1000:g} ms", value <= EPOCH_TARGET_S))
     return rows
@@ -90,7 +103,7 @@ async def _server_measurements(url: str, pid: int) -> tuple[list[float], float, 
         raise RuntimeError(f"/playground failed to open: {first.error or tab.exceptions}")
     per_interaction = []
     actions = [("click", "pg_step", None), ("set", "pg_lr", 0.05), ("set", "pg_activation", "relu"),
-               ("click", "pg_reset", None)] * 4
+               ("click", "pg_reset", None)] * 10
     for index, (kind, key, value) in enumerate(actions):
         if kind == "set" and key == "pg_lr":
             value = 0.03 + 0.001 * index
@@ -125,11 +138,13 @@ def server_rows() -> list[BenchRow]:
 
     with running_server() as (url, process):
         per_interaction, cpu_per_second, fps = asyncio.run(_server_measurements(url, process.pid))
-    median = statistics.median(per_interaction)
+    median, mean = statistics.median(per_interaction), statistics.mean(per_interaction)
     return [
-        BenchRow(f"playground: server CPU per interaction, median of {len(per_interaction)} "
-                 f"(max {max(per_interaction) * 1000:.0f} ms)", median * 1000, "ms",
+        BenchRow(f"playground: server CPU per interaction, median of {len(per_interaction)} (/proc counts 10 ms ticks; "
+                 f"max {max(per_interaction) * 1000:.0f} ms)", median * 1000, "ms",
                  f"≤ {INTERACTION_TARGET_S * 1000:g} ms", median <= INTERACTION_TARGET_S),
+        BenchRow(f"playground: server CPU per interaction, mean of the same {len(per_interaction)}", mean * 1000, "ms",
+                 f"≤ {INTERACTION_TARGET_S * 1000:g} ms", mean <= INTERACTION_TARGET_S),
         BenchRow(f"playground: server CPU per second of play ({PLAY_SECONDS:g} s of Play)", cpu_per_second * 1000, "ms/s",
                  f"≤ {PLAY_TARGET_S_PER_S * 1000:g} ms/s", cpu_per_second <= PLAY_TARGET_S_PER_S),
         BenchRow("playground: boundary frames per second the browser plays (epochs trained / time)", fps, "fps",
