@@ -37,8 +37,9 @@ from pages._ui import formatted_columns, page_header, shown_as_error
 #: One chunk of play per tick: the server trains up to FRAMES epochs at once, the browser plays them.
 TICK_SECONDS = 2.0
 FRAMES = 25  # 12.5 frames a second within a chunk: ≥ 10 a second with the time between chunks
-#: Optimizer steps per chunk at most (about 0.1 s of server CPU): big data at batch 1 plays fewer frames.
-STEP_BUDGET = 2000
+#: Optimizer steps per chunk at most (the largest network: about 0.1 s of server CPU per 2 s): big data at a
+#: small batch plays fewer frames a second instead of costing more.
+STEP_BUDGET = 1200
 VIEW_HEIGHT = 350
 MAX_SEED = 100_000
 DEFAULT_PRESET = "lecture_341"
