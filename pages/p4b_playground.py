@@ -84,7 +84,8 @@ def next_seed() -> None:
 def playground() -> None:
     """The demo: a preset, the settings and the training view. One fragment, so a setting or a button reruns
     this part only; while playing it reruns itself every TICK_SECONDS and trains the next chunk."""
-    preset_key = st.selectbox(
+    picker_column, lesson_column = st.columns([2, 3], vertical_alignment="bottom")
+    preset_key = picker_column.selectbox(
         "Lecture demo", [*PRESETS, CUSTOM], index=list(PRESETS).index(DEFAULT_PRESET),
         format_func=lambda key: PRESETS[key].label if key in PRESETS else "My own settings",
         key="pg_preset", bind="query-params", on_change=apply_preset,
@@ -92,7 +93,7 @@ def playground() -> None:
     # Opened from a link that names only the preset: its settings are the widgets' defaults.
     defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRESET)
     if preset_key in PRESETS:
-        st.caption(PRESETS[preset_key].lesson)
+        lesson_column.caption(PRESETS[preset_key].lesson)
 
     # Settings in tabs beside the view, so the network, the boundary and Play fit a 1280×720 projector.
     settings_column, view_column = st.columns([1, 2.3], gap="medium")
@@ -185,7 +186,7 @@ def playground() -> None:
     def training_part() -> None:
         state = current_state()
         playing = bool(st.session_state.get(PLAYING))
-        play_column, step_column, reset_column, status_column = st.columns([1, 1, 1, 3], vertical_alignment="center")
+        play_column, step_column, reset_column, status_column = st.columns([1, 1, 1.1, 2], vertical_alignment="center")
         if play_column.button("Pause" if playing else "Play", key="pg_play", icon=":material/pause:" if playing else
                               ":material/play_arrow:", type="primary", disabled=state.diverged_at is not None):
             st.session_state[PLAYING] = not playing
@@ -209,8 +210,7 @@ def playground() -> None:
             if playing:
                 st.session_state[PLAYING] = False
                 st.rerun()
-        status_column.markdown(f"Trained to epoch **{state.epoch}** · {setup.network.count_params()} parameters · "
-                               f"{setup.network.loss} · {len(setup.train)} training, {len(setup.test)} test points")
+        status_column.markdown(f"Trained to epoch **{state.epoch}** · {setup.network.count_params()} parameters")
         st.iframe(training_view_html(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS, height=VIEW_HEIGHT),
                   height=VIEW_HEIGHT + 10)
         st.caption("**Colours.** Orange is class 0 (or a negative value), blue class 1 (or a positive value), white "
@@ -219,7 +219,8 @@ def playground() -> None:
                    "neuron's output over the whole plane (the inputs: the feature itself). Points with a white rim are "
                    f"training points, with a black rim test points. While playing, the server trains up to {FRAMES} "
                    f"epochs every {TICK_SECONDS:g} s and your browser plays them one by one; a new learning rate or "
-                   "optimizer goes on from the current weights.")
+                   f"optimizer goes on from the current weights. Loss: {setup.network.loss}; {len(setup.train)} training "
+                   f"and {len(setup.test)} test points.")
 
 
     if setup is not None and racer is not None and regularization is not None:
