@@ -266,7 +266,7 @@ function drawNet(frame) {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(cells(codes, D.neuronGrid, D.neuronPalette), colX(l), rowY(D.sizes[l], j), box, box);
     ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(colX(l), rowY(D.sizes[l], j), box, box);
-    if (l === 0) { ctx.fillStyle = "#222"; ctx.font = "12px sans-serif"; ctx.textAlign = "right";
+    if (l === 0) { ctx.fillStyle = "#222"; ctx.font = `${D.font}px sans-serif`; ctx.textAlign = "right";
       ctx.fillText(D.features[j], colX(0) - 4, rowY(D.sizes[0], j) + box / 2 + 4); }
   }
 }
@@ -277,7 +277,7 @@ function drawMap(frame) {
   const [x0, x1, y0, y1] = D.extent;
   for (const [x, y, code, part] of D.points) {
     const px = (x - x0) / (x1 - x0) * map.width, py = (y1 - y) / (y1 - y0) * map.height;
-    ctx.beginPath(); ctx.arc(px, py, 4, 0, 2 * Math.PI);
+    ctx.beginPath(); ctx.arc(px, py, D.font / 3, 0, 2 * Math.PI);
     ctx.fillStyle = colour(code, D.palette); ctx.fill();
     ctx.lineWidth = part ? 2 : 1; ctx.strokeStyle = part ? "#000" : "#fff"; ctx.stroke();
   }
@@ -288,13 +288,13 @@ function drawLoss(epoch) {
   const last = Math.max(1, H.epoch[H.epoch.length - 1] || 1);
   const top = Math.max(1e-9, ...H.train, ...H.test);
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(0.5, 0.5, w - 1, h - 1);
-  ctx.fillStyle = "#555"; ctx.font = "11px sans-serif"; ctx.textAlign = "left";
-  ctx.fillText(`loss against epoch 0–${last} (top ${top.toPrecision(3)}); blue train, orange test`, 4, 12);
+  ctx.fillStyle = "#333"; ctx.font = `${D.font - 1}px sans-serif`; ctx.textAlign = "left";
+  ctx.fillText(`loss, epoch 0–${last} (top ${top.toPrecision(3)}): blue train, orange test`, 4, D.font);
   for (const [name, colour] of [["train", "#0877bd"], ["test", "#f59322"]]) {
     ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.beginPath();
     H.epoch.forEach((e, i) => {
       if (e > epoch) return;
-      const px = 2 + e / last * (w - 4), py = h - 2 - H[name][i] / top * (h - 18);
+      const px = 2 + e / last * (w - 4), py = h - 2 - H[name][i] / top * (h - D.font - 6);
       i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
     });
     ctx.stroke();
@@ -312,15 +312,19 @@ show();
 """
 
 
-def playback_html(data: dict, *, height: int) -> str:
-    """The page's playground view: the network (each neuron's map, links by weight) beside the boundary, animated."""
+def playback_html(data: dict, *, height: int, font_px: int = 12) -> str:
+    """The page's playground view: the network (each neuron's map, links by weight) beside the boundary, animated.
+
+    ``font_px`` sizes its text and points (16 for a projector, as the lecture style's figures).
+    """
+    data = {**data, "font": int(font_px)}
     size = height - 30
     return (
         '<body style="margin:0"><div style="display:flex;gap:12px;font-family:sans-serif;align-items:flex-start">'
         f'<div><canvas id="pg-net" width="400" height="{size - 90}"></canvas>'
         f'<canvas id="pg-loss" width="400" height="84" style="display:block"></canvas></div>'
         f'<div><canvas id="pg-map" width="{size}" height="{size}" style="border:1px solid #ccc"></canvas>'
-        '<div id="pg-info" style="font-size:13px;color:#333"></div></div></div>'
+        f'<div id="pg-info" style="font-size:{int(font_px) + 1}px;color:#333"></div></div></div>'
         f'<script type="application/json" id="pg-data">{json.dumps(data, separators=(",", ":"))}</script>'
         f"<script>{_PLAYER_JS}</script>"
     )
@@ -343,7 +347,8 @@ def gradient_size_figure(sizes: dict[str, list[float]], *, height: int = 300) ->
 
 
 def training_view_html(setup: Setup, state: TrainingState, snapshots: list[np.ndarray], *,
-                       extent: tuple[float, float, float, float], seconds: float, height: int) -> str:
+                       extent: tuple[float, float, float, float], seconds: float, height: int,
+                       font_px: int = 12) -> str:
     """The player for a chunk: the weights after each of its epochs (or the current ones), spread over ``seconds``.
 
     >>> from annviz.optimizers import make_racer
@@ -362,4 +367,4 @@ def training_view_html(setup: Setup, state: TrainingState, snapshots: list[np.nd
     data = playback_data(setup.network, setup.features, view, frames, weights, epochs, losses, setup.train, setup.test,
                          interval_ms=int(seconds * 1000 / len(weights)), target_scale=setup.target_scale,
                          history=(state.train_losses, state.test_losses))
-    return playback_html(data, height=height)
+    return playback_html(data, height=height, font_px=font_px)

@@ -32,6 +32,7 @@ from annviz.playground import (
 )
 from annviz.playground_plots import data_extent, training_view_html
 from pages._figures import gradient_sizes_view
+from pages._lecture import lecture_on, on_screen
 from pages._ui import formatted_columns, page_header, shown_as_error
 
 #: One chunk of play per tick: the server trains up to FRAMES epochs at once, the browser plays them.
@@ -52,7 +53,7 @@ page_header(
     "by its weight (blue positive, orange negative, thicker is larger), and the network's answer as the map "
     "behind the points (white where it is unsure). Training is **exactly what Keras's `model.fit` does** with "
     "the same initial weights and batches (tested weight by weight), and it **computes gradients via "
-    "backpropagation**, worked out by hand further down.",
+    "backpropagation**, worked out by hand further down.", page="playground",
 )
 
 
@@ -211,8 +212,8 @@ def playground() -> None:
                 st.session_state[PLAYING] = False
                 st.rerun()
         status_column.markdown(f"Trained to epoch **{state.epoch}** · {setup.network.count_params()} parameters")
-        st.iframe(training_view_html(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS, height=VIEW_HEIGHT),
-                  height=VIEW_HEIGHT + 10)
+        st.iframe(training_view_html(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS, height=VIEW_HEIGHT,
+                                     font_px=16 if lecture_on() else 12), height=VIEW_HEIGHT + 10)
         st.caption("**Colours.** Orange is class 0 (or a negative value), blue class 1 (or a positive value), white "
                    "the middle: where the network is unsure (probability 0.5) or a neuron outputs 0; with three classes, "
                    "green is class 2, and the stronger the colour, the surer the network. Each small square is one "
@@ -288,7 +289,7 @@ st.subheader("Vanishing gradients")
 @st.fragment
 def vanishing_part() -> None:
     depth = st.slider("Hidden layers (8 neurons each)", 1, 10, 6, key="pg_vg_depth", bind="query-params")
-    st.plotly_chart(gradient_sizes_view(int(depth)), key="pg_vg_chart", config={"displaylogo": False})
+    st.plotly_chart(on_screen(gradient_sizes_view(int(depth))), key="pg_vg_chart", config={"displaylogo": False})
     st.caption("The size of ∂L/∂W for each layer's weights at Keras's initial weights, on the circle. Through "
                "sigmoids (σ' ≤ 0.25) the gradient shrinks layer after layer towards the input: those layers barely "
                "learn. ReLU passes it on with a factor 1 where it is active.")

@@ -17,7 +17,16 @@ import plotly.graph_objects as go
 import pytest
 
 import annviz
-from annviz import activation_plots, digit_plots, limitation_plots, metric_plots, mnist_plots, network_plot, race_plots
+from annviz import (
+    activation_plots,
+    digit_plots,
+    limitation_plots,
+    metric_plots,
+    mnist_plots,
+    network_plot,
+    playground_plots,
+    race_plots,
+)
 from annviz.activations import softmax
 from annviz.digits import prepare_digit
 from annviz.figure_data import FinishedFigure
@@ -105,6 +114,8 @@ BUILDERS: dict[str, Callable[[], go.Figure]] = {
     "race_plots.surface_3d_figure": lambda: race_plots.surface_3d_figure(_ravine_race(50)),
     "network_plot.network_figure": lambda: network_plot.network_figure([3, 4, 1], activations=["relu", "sigmoid"], animate=True),
     "network_plot.neuron_figure": lambda: network_plot.neuron_figure(neuron_output([2, -1, 3], [0.5, -0.6, 0.8], 0.2, "relu")),
+    "playground_plots.gradient_size_figure": lambda: playground_plots.gradient_size_figure(
+        {"Sigmoid": [1e-8, 1e-3, 0.2], "Tanh": [4e-3, 4e-3, 4e-3], "ReLU": [0.03, 0.06, 0.09]}),
 }
 
 

@@ -167,3 +167,10 @@ def test_backpropagation_shows_the_neurons_numbers() -> None:
     clean(at)
     edges = next(frame for frame in at.dataframe if "∂L/∂w" in frame.value.columns).value
     assert len(edges) == 9  # 2·2 + 2 biases + 2·1 + 1 bias
+
+
+def test_lecture_mode_draws_the_player_in_the_projector_font() -> None:
+    at = opened(lecture="1")
+    clean(at)
+    assert not at.error
+    assert epoch(at) == 0
