@@ -112,7 +112,7 @@ def playground() -> None:
         again_column.button("New", key="pg_regenerate", on_click=next_seed, icon=":material/refresh:",
                             help="Regenerate: new points from the next seed.")
         # No type filter: Streamlit raises on a file of another type, and the parser's sentence says what is wrong.
-        upload = st.file_uploader("…or your own CSV (x1, x2, label)", key="pg_csv",
+        upload = st.file_uploader("…or your own CSV (x1, x2, label)", key="pg_csv", max_upload_size=1,
                                   help="A header line x1,x2,label, then one point per line; labels 0, 1 (2, 3) make "
                                   "a classification, other numbers a regression. At most 2,000 points.")
     with network_tab:
