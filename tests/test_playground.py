@@ -319,3 +319,38 @@ def test_the_keras_code_on_the_page_reproduces_the_run(tmp_path, monkeypatch, ta
     theirs = [np.asarray(w, dtype=np.float64) for w in namespace["model"].get_weights()]
     for a, b in zip([a for pair in layer_views(setup.network, ours) for a in pair], theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("example", ["neuron", "net_221"])
+def test_the_pages_backpropagation_numbers_are_tf_gradient_tapes(example: str) -> None:
+    """δ, ∂L/∂w, the SGD step and the new loss of the page's two worked examples, against TensorFlow."""
+    import tensorflow as tf
+
+    from annviz.backprop import BACKPROP_EXAMPLES, backprop_steps
+
+    spec = BACKPROP_EXAMPLES[example]
+    steps = backprop_steps(example, target=spec.default_target, learning_rate=spec.learning_rate)
+    network = spec.network
+    variables = [tf.Variable(a.astype(np.float64)) for pair in layer_views(network, np.array(spec.parameters)) for a in pair]
+    x = tf.constant([spec.x], dtype=tf.float64)
+
+    def loss_of(weights):
+        h = x
+        for (W, b), activation in zip(zip(weights[::2], weights[1::2]), network.activations):
+            h = keras.activations.get(activation)(h @ W + b)
+        if network.task == "binary":
+            return tf.reduce_mean(keras.losses.binary_crossentropy(tf.constant([[spec.default_target]], tf.float64), h))
+        return tf.reduce_mean((h - spec.default_target) ** 2)
+
+    with tf.GradientTape() as tape:
+        loss = loss_of(variables)
+    gradients = tape.gradient(loss, variables)
+    assert steps.loss_before == pytest.approx(float(loss), rel=1e-9)
+    for a, b in zip([a for pair in layer_views(network, steps.gradient) for a in pair], gradients, strict=True):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-15)
+    optimizer = keras.optimizers.SGD(learning_rate=spec.learning_rate)
+    optimizer.apply(gradients, variables)
+    np.testing.assert_allclose(np.concatenate([v.numpy().ravel() for v in variables]), steps.new_parameters, rtol=1e-12)
+    assert steps.loss_after == pytest.approx(float(loss_of(variables)), rel=1e-9)
+    edges = {row["edge"]: row["∂L/∂w"] for row in steps.edges}
+    assert list(edges)[0] == ("x1 → output" if example == "neuron" else "x1 → h1.1")
