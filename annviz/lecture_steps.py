@@ -33,6 +33,15 @@ class LectureStep:
     hide: tuple[str, ...] = ()
 
 
+def _playground(preset: str) -> LectureStep:
+    """A step that loads one of the playground's presets, saying its lesson (measured by its tests)."""
+    from annviz.playground import PRESETS as PLAYGROUND_PRESETS
+    from annviz.playground import preset_settings
+
+    chosen = PLAYGROUND_PRESETS[preset]
+    return LectureStep(chosen.label, chosen.lesson, {"pg_preset": preset, **preset_settings(preset)})
+
+
 def _builder(preset: str) -> dict[str, Any]:
     """The network builder's widgets for one of :data:`annviz.architecture.PRESETS`."""
     spec = PRESETS[preset].spec
@@ -75,6 +84,9 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
                     "activation between them (ReLU) bends the line.", {"act_stack_between": "relu"},
                     hide=("act_functions", "act_softmax_section", "act_lecture_table")),
     ),
+    "playground": tuple(_playground(preset) for preset in (
+        "lecture_341", "linear_circle", "relu_circle", "xor_no_hidden", "xor_one_hidden", "spiral_deep", "overfitting",
+    )),
     "optimizers": (
         LectureStep("The ravine", "Four optimizers race down a narrow valley from the same start; the "
                     "leaderboard counts each one's steps.", {"opt_surface": "ravine", "opt_same_lr": False, "opt_noise": 0.0}),
@@ -132,6 +144,9 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
 SECONDARY: dict[str, tuple[str, ...]] = {
     "neuron": ("neuron_seed",),
     "layers": ("layers_preset",),  # the steps set the builder's fields themselves
+    "playground": tuple(_playground(preset) for preset in (
+        "lecture_341", "linear_circle", "relu_circle", "xor_no_hidden", "xor_one_hidden", "spiral_deep", "overfitting",
+    )),
     "optimizers": ("opt_steps", "opt_eps"),
     "activations": ("act_range",),
     "metrics": ("metrics_how_to", "metrics_counts"),  # the matrix shows the four counts

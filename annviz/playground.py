@@ -974,3 +974,21 @@ model.set_weights(weights)
 model.compile(optimizer={optimizer_code(optimizer)}, loss="{network.loss}")
 model.fit(features(x_train), {target}, batch_size={batch_size}, epochs={epochs}, shuffle=False)
 """
+
+
+def preset_settings(preset_key: str) -> dict[str, object]:
+    """The playground page's widget values for a preset (widget key → value): what its picker and
+    its lecture steps (``annviz.lecture_steps``) put into the widgets.
+
+    >>> preset_settings("xor_no_hidden")["pg_hidden"], preset_settings("xor_no_hidden")["pg_dataset"]
+    ('', 'xor')
+    """
+    p = PRESETS[preset_key]
+    values: dict[str, object] = {
+        "pg_dataset": p.dataset, "pg_points": p.points, "pg_noise": int(p.noise), "pg_train": int(p.train_percent),
+        "pg_seed": p.seed, "pg_hidden": ", ".join(map(str, p.hidden)), "pg_activation": p.activation,
+        "pg_optimizer": p.optimizer, "pg_lr": p.learning_rate, "pg_batch": p.batch_size, "pg_reg": p.regularization,
+        "pg_rate": p.rate,
+    }
+    values.update({f"pg_f_{f}": f in p.features for f in FEATURES})
+    return values

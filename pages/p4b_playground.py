@@ -22,6 +22,7 @@ from annviz.playground import (
     diverged_sentence,
     keras_code,
     make_points,
+    preset_settings,
     make_regularization,
     make_setup,
     parse_hidden_layers,
@@ -55,19 +56,6 @@ page_header(
     "the same initial weights and batches (tested weight by weight), and it **computes gradients via "
     "backpropagation**, worked out by hand further down.", page="playground",
 )
-
-
-def preset_settings(preset_key: str) -> dict[str, object]:
-    """The widget values a preset sets (widget key → value)."""
-    p = PRESETS[preset_key]
-    values: dict[str, object] = {
-        "pg_dataset": p.dataset, "pg_points": p.points, "pg_noise": int(p.noise), "pg_train": int(p.train_percent),
-        "pg_seed": p.seed, "pg_hidden": ", ".join(map(str, p.hidden)), "pg_activation": p.activation,
-        "pg_optimizer": p.optimizer, "pg_lr": p.learning_rate, "pg_batch": p.batch_size, "pg_reg": p.regularization,
-        "pg_rate": p.rate,
-    }
-    values.update({f"pg_f_{f}": f in p.features for f in FEATURES})
-    return values
 
 
 def apply_preset() -> None:

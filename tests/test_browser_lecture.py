@@ -26,6 +26,7 @@ ABOVE_THE_FOLD: dict[tuple[str, int], tuple[str, ...]] = {
     ("activations", 1): ("act_shown", "act_curves"),
     ("activations", 2): ("act_logits", "act_temperature", "act_softmax"),
     ("activations", 3): ("act_stack_between", "act_stack"),
+    ("playground", 1): ("pg_preset", "pg_play", "pg_step", "pg_reset"),
     ("optimizers", 1): ("opt_surface", "opt_race_chart", "opt_sgd_on", "opt_adam_on"),
     ("keras-workflow", 1): ("workflow_layers", "workflow_optimizer", "workflow_learning_rate", "workflow_epochs"),
     ("mnist", 1): ("mnist_grid",),
