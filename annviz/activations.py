@@ -321,8 +321,17 @@ def softmax(logits: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
         raise InputError("Softmax needs at least one logit.")
     if not np.all(np.isfinite(z)):
         raise InputError("The logits must be finite numbers (no NaN or inf).")
-    shifted = (z - z.max(axis=-1, keepdims=True)) / temperature
-    e = np.exp(shifted)
+    return softmax_values(z / temperature)
+
+
+def softmax_values(z: np.ndarray) -> np.ndarray:
+    """:func:`softmax` along the last axis without its checks, for logits annviz computed itself
+    (a diverging network's NaN goes in and comes out as NaN, for the caller to see).
+
+    >>> softmax_values(np.array([[0.0, 0.0], [1000.0, 0.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 

@@ -37,7 +37,8 @@ from typing import Callable
 
 import numpy as np
 
-from annviz.activations import ACTIVATIONS
+from annviz.activations import ACTIVATIONS, softmax_values
+from annviz import metrics
 from annviz.architecture import TASKS
 from annviz.errors import InputError
 from annviz.optimizers import Racer, as_keras_float
@@ -477,14 +478,9 @@ def forward(network: Network, flat: np.ndarray, x: np.ndarray) -> list[tuple[np.
     a = x
     for (W, b), name in zip(layer_views(network, flat), network.activations):
         z = a @ W + b
-        a = _softmax(z) if name == "softmax" else ACTIVATIONS[name].value(z)
+        a = softmax_values(z) if name == "softmax" else ACTIVATIONS[name].value(z)
         layers.append((z, a))
     return layers
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def data_loss(network: Network, logits: np.ndarray, y: np.ndarray) -> float:
@@ -705,7 +701,7 @@ def accuracy(network: Network, parameters: np.ndarray, x: np.ndarray, y: np.ndar
     """
     p = predict(network, parameters, x)
     guessed = p.argmax(axis=1) if network.task == "multiclass" else (p[:, 0] > 0.5).astype(np.int64)
-    return float(np.mean(guessed == y))
+    return metrics.accuracy(y, guessed, n_classes=max(network.n_classes, 2))
 
 
 @dataclass(frozen=True)
