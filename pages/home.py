@@ -53,7 +53,9 @@ st.markdown(
 
 st.subheader("Lecture steps")
 with_steps = [(page, steps_of(page.url_path)) for page in listed_pages() if steps_of(page.url_path)]
-for column, (page, steps) in zip(st.columns(3, gap="large") * len(with_steps), with_steps):
+per_column = -(-len(with_steps) // 3)  # in the lecture's order: down the first column, then the next
+for column, first in zip(st.columns(3, gap="large"), range(0, len(with_steps), per_column)):
     with column:
-        lines = "\n".join(f"{number}. [{step.title}]({link})" for number, step, link in steps)
-        st.markdown(f"**{page.title}**\n\n{lines}")
+        for page, steps in with_steps[first : first + per_column]:
+            lines = "\n".join(f"{number}. [{step.title}]({link})" for number, step, link in steps)
+            st.markdown(f"**{page.title}**\n\n{lines}")
