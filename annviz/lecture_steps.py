@@ -21,6 +21,9 @@ from typing import Any
 
 from annviz.architecture import PRESETS, format_hidden_layers
 from annviz.limitations import LECTURE_SHIFT
+from annviz.playground import PRESETS as PLAYGROUND_PRESETS
+from annviz.playground import preset_settings
+
 
 @dataclass(frozen=True)
 class LectureStep:
@@ -35,9 +38,6 @@ class LectureStep:
 
 def _playground(preset: str) -> LectureStep:
     """A step that loads one of the playground's presets, saying its lesson (measured by its tests)."""
-    from annviz.playground import PRESETS as PLAYGROUND_PRESETS
-    from annviz.playground import preset_settings
-
     chosen = PLAYGROUND_PRESETS[preset]
     return LectureStep(chosen.label, chosen.lesson, {"pg_preset": preset, **preset_settings(preset)})
 
@@ -144,9 +144,6 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
 SECONDARY: dict[str, tuple[str, ...]] = {
     "neuron": ("neuron_seed",),
     "layers": ("layers_preset",),  # the steps set the builder's fields themselves
-    "playground": tuple(_playground(preset) for preset in (
-        "lecture_341", "linear_circle", "relu_circle", "xor_no_hidden", "xor_one_hidden", "spiral_deep", "overfitting",
-    )),
     "optimizers": ("opt_steps", "opt_eps"),
     "activations": ("act_range",),
     "metrics": ("metrics_how_to", "metrics_counts"),  # the matrix shows the four counts

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from annviz.activations import ACTIVATIONS, softmax
 from annviz.architecture import PRESETS, count_model_params, parse_layer_sizes, spec_from_sizes
-from annviz.lecture_links import step_link
+from annviz.lecture_links import hidden_keys, step_link
 from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
 from annviz.mnist import load_mnist
 from annviz.neuron import neuron_output
@@ -42,6 +42,8 @@ def styles(at: AppTest) -> str:
 
 def test_every_page_with_steps_is_in_the_navigation_and_names_real_steps() -> None:
     assert set(LECTURE_STEPS) <= set(SCRIPTS) and set(SECONDARY) <= set(SCRIPTS)
+    hidden = [key for keys in SECONDARY.values() for key in keys] + [k for s in LECTURE_STEPS.values() for t in s for k in t.hide]
+    assert hidden and all(isinstance(key, str) and hidden_keys(key) == (key,) for key in hidden)  # widget keys, nothing else
     for steps in LECTURE_STEPS.values():
         assert 1 <= len(steps) <= 8 and all(step.title and step.sentence.endswith(".") or step.sentence.endswith("?")
                                             for step in steps)
