@@ -28,7 +28,8 @@ LECTURE_PARAM, STEP_PARAM, HIDE_PARAM = "lecture", "step", "hide"
 #: The step last applied on each page, so a rerun does not undo the student's or lecturer's changes.
 _APPLIED_KEY = "lecture_applied_steps"
 
-#: Larger text, less padding, no expanders, no "Check yourself" blocks: the demo fills the screen.
+#: Larger text, less padding, no expanders: the demo fills the screen (the "Check yourself" block
+#: leaves itself out in lecture mode, ``pages/_exercises.py``).
 _LECTURE_CSS = """
 .block-container { padding-top: 3rem !important; padding-bottom: 1rem !important; }
 header[data-testid="stHeader"] { height: 2.6rem !important; background: transparent !important; }
@@ -100,21 +101,21 @@ def lecture_frame(page: str | None) -> None:
     """Lecture mode's style, steps and hidden controls for the page at ``page`` (its url_path)."""
     from annviz.lecture_steps import LECTURE_STEPS, SECONDARY
 
+    on = lecture_on()
     # Drawn by each page (not by app.py, whose sidebar widgets AppTest loses on a rerun).
-    st.sidebar.toggle("Lecture mode", value=lecture_on(), key="lecture_switch", on_change=toggle_lecture_mode,
+    st.sidebar.toggle("Lecture mode", value=on, key="lecture_switch", on_change=toggle_lecture_mode,
                       help="For a projector: larger text and figures, the demo and its key controls on one "
                       "screen, and the page's prepared steps. A link with ?lecture=1 opens in it.")
-    on = lecture_on()
     steps = LECTURE_STEPS.get(page or "") if on else None
-    number = (parse_step(st.query_params.get(STEP_PARAM), len(steps)) or 1) if steps else None
+    number = (parse_step(st.query_params.get(STEP_PARAM), len(steps)) or 1) if steps else 0
     hidden = hidden_keys(st.query_params.get(HIDE_PARAM))
     if on:
-        hidden += SECONDARY.get(page or "", ()) + (steps[number - 1].hide if steps and number else ())
+        hidden += SECONDARY.get(page or "", ()) + (steps[number - 1].hide if steps else ())
     rules = ([_LECTURE_CSS] if on else []) + ([_INTRO_HIDDEN] if steps else [])
     rules += [f".st-key-{key} {{ display: none !important; }}" for key in hidden]
     if rules:
         st.html("<style>" + "\n".join(rules) + "</style>")
-    if steps and number:
+    if steps:
         _step_bar(page or "", steps, number)
 
 

@@ -52,7 +52,7 @@ st.markdown(
 )
 
 st.subheader("Lecture steps")
-with_steps = [(page, steps_of(page.url_path)) for page in listed_pages() if steps_of(page.url_path)]
+with_steps = [(page, steps) for page in listed_pages() if (steps := steps_of(page.url_path))]
 per_column = -(-len(with_steps) // 3)  # in the lecture's order: down the first column, then the next
 for column, first in zip(st.columns(3, gap="large"), range(0, len(with_steps), per_column)):
     with column:
