@@ -160,8 +160,9 @@ def _axis(axis: Any) -> dict[str, Any]:
     return {key: value for key, value in axis.items() if value is not None}
 
 
-def _layout(layout: dict[str, Any], data: list[dict[str, Any]], *, cartesian: bool) -> dict[str, Any]:
+def _layout(layout: dict[str, Any], data: list[dict[str, Any]]) -> dict[str, Any]:
     layout = dict(layout)
+    cartesian = any(trace.get("type", "scatter") not in _NOT_CARTESIAN for trace in data)
     font = dict(layout.get("font") or {})
     font["size"] = max(BASE_FONT_PX, font.get("size", 0))  # already enlarged, if it had a size
     font.setdefault("color", AXIS_COLOUR)
@@ -201,8 +202,7 @@ def projector_dict(figure: dict[str, Any], *, height: int | None = None) -> dict
     """
     styled = _fonts_everywhere(figure)
     styled["data"] = [_trace(trace) for trace in styled.get("data", [])]
-    cartesian = any(trace.get("type", "scatter") not in _NOT_CARTESIAN for trace in styled["data"])
-    styled["layout"] = _layout(styled.get("layout", {}), styled["data"], cartesian=cartesian)
+    styled["layout"] = _layout(styled.get("layout", {}), styled["data"])
     if height is not None:
         styled["layout"]["height"] = height
     if styled.get("frames"):
