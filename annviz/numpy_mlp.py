@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from annviz.activations import ACTIVATIONS, softmax
+from annviz.activations import ACTIVATIONS, softmax_values
 from annviz.errors import InputError
 from annviz.pretrained import PRETRAINED
 
@@ -39,7 +39,7 @@ def _in_float32(value: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarr
 #: hidden activation of annviz.activations (a network trained on the MNIST page may use any).
 DENSE_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": _relu,
-    "softmax": _in_float32(softmax),
+    "softmax": _in_float32(softmax_values),
     "linear": _linear,
     **{name: _in_float32(entry.value) for name, entry in ACTIVATIONS.items() if name not in ("relu", "linear")},
 }
