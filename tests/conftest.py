@@ -169,3 +169,28 @@ def page(browser: object) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+#: Markers of the full lane: `python -m pytest` (the default lane) deselects tests that carry
+#: any of them; `python -m pytest --full` runs everything (.ci/run does).
+FULL_LANE_MARKERS = ("browser", "slow", "server", "redis", "fuzz")
+#: Fixtures that start a real server or browser: a test using one is in the full lane by itself.
+FULL_LANE_FIXTURES = ("app_server", "app_url", "browser", "page")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true", help="run the full lane: browsers, servers, Redis, fuzz, retraining")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if set(getattr(item, "fixturenames", ())) & set(FULL_LANE_FIXTURES):
+            item.add_marker(pytest.mark.server)
+    if config.getoption("--full") or config.getoption("-m"):
+        return  # the full lane, or the caller chose by markers themselves
+    keep, drop = [], []
+    for item in items:
+        (drop if any(item.get_closest_marker(name) for name in FULL_LANE_MARKERS) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
