@@ -186,6 +186,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if set(getattr(item, "fixturenames", ())) & set(FULL_LANE_FIXTURES):
             item.add_marker(pytest.mark.server)
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
     if config.getoption("--full") or config.getoption("-m"):
         return  # the full lane, or the caller chose by markers themselves
     keep, drop = [], []
@@ -194,3 +196,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen:
+    """Debian's ``redis-server`` on localhost, nothing saved to disk (``.ci/run`` installs it)."""
+    binary = "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail(f"{binary} is missing: apt-get install -y redis-server (.ci/run does this)")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"redis-server did not listen on port {port} within 10 s")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the session (``redis://127.0.0.1:<port>/0``); tests using it are marked redis."""
+    port = free_port()
+    process = start_redis(port, tmp_path_factory.mktemp("redis"))
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_server(process)
