@@ -2,7 +2,7 @@
 
     python -m bench                    # every benchmark module, in name order
     python -m bench bench_app bench_x  # only these modules
-    python -m bench --readme           # also put the table between README's bench markers
+    python -m bench --docs             # also put the table between docs/benchmarks.md's bench markers
 
 Each module runs in a fresh interpreter of its own (``python -m bench --one MODULE``), so no
 module measures with TensorFlow, caches or frozen objects another left behind: a row that says
@@ -34,7 +34,9 @@ from bench.common import BenchRow, format_table
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results" / "latest.md"
-README = BENCH_DIR.parent / "README.md"
+#: The documents whose tables the benchmarks write (between their markers).
+BENCH_DOC = BENCH_DIR.parent / "docs" / "benchmarks.md"
+HOSTING_DOC = BENCH_DIR.parent / "docs" / "hosting.md"
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
 #: Seconds a module's process may run before it is stopped and marked NO (the longest,
@@ -98,22 +100,22 @@ def write_rows(rows: list[BenchRow], path: Path) -> None:
     path.write_text(json.dumps([dataclasses.asdict(row) for row in rows]))
 
 
-def replace_readme_block(readme: str, table: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
-    """README text with the table between the markers (which must both be present).
+def replace_table_block(document: str, table: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
+    """A document's text with the table between the markers (which must both be present).
 
-    >>> replace_readme_block("a\\n<!-- bench:start -->\\nold\\n<!-- bench:end -->\\nb", "| t |")
+    >>> replace_table_block("a\\n<!-- bench:start -->\\nold\\n<!-- bench:end -->\\nb", "| t |")
     'a\\n<!-- bench:start -->\\n| t |\\n<!-- bench:end -->\\nb'
     """
-    start, end = readme.find(start_marker), readme.find(end_marker)
+    start, end = document.find(start_marker), document.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"README.md needs a {start_marker} ... {end_marker} block for the table.")
-    return readme[: start + len(start_marker)] + "\n" + table + "\n" + readme[end:]
+        raise ValueError(f"the document needs a {start_marker} ... {end_marker} block for the table.")
+    return document[: start + len(start_marker)] + "\n" + table + "\n" + document[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="bench_* modules to run (default: all)")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--docs", action="store_true", help="write the table into docs/benchmarks.md")
     parser.add_argument("--timeout", type=float, default=MODULE_TIMEOUT_S, help="seconds per module (default: %(default)g)")
     # The child's side of run_module: one module in this process, its rows to a JSON file.
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -139,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(table + "\n")
-    if args.readme:
+    if args.docs:
         try:
-            README.write_text(replace_readme_block(README.read_text(), table))
+            BENCH_DOC.write_text(replace_table_block(BENCH_DOC.read_text(), table))
         except (OSError, ValueError) as error:
-            print(f"README not updated: {error}", file=sys.stderr)
+            print(f"docs/benchmarks.md not updated: {error}", file=sys.stderr)
             return 2
     return 0 if all(row.ok for row in rows) else 1
 

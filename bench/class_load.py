@@ -562,23 +562,23 @@ def run(argv: list[str] | None = None) -> list[BenchRow]:
     return class_rows(current, args, baseline)
 
 
-README_MARKERS = ("<!-- class:start -->", "<!-- class:end -->")
+DOC_MARKERS = ("<!-- class:start -->", "<!-- class:end -->")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the table; with ``--readme`` (first argument) also put it between README's class markers."""
-    from bench.__main__ import README, replace_readme_block
+    """Print the table; with ``--docs`` also put it between docs/benchmarks.md's class markers."""
+    from bench.__main__ import BENCH_DOC, replace_table_block
     from bench.common import format_table
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    write_readme = "--readme" in argv
-    if write_readme:
-        argv.remove("--readme")
+    write_doc = "--docs" in argv
+    if write_doc:
+        argv.remove("--docs")
     rows = run(argv)
     table = format_table(rows)
     print(table)
-    if write_readme:
-        README.write_text(replace_readme_block(README.read_text(), table, *README_MARKERS))
+    if write_doc:
+        BENCH_DOC.write_text(replace_table_block(BENCH_DOC.read_text(), table, *DOC_MARKERS))
     return 0 if all(row.ok for row in rows) else 1
 
 

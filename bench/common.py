@@ -48,7 +48,7 @@ def median_seconds(fn: Callable[[], object], *, repeats: int = 7, warmup: int = 
 
 
 def format_table(rows: list[BenchRow]) -> str:
-    """A Markdown table of the rows, ready to paste into README."""
+    """A Markdown table of the rows, ready to paste into a Markdown document."""
     lines = [
         "| benchmark | measured | baseline | ratio | target | met |",
         "| --- | ---: | ---: | ---: | --- | :---: |",

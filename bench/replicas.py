@@ -1,6 +1,6 @@
 """One replica against two behind HAProxy, in the same run: interactions per second at the same p95.
 
-    python -m bench.replicas                 # about 10 minutes; --readme writes README's table
+    python -m bench.replicas                 # about 10 minutes; --docs writes docs/hosting.md's table
     python -m bench.replicas --ladder 20,40 --step-s 15    # a quick look
 
 The replicas and the proxy are ``bench/replica_set.py``'s: ``streamlit run app.py`` as README
@@ -45,7 +45,7 @@ from bench.common import BenchRow, format_table
 from bench.replica_set import SERVER_NAMES, ReplicaSet, running_replicas
 from bench.st_client import RunResult, StreamlitTab
 
-README_MARKERS = ("<!-- replicas:start -->", "<!-- replicas:end -->")
+DOC_MARKERS = ("<!-- replicas:start -->", "<!-- replicas:end -->")
 
 
 @dataclass
@@ -304,19 +304,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.__main__ import README, replace_readme_block
+    from bench.__main__ import HOSTING_DOC, replace_table_block
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    write_readme = "--readme" in argv
-    if write_readme:
-        argv.remove("--readme")
+    write_doc = "--docs" in argv
+    if write_doc:
+        argv.remove("--docs")
     started = time.monotonic()
     rows = measure(parse_args(argv))
     table = format_table(rows)
     print(table)
     print(f"({(time.monotonic() - started) / 60:.1f} min, {os.cpu_count()} cores)", file=sys.stderr)
-    if write_readme:
-        README.write_text(replace_readme_block(README.read_text(), table, *README_MARKERS))
+    if write_doc:
+        HOSTING_DOC.write_text(replace_table_block(HOSTING_DOC.read_text(), table, *DOC_MARKERS))
     return 0 if all(row.ok for row in rows) else 1
 
 

@@ -1,5 +1,5 @@
 """``python -m bench`` runs each benchmark module in a process of its own, never skips a broken one
-silently, and edits README safely."""
+silently, and edits the benchmark documents safely."""
 
 from __future__ import annotations
 
@@ -120,11 +120,11 @@ def test_a_module_whose_process_dies_or_hangs_becomes_a_row_marked_no(fake_packa
 
 def test_readme_block_is_replaced_between_the_markers_only() -> None:
     readme = "# annviz\n\n<!-- bench:start -->\nold table\n<!-- bench:end -->\n\nmore\n"
-    assert runner.replace_readme_block(readme, "| new |") == (
+    assert runner.replace_table_block(readme, "| new |") == (
         "# annviz\n\n<!-- bench:start -->\n| new |\n<!-- bench:end -->\n\nmore\n"
     )
     with pytest.raises(ValueError, match="bench:start"):
-        runner.replace_readme_block("# no markers\n", "| new |")
+        runner.replace_table_block("# no markers\n", "| new |")
 
 
 def test_unknown_module_names_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import class_load  # noqa: E402
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.server  # real servers and a training: the full lane
 from bench.app_server import serving_children  # noqa: E402
 
 
