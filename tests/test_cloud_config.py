@@ -160,3 +160,22 @@ def test_shipped_data_and_models_are_real_files_within_budget() -> None:
     for path in shipped:
         # npz and .keras are zip archives; a Git LFS pointer would be a small text file instead.
         assert path.read_bytes()[:2] == b"PK", f"{path.relative_to(ROOT)} is not the real file (an LFS pointer?)"
+
+
+def test_no_page_relies_on_streamlit_magic() -> None:
+    """config.toml turns magic off: a bare expression in a page (which magic would write to the
+    screen) would then show nothing. Docstrings at the top of a body are not expressions magic shows."""
+    import ast
+
+    assert _config_settings()["runner.magicEnabled"] is False
+    bare = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            body = getattr(node, "body", None)
+            for index, statement in enumerate(body if isinstance(body, list) else []):
+                if not isinstance(statement, ast.Expr) or isinstance(statement.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+                    continue
+                if index == 0 and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str):
+                    continue
+                bare.append(f"{path.name}:{statement.lineno}")
+    assert bare == []
