@@ -34,6 +34,11 @@ from annviz.answers import ParsedNumber, format_shape, number_matches, parse_num
 from annviz.architecture import TASKS, DenseSpec, ModelSpec, count_dense_params, count_model_params
 from annviz.architecture import layer_param_rows, param_formula_latex, spec_from_sizes
 from annviz.errors import InputError
+# The one rule for numbers in formulas (no −0, a sign written once, negative factors in parentheses):
+from annviz.formatting import format_factor as _par
+from annviz.formatting import format_fixed as _fixed
+from annviz.formatting import format_number as _num
+from annviz.formatting import format_product, format_sum
 from annviz.limitations import conv_layer_params, first_dense_layer_params
 from annviz.metrics import BINARY_METRICS, always_negative, binary_report
 from annviz.mnist import flatten_and_scale, scale_images
@@ -150,31 +155,11 @@ class ExerciseType:
 # ----------------------------------------------------------------------------- formatting
 
 
-def _fixed(value: float, decimals: int, *, unicode_minus: bool = True) -> str:
-    text = f"{value + 0.0:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", "−") if unicode_minus else text
-
-
 def _approx(value: float, decimals: int) -> str:
     """``0.623529 ≈ 0.624``, or just ``0.12`` when the value has no more decimals than asked for."""
     if round(value, decimals) == round(value, 10):
         return _num(round(value, 10))
     return f"{_fixed(value, 6)} ≈ {_fixed(value, decimals)}"
-
-
-def _num(value: float) -> str:
-    """A short number for text: ``0.5``, ``−1``, ``1,024`` (Unicode minus)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}".replace("-", "−")
-    return f"{value:.6g}".replace("-", "−")
-
-
-def _par(value: float) -> str:
-    """A number in a product: negative ones in parentheses."""
-    return f"({_num(value)})" if value < 0 else _num(value)
 
 
 def _one_decimal(rng: np.random.Generator, low: float, high: float, *, nonzero: bool = False) -> float:
@@ -286,12 +271,12 @@ def _neuron_steps(result, *, with_activation: bool) -> tuple[Step, ...]:
     latex = neuron_derivation_latex(result)
     n = len(result.x)
     symbolic = " + ".join(f"w{i + 1}·x{i + 1}" for i in range(n))
-    substituted = " + ".join(f"{_par(w)}·{_par(x)}" for x, w in zip(result.x, result.w))
-    products = " + ".join(_par(p) for p in result.products)
+    substituted = format_sum([format_product(w, x) for x, w in zip(result.x, result.w)], result.b)
+    products = format_sum([*result.products, result.b])
     steps = [
         Step(f"z = {symbolic} + b", latex[0]),
-        Step(f"z = {substituted} + {_par(result.b)}", latex[1]),
-        Step(f"z = {products} + {_par(result.b)}", latex[2]),
+        Step(f"z = {substituted}", latex[1]),
+        Step(f"z = {products}", latex[2]),
         Step(f"z = {_num(round(result.z, 10))}", latex[3]),
     ]
     if with_activation:
@@ -476,8 +461,7 @@ def _activation_derivative(rng: np.random.Generator) -> Posed:
     side = f"z = {_num(z)} is {'above' if z > 0 else 'below'} 0, so {entry.label}′({_num(z)})"
     middle = {
         "sigmoid": f"σ({_num(z)}) = {_fixed(value, 6)}, so σ′({_num(z)}) = {_fixed(value, 6)} · (1 − {_fixed(value, 6)})",
-        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − "
-                f"{'(' + _fixed(value, 6) + ')' if value < 0 else _fixed(value, 6)}²",
+        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − {_par(_fixed(value, 6))}²",
         "relu": side,
         "leaky_relu": side,
     }[name]
@@ -533,7 +517,7 @@ def _sgd_step(rng: np.random.Generator) -> Posed:
         decimals=3,
         solution=(
             Step("θ ← θ − η·g: a step against the gradient.", OPTIMIZERS["sgd"].update_rule),
-            Step(f"θ = {_num(theta)} − {_num(rate)}·{_par(g)} = {_num(theta)} − {_par(round(rate * g, 6))} "
+            Step(f"θ = {_num(theta)} − {format_product(rate, g)} = {format_sum([theta, -round(rate * g, 6)])} "
                  f"= {_fixed(new_theta, 3)}."),
         ),
     )
@@ -556,8 +540,8 @@ def _momentum_step(rng: np.random.Generator) -> Posed:
         decimals=3,
         solution=(
             Step("mₜ = μ·mₜ₋₁ − η·gₜ, then θₜ = θₜ₋₁ + mₜ (Keras's form).", spec.update_rule),
-            Step(f"m = {_num(mu)}·{_par(velocity)} − {_num(rate)}·{_par(g)} = {_fixed(new_velocity, 4)}."),
-            Step(f"θ = {_num(theta)} + {_par(round(new_velocity, 4))} = {_fixed(new_theta, 3)}."),
+            Step(f"m = {format_product(mu, velocity)} − {format_product(rate, g)} = {_fixed(new_velocity, 4)}."),
+            Step(f"θ = {format_sum([theta, round(new_velocity, 4)])} = {_fixed(new_theta, 3)}."),
         ),
     )
 
@@ -581,10 +565,10 @@ def _adam_step(rng: np.random.Generator) -> Posed:
         solution=(
             Step("m₁ = (1 − β₁)·g, v₁ = (1 − β₂)·g², and the bias-corrected step is η·m̂/(√v̂ + ε) with "
                  "m̂ = m₁/(1 − β₁), v̂ = v₁/(1 − β₂).", spec.update_rule),
-            Step(f"m₁ = {_num(1 - beta_1)}·{_par(g)} = {_num(m)}, v₁ = {_num(1 - beta_2)}·{_par(g)}² = {_num(v)}."),
+            Step(f"m₁ = {format_product(1 - beta_1, g)} = {_num(m)}, v₁ = {format_product(1 - beta_2, g)}² = {_num(v)}."),
             Step(f"m̂ = {_num(g)} and √v̂ = |g| = {_num(abs(g))}: the first step is η·g/|g| = {_num(rate if g > 0 else -rate)} "
                  f"(ε changes it by less than 10⁻⁵). In Keras's form α₁ = η·√(1 − β₂)/(1 − β₁) = {alpha:.6g}."),
-            Step(f"θ = {_num(theta)} − {_par(rate if g > 0 else -rate)} = {_fixed(new_theta, 4)}: Adam's first step "
+            Step(f"θ = {format_sum([theta, -rate if g > 0 else rate])} = {_fixed(new_theta, 4)}: Adam's first step "
                  "has the size of the learning rate, whatever the size of the gradient."),
         ),
     )
