@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from annviz.activations import ACTIVATIONS, LEAKY_SLOPE, softmax
+from annviz.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_SLOPE, softmax
 from annviz.answers import ParsedNumber, format_shape, number_matches, parse_number, parse_shape
 from annviz.architecture import TASKS, DenseSpec, ModelSpec, count_dense_params, count_model_params
 from annviz.architecture import layer_param_rows, param_formula_latex, spec_from_sizes
@@ -431,8 +431,26 @@ _ACTIVATION_TEXT: dict[str, tuple[str, str]] = {
     "relu": ("ReLU(z) = max(0, z)", "ReLU′(z) = 1 for z > 0 and 0 for z < 0"),
     "leaky_relu": (f"LeakyReLU(z) = z for z > 0 and {_num(LEAKY_SLOPE)}·z otherwise (Keras's slope)",
                    f"LeakyReLU′(z) = 1 for z > 0 and {_num(LEAKY_SLOPE)} otherwise"),
-    "elu": ("ELU(z) = z for z > 0 and e^z − 1 otherwise", "ELU′(z) = 1 for z > 0 and e^z otherwise"),
+    "elu": (f"ELU(z) = z for z > 0 and {_num(ELU_ALPHA)}·(e^z − 1) otherwise (Keras's α)",
+            f"ELU′(z) = 1 for z > 0 and {_num(ELU_ALPHA)}·e^z otherwise"),
 }
+
+#: What an activation's answer depends on beyond z, said in the question: (given's key, value, words).
+#: Keras has two Leaky ReLUs: ``keras.activations.leaky_relu`` (slope 0.2, the lecture's page) and
+#: the layer ``keras.layers.LeakyReLU`` (``negative_slope=0.3``), so the slope must be stated.
+_ACTIVATION_PARAMETERS: dict[str, tuple[str, float, str]] = {
+    "leaky_relu": ("slope", LEAKY_SLOPE, f"with slope **{_num(LEAKY_SLOPE)}** for z ≤ 0 "
+                   f"(`keras.activations.leaky_relu`'s default; the layer `keras.layers.LeakyReLU` defaults to 0.3)"),
+    "elu": ("alpha", ELU_ALPHA, f"with **α = {_num(ELU_ALPHA)}** (ELU(z) = α·(e^z − 1) for z ≤ 0; Keras's default)"),
+}
+
+
+def _activation_given(name: str) -> tuple[dict, str]:
+    """The activation's own parameter for ``given`` and the words that name it in the question."""
+    if name not in _ACTIVATION_PARAMETERS:
+        return {}, ""
+    key, value, words = _ACTIVATION_PARAMETERS[name]
+    return {key: value}, f", {words},"
 
 
 def _activation_value(rng: np.random.Generator) -> Posed:
@@ -440,9 +458,10 @@ def _activation_value(rng: np.random.Generator) -> Posed:
     z = _one_decimal(rng, -3.0, 3.0, nonzero=True)
     entry = ACTIVATIONS[name]
     value = float(entry.value(z))
+    parameters, words = _activation_given(name)
     return Posed(
-        given=dict(activation=name, z=z),
-        prompt=f"What is **{entry.label}(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
+        given=dict(activation=name, z=z, **parameters),
+        prompt=f"What is **{entry.label}(z)**{words} at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=value,
         decimals=3,
@@ -465,9 +484,10 @@ def _activation_derivative(rng: np.random.Generator) -> Posed:
         "relu": side,
         "leaky_relu": side,
     }[name]
+    parameters, words = _activation_given(name)
     return Posed(
-        given=dict(activation=name, z=z),
-        prompt=f"What is the derivative **{entry.label}′(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
+        given=dict(activation=name, z=z, **parameters),
+        prompt=f"What is the derivative **{entry.label}′(z)**{words} at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=slope,
         decimals=3,
@@ -532,7 +552,8 @@ def _momentum_step(rng: np.random.Generator) -> Posed:
     new_theta, (new_velocity,) = spec.update(theta, g, (velocity,), 2, {**spec.defaults, "learning_rate": rate})
     return Posed(
         given=dict(theta=theta, g=g, velocity=velocity, learning_rate=rate, momentum=mu),
-        prompt=f"SGD with momentum (`keras.optimizers.SGD(learning_rate={_num(rate)}, momentum={_num(mu)})`): "
+        prompt=f"SGD with momentum (`keras.optimizers.SGD(learning_rate={_num(rate)}, momentum={_num(mu)})`, "
+        "which updates **m ← μ·m − η·g, then θ ← θ + m**): "
         f"the weight is **θ = {_num(theta)}**, its velocity from the previous steps is **m = {_num(velocity)}** "
         f"and the new gradient is **g = {_num(g)}**. What is θ after this step? *({_to_decimals(3)})*",
         kind="number",
@@ -555,8 +576,10 @@ def _adam_step(rng: np.random.Generator) -> Posed:
     beta_1, beta_2 = hp["beta_1"], hp["beta_2"]
     alpha = rate * math.sqrt(1 - beta_2) / (1 - beta_1)
     return Posed(
-        given=dict(theta=theta, g=g, learning_rate=rate),
-        prompt=f"Adam with Keras's defaults (β₁ = {_num(beta_1)}, β₂ = {_num(beta_2)}, ε = 10⁻⁷) and learning rate "
+        given=dict(theta=theta, g=g, learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=hp["epsilon"],
+                   bias_correction=spec.bias_correction),
+        prompt=f"Adam with bias correction (`keras.optimizers.Adam`) and Keras's defaults (β₁ = {_num(beta_1)}, "
+        f"β₂ = {_num(beta_2)}, ε = {_num(hp['epsilon'])}) and learning rate "
         f"**η = {_num(rate)}** takes its **first step** (m = v = 0 before it): the weight is **θ = {_num(theta)}**, "
         f"the gradient **g = {_num(g)}**. What is θ after the step? *({_to_decimals(4)})*",
         kind="number",
@@ -623,7 +646,8 @@ def _validation_split(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(n=n, validation_split=split),
         prompt=f"`model.fit(x_train, y_train, validation_split={split})` with **{n:,} training images**: how many "
-        "images does Keras keep aside for validation? *(a whole number)*",
+        "images does Keras keep aside for validation? It trains on the first n·(1 − split) images, **rounded down**, "
+        "and validates on the rest. *(a whole number)*",
         kind="integer",
         answer=config.validation_size,
         solution=(
@@ -642,7 +666,8 @@ def _batches_per_epoch(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(train=train, batch_size=batch),
         prompt=f"After the validation split, **{train:,} images** are left for training, and `model.fit` uses "
-        f"**batch_size={batch}**. How many weight updates (batches) make one epoch? *(a whole number)*",
+        f"**batch_size={batch}**. How many weight updates (batches) make one epoch? Keras keeps **a last, smaller "
+        "batch** for what is left over, and it counts as an update. *(a whole number)*",
         kind="integer",
         answer=config.batches_per_epoch,
         solution=(
@@ -705,7 +730,8 @@ def _flat_index(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(row=row, column=column),
         prompt=f"After `x.reshape(-1, 784)`, where does the pixel in **row {row}, column {column}** of a 28 × 28 image "
-        "end up in its vector of 784 numbers? *(the index, counting rows, columns and positions from 0 as NumPy does)*",
+        "end up in its vector of 784 numbers? NumPy's reshape reads the image **row by row** (its default order). "
+        "*(the index, counting rows, columns and positions from 0 as NumPy does)*",
         kind="integer",
         answer=index,
         solution=(

@@ -91,7 +91,7 @@ def format_number(value: float, *, digits: int = 6, latex: bool = False) -> str:
     Whole numbers in text get thousands separators (``1,024``); LaTeX writes them plain.
 
     >>> format_number(-0.6), format_number(-0.0), format_number(-1e-12, digits=3), format_number(2e-09)
-    ('−0.6', '0', '−1 × 10⁻¹²', '2 × 10⁻⁹')
+    ('−0.6', '0', '−10⁻¹²', '2 × 10⁻⁹')
     >>> format_number(-0.6, latex=True), format_number(2e-09, latex=True), format_number(1024.0)
     ('-0.6', '2 \\times 10^{-9}', '1,024')
     """
@@ -105,8 +105,10 @@ def format_number(value: float, *, digits: int = 6, latex: bool = False) -> str:
     if float(mantissa) == 0:
         return "0"
     if exponent:
-        power = rf" \times 10^{{{int(exponent)}}}" if latex else f" × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-        return _minus(mantissa, latex) + power
+        power = rf"10^{{{int(exponent)}}}" if latex else f"10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+        if mantissa.lstrip("-") == "1":  # 10⁻⁷, not 1 × 10⁻⁷
+            return _minus(mantissa[:-1], latex) + power
+        return _minus(mantissa, latex) + (r" \times " if latex else " × ") + power
     return _minus(mantissa, latex)
 
 
