@@ -999,7 +999,97 @@ def check_answer(question: Question, given: str) -> Verdict:
             correct = number_matches(parsed, float(question.answer), decimals=question.decimals)
     if correct:
         return Verdict(True, f"Right: {question.answer_text}.")
-    return Verdict(False, f"Not quite: the answer is {question.answer_text}. The worked solution shows how.")
+    return Verdict(False, f"Not quite{how_far_off(question, text)}.")
+
+
+def how_far_off(question: Question, given: str) -> str:
+    """What a wrong answer gets besides "Not quite": which way and roughly how far, never the answer.
+
+    Empty for a choice (naming the right option would be the answer). For a number: too high or too
+    low, and whether it is close (within 10 %), off by a factor of ten or more (a decimal point or a
+    percentage), or right in size with the wrong sign. For a shape: which positions are wrong.
+
+    >>> question = questions_for(8, 1)[0]  # 1/11 ≈ 0.091
+    >>> how_far_off(question, "0.095"), how_far_off(question, "0.91"), how_far_off(question, "0.5")
+    (': a little too high (within 10 %)', ': about 10 times too large: check the decimal point', ': too high')
+    """
+    if question.kind == "choice":
+        return ""
+    if question.kind == "shape":
+        shape, answer = parse_shape(given), tuple(question.answer)
+        if len(shape) != len(answer):
+            return f": the answer has {len(answer)} axes, not {len(shape)}"
+        wrong = [str(i + 1) for i, (a, b) in enumerate(zip(shape, answer)) if a != b]
+        return f": {'number ' if len(wrong) == 1 else 'numbers '}{' and '.join(wrong)} of the shape "
+        f"{'is' if len(wrong) == 1 else 'are'} not right"
+    value, answer = parse_number(given).value, float(question.answer)
+    if answer == 0:
+        return ": too high" if value > 0 else ": too low"
+    if value != 0 and math.copysign(1, value) != math.copysign(1, answer) and math.isclose(abs(value), abs(answer), rel_tol=0.01):
+        return ": the size is right, the sign is not"
+    ratio = value / answer
+    if ratio > 0:
+        power = math.log10(ratio)
+        if abs(power) >= 0.97 and abs(power - round(power)) < 0.03:
+            times = f"{10 ** abs(round(power)):,}"
+            return f": about {times} times too {'large' if power > 0 else 'small'}: check the decimal point"
+    side = "high" if value > answer else "low"
+    if abs(value - answer) <= 0.1 * abs(answer):
+        return f": a little too {side} (within 10 %)"
+    return f": too {side}"
+
+
+#: A wrong first try gets a second; after the second wrong one the answer and solution are shown.
+TRIES = 2
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the block shows for a question after the student's tries so far.
+
+    ``tone`` is "success", "warning" or "" (nothing answered yet); ``solution`` says whether the
+    worked solution is shown, ``open`` whether it is shown unfolded, and ``offer_solution`` whether
+    the student may ask for it ("Show the solution") before the tries are used up.
+    """
+
+    tone: str
+    message: str
+    solution: bool
+    open: bool
+    offer_solution: bool
+
+
+def feedback(question: Question, tries: Sequence[str], *, revealed: bool = False) -> Feedback:
+    """The verdict on the student's readable answers so far (first first), as the block shows it.
+
+    The first wrong answer says only that it is wrong, and how far off (:func:`how_far_off`); the
+    student tries again. The answer and the worked solution come when asked for (``revealed``) or
+    after :data:`TRIES` wrong answers. Only the first try counts for the score (the page keeps it).
+
+    >>> question = questions_for(8, 1)[0]
+    >>> feedback(question, ["0.5"]).message
+    'Not quite: too high. Try again, or show the solution.'
+    >>> feedback(question, ["0.5", "0.2"]).message
+    'Not quite: the answer is 0.091. The worked solution shows how.'
+    >>> feedback(question, ["0.5", "1/11"]).message, feedback(question, ["0.5"], revealed=True).solution
+    ('Right on the second try: 0.091.', True)
+    """
+    if not tries:
+        if revealed:
+            return Feedback("warning", f"The answer is {question.answer_text}.", True, True, False)
+        return Feedback("", "", False, False, False)
+    verdict = check_answer(question, tries[-1])
+    if verdict.correct:
+        message = verdict.message if len(tries) == 1 else f"Right on the {_ordinal(len(tries))} try: {question.answer_text}."
+        return Feedback("success", message, True, False, False)
+    if len(tries) >= TRIES or revealed:
+        return Feedback("warning", f"Not quite: the answer is {question.answer_text}. The worked solution shows how.",
+                        True, True, False)
+    return Feedback("warning", f"{verdict.message[:-1]}. Try again, or show the solution.", False, False, True)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
 
 
 def _percent_without_sign(question: Question, parsed: ParsedNumber) -> None:

@@ -15,7 +15,8 @@ from sklearn import metrics as skm
 
 from annviz.errors import InputError
 from annviz.activations import ACTIVATIONS
-from annviz.exercises import EXERCISES, MAX_SEED, _inline_html, check_answer, exercise_sheet_html, questions_for
+from annviz.exercises import EXERCISES, MAX_SEED, _inline_html, check_answer, exercise_sheet_html, feedback, how_far_off
+from annviz.exercises import questions_for
 from annviz.formatting import format_number as _n
 from annviz.neuron import BIOLOGICAL_ANALOGY, layer_forward
 from exercise_helpers import wrong_answer
@@ -392,3 +393,29 @@ def test_the_sheet_prints_questions_then_answers_on_a_new_page_offline():
             assert question.answer_text.replace("'", "&#x27;") in answers_part or question.answer_text in answers_part
             assert f"<p>{_inline_html(question.prompt)}</p>" in questions_part
     assert answers_part.count('class="question"') == questions_part.count('class="question"') == len(ROWS)
+
+
+@pytest.mark.parametrize("section, index", ROWS, ids=IDS)
+@settings(max_examples=20, deadline=None)
+@given(seed=SEEDS)
+def test_a_first_wrong_answer_gets_a_second_try_without_the_answer(section, index, seed):
+    question = questions_for(section, seed)[index]
+    wrong = wrong_answer(question)
+    first = feedback(question, [wrong])
+    assert first.tone == "warning" and first.message.startswith("Not quite") and first.offer_solution
+    assert not first.solution and not re.search(rf"(?<![\d.,]){re.escape(question.answer_text)}(?![\d.,])", first.message)
+    second = feedback(question, [wrong, wrong_answer(question)])
+    assert second.solution and second.open and question.answer_text in second.message and not second.offer_solution
+    assert feedback(question, [wrong], revealed=True).solution
+    assert feedback(question, [wrong, question.answer_text]).message == f"Right on the second try: {question.answer_text}."
+    assert feedback(question, [question.answer_text]).message == f"Right: {question.answer_text}."
+
+
+@pytest.mark.parametrize("answer, given, hint", [
+    (0.714, "0.6", ": too low"), (0.714, "0.75", ": a little too high (within 10 %)"),
+    (0.714, "7.14", ": about 10 times too large: check the decimal point"), (-2.68, "2.68", ": the size is right, the sign is not"),
+    (0.0, "0.2", ": too high"), (109_386, "10,938.6", ": about 10 times too small: check the decimal point"),
+])
+def test_how_far_off_says_which_way_and_roughly_how_far(answer, given, hint):
+    question = replace(questions_for(5, 1)[0], answer=answer)
+    assert how_far_off(question, given) == hint
