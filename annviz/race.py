@@ -26,6 +26,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from annviz.errors import InputError
+from annviz.formatting import format_number
 from annviz.optimizers import OPTIMIZERS, Racer
 from annviz.surfaces import Surface, check_start, distance_to_nearest_minimum
 
@@ -384,7 +385,8 @@ def divergence_sentence(result: RaceResult) -> str | None:
     gone = [path for path in result.paths if path.diverged_at is not None]
     if not gone:
         return None
-    names = [f"{path.racer.name} at step {path.diverged_at} (η = {path.racer.hyperparameters['learning_rate']:g})" for path in gone]
+    names = [f"{path.racer.name} at step {path.diverged_at} (η = {format_number(path.racer.hyperparameters['learning_rate'])})"
+             for path in gone]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     ends = "the path ends at ✕, its last finite point" if len(gone) == 1 else "each path ends at ✕, its last finite point"
     return (f"Diverged: {listed}. Each step overshot by more than the last until the loss was too large for a float; "

@@ -245,7 +245,7 @@ def loss_figure(result: RaceResult) -> go.Figure:
             data.append(dict(
                 type="scatter", x=[steps[-1]], y=[float(drawn[-1])], mode="markers+text",
                 marker=dict(symbol="x", size=12, color=colour), text=[f"diverged at step {path.diverged_at}"],
-                textposition="bottom left", showlegend=False, hoverinfo="skip",
+                textposition="middle right", cliponaxis=False, showlegend=False, hoverinfo="skip",
             ))
     if low > high:  # no racer: any finite decade will do
         low, high = 1e-3, 1.0
