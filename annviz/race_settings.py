@@ -85,9 +85,9 @@ def _racer_rows() -> list[RaceSetting]:
 def _start_rows() -> list[RaceSetting]:
     rows = []
     for key, surface in SURFACES.items():
-        for axis, (value, (low, high)) in zip("xy", zip(surface.start, surface.window)):
+        for axis, value in zip("xy", surface.start):
             rows.append(RaceSetting(start_keys(key)["xy".index(axis)], f"start {axis}", "float", value,
-                                    f"inside [{low:g}, {high:g}] on {surface.name}", group=f"start:{key}", step=0.1))
+                                    group=f"start:{key}", step=0.1))
     return rows
 
 
