@@ -29,11 +29,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from annviz.activations import ACTIVATIONS, LEAKY_SLOPE, softmax
+from annviz.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_SLOPE, softmax
 from annviz.answers import ParsedNumber, format_shape, number_matches, parse_number, parse_shape
 from annviz.architecture import TASKS, DenseSpec, ModelSpec, count_dense_params, count_model_params
 from annviz.architecture import layer_param_rows, param_formula_latex, spec_from_sizes
 from annviz.errors import InputError
+# The one rule for numbers in formulas (no −0, a sign written once, negative factors in parentheses):
+from annviz.formatting import format_factor as _par
+from annviz.formatting import format_fixed as _fixed
+from annviz.formatting import format_number as _num
+from annviz.formatting import format_product, format_sum
 from annviz.limitations import conv_layer_params, first_dense_layer_params
 from annviz.metrics import BINARY_METRICS, always_negative, binary_report
 from annviz.mnist import flatten_and_scale, scale_images
@@ -150,31 +155,11 @@ class ExerciseType:
 # ----------------------------------------------------------------------------- formatting
 
 
-def _fixed(value: float, decimals: int, *, unicode_minus: bool = True) -> str:
-    text = f"{value + 0.0:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", "−") if unicode_minus else text
-
-
 def _approx(value: float, decimals: int) -> str:
     """``0.623529 ≈ 0.624``, or just ``0.12`` when the value has no more decimals than asked for."""
     if round(value, decimals) == round(value, 10):
         return _num(round(value, 10))
     return f"{_fixed(value, 6)} ≈ {_fixed(value, decimals)}"
-
-
-def _num(value: float) -> str:
-    """A short number for text: ``0.5``, ``−1``, ``1,024`` (Unicode minus)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}".replace("-", "−")
-    return f"{value:.6g}".replace("-", "−")
-
-
-def _par(value: float) -> str:
-    """A number in a product: negative ones in parentheses."""
-    return f"({_num(value)})" if value < 0 else _num(value)
 
 
 def _one_decimal(rng: np.random.Generator, low: float, high: float, *, nonzero: bool = False) -> float:
@@ -286,12 +271,12 @@ def _neuron_steps(result, *, with_activation: bool) -> tuple[Step, ...]:
     latex = neuron_derivation_latex(result)
     n = len(result.x)
     symbolic = " + ".join(f"w{i + 1}·x{i + 1}" for i in range(n))
-    substituted = " + ".join(f"{_par(w)}·{_par(x)}" for x, w in zip(result.x, result.w))
-    products = " + ".join(_par(p) for p in result.products)
+    substituted = format_sum([format_product(w, x) for x, w in zip(result.x, result.w)], result.b)
+    products = format_sum([*result.products, result.b])
     steps = [
         Step(f"z = {symbolic} + b", latex[0]),
-        Step(f"z = {substituted} + {_par(result.b)}", latex[1]),
-        Step(f"z = {products} + {_par(result.b)}", latex[2]),
+        Step(f"z = {substituted}", latex[1]),
+        Step(f"z = {products}", latex[2]),
         Step(f"z = {_num(round(result.z, 10))}", latex[3]),
     ]
     if with_activation:
@@ -446,8 +431,26 @@ _ACTIVATION_TEXT: dict[str, tuple[str, str]] = {
     "relu": ("ReLU(z) = max(0, z)", "ReLU′(z) = 1 for z > 0 and 0 for z < 0"),
     "leaky_relu": (f"LeakyReLU(z) = z for z > 0 and {_num(LEAKY_SLOPE)}·z otherwise (Keras's slope)",
                    f"LeakyReLU′(z) = 1 for z > 0 and {_num(LEAKY_SLOPE)} otherwise"),
-    "elu": ("ELU(z) = z for z > 0 and e^z − 1 otherwise", "ELU′(z) = 1 for z > 0 and e^z otherwise"),
+    "elu": (f"ELU(z) = z for z > 0 and {_num(ELU_ALPHA)}·(e^z − 1) otherwise (Keras's α)",
+            f"ELU′(z) = 1 for z > 0 and {_num(ELU_ALPHA)}·e^z otherwise"),
 }
+
+#: What an activation's answer depends on beyond z, said in the question: (given's key, value, words).
+#: Keras has two Leaky ReLUs: ``keras.activations.leaky_relu`` (slope 0.2, the lecture's page) and
+#: the layer ``keras.layers.LeakyReLU`` (``negative_slope=0.3``), so the slope must be stated.
+_ACTIVATION_PARAMETERS: dict[str, tuple[str, float, str]] = {
+    "leaky_relu": ("slope", LEAKY_SLOPE, f"with slope **{_num(LEAKY_SLOPE)}** for z ≤ 0 "
+                   f"(`keras.activations.leaky_relu`'s default; the layer `keras.layers.LeakyReLU` defaults to 0.3)"),
+    "elu": ("alpha", ELU_ALPHA, f"with **α = {_num(ELU_ALPHA)}** (ELU(z) = α·(e^z − 1) for z ≤ 0; Keras's default)"),
+}
+
+
+def _activation_given(name: str) -> tuple[dict, str]:
+    """The activation's own parameter for ``given`` and the words that name it in the question."""
+    if name not in _ACTIVATION_PARAMETERS:
+        return {}, ""
+    key, value, words = _ACTIVATION_PARAMETERS[name]
+    return {key: value}, f", {words},"
 
 
 def _activation_value(rng: np.random.Generator) -> Posed:
@@ -455,9 +458,10 @@ def _activation_value(rng: np.random.Generator) -> Posed:
     z = _one_decimal(rng, -3.0, 3.0, nonzero=True)
     entry = ACTIVATIONS[name]
     value = float(entry.value(z))
+    parameters, words = _activation_given(name)
     return Posed(
-        given=dict(activation=name, z=z),
-        prompt=f"What is **{entry.label}(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
+        given=dict(activation=name, z=z, **parameters),
+        prompt=f"What is **{entry.label}(z)**{words} at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=value,
         decimals=3,
@@ -476,14 +480,14 @@ def _activation_derivative(rng: np.random.Generator) -> Posed:
     side = f"z = {_num(z)} is {'above' if z > 0 else 'below'} 0, so {entry.label}′({_num(z)})"
     middle = {
         "sigmoid": f"σ({_num(z)}) = {_fixed(value, 6)}, so σ′({_num(z)}) = {_fixed(value, 6)} · (1 − {_fixed(value, 6)})",
-        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − "
-                f"{'(' + _fixed(value, 6) + ')' if value < 0 else _fixed(value, 6)}²",
+        "tanh": f"tanh({_num(z)}) = {_fixed(value, 6)}, so tanh′({_num(z)}) = 1 − {_par(_fixed(value, 6))}²",
         "relu": side,
         "leaky_relu": side,
     }[name]
+    parameters, words = _activation_given(name)
     return Posed(
-        given=dict(activation=name, z=z),
-        prompt=f"What is the derivative **{entry.label}′(z)** at **z = {_num(z)}**? *({_to_decimals(3)})*",
+        given=dict(activation=name, z=z, **parameters),
+        prompt=f"What is the derivative **{entry.label}′(z)**{words} at **z = {_num(z)}**? *({_to_decimals(3)})*",
         kind="number",
         answer=slope,
         decimals=3,
@@ -533,7 +537,7 @@ def _sgd_step(rng: np.random.Generator) -> Posed:
         decimals=3,
         solution=(
             Step("θ ← θ − η·g: a step against the gradient.", OPTIMIZERS["sgd"].update_rule),
-            Step(f"θ = {_num(theta)} − {_num(rate)}·{_par(g)} = {_num(theta)} − {_par(round(rate * g, 6))} "
+            Step(f"θ = {_num(theta)} − {format_product(rate, g)} = {format_sum([theta, -round(rate * g, 6)])} "
                  f"= {_fixed(new_theta, 3)}."),
         ),
     )
@@ -548,7 +552,8 @@ def _momentum_step(rng: np.random.Generator) -> Posed:
     new_theta, (new_velocity,) = spec.update(theta, g, (velocity,), 2, {**spec.defaults, "learning_rate": rate})
     return Posed(
         given=dict(theta=theta, g=g, velocity=velocity, learning_rate=rate, momentum=mu),
-        prompt=f"SGD with momentum (`keras.optimizers.SGD(learning_rate={_num(rate)}, momentum={_num(mu)})`): "
+        prompt=f"SGD with momentum (`keras.optimizers.SGD(learning_rate={_num(rate)}, momentum={_num(mu)})`, "
+        "which updates **m ← μ·m − η·g, then θ ← θ + m**): "
         f"the weight is **θ = {_num(theta)}**, its velocity from the previous steps is **m = {_num(velocity)}** "
         f"and the new gradient is **g = {_num(g)}**. What is θ after this step? *({_to_decimals(3)})*",
         kind="number",
@@ -556,8 +561,8 @@ def _momentum_step(rng: np.random.Generator) -> Posed:
         decimals=3,
         solution=(
             Step("mₜ = μ·mₜ₋₁ − η·gₜ, then θₜ = θₜ₋₁ + mₜ (Keras's form).", spec.update_rule),
-            Step(f"m = {_num(mu)}·{_par(velocity)} − {_num(rate)}·{_par(g)} = {_fixed(new_velocity, 4)}."),
-            Step(f"θ = {_num(theta)} + {_par(round(new_velocity, 4))} = {_fixed(new_theta, 3)}."),
+            Step(f"m = {format_product(mu, velocity)} − {format_product(rate, g)} = {_fixed(new_velocity, 4)}."),
+            Step(f"θ = {format_sum([theta, round(new_velocity, 4)])} = {_fixed(new_theta, 3)}."),
         ),
     )
 
@@ -571,8 +576,10 @@ def _adam_step(rng: np.random.Generator) -> Posed:
     beta_1, beta_2 = hp["beta_1"], hp["beta_2"]
     alpha = rate * math.sqrt(1 - beta_2) / (1 - beta_1)
     return Posed(
-        given=dict(theta=theta, g=g, learning_rate=rate),
-        prompt=f"Adam with Keras's defaults (β₁ = {_num(beta_1)}, β₂ = {_num(beta_2)}, ε = 10⁻⁷) and learning rate "
+        given=dict(theta=theta, g=g, learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=hp["epsilon"],
+                   bias_correction=spec.bias_correction),
+        prompt=f"Adam with bias correction (`keras.optimizers.Adam`) and Keras's defaults (β₁ = {_num(beta_1)}, "
+        f"β₂ = {_num(beta_2)}, ε = {_num(hp['epsilon'])}) and learning rate "
         f"**η = {_num(rate)}** takes its **first step** (m = v = 0 before it): the weight is **θ = {_num(theta)}**, "
         f"the gradient **g = {_num(g)}**. What is θ after the step? *({_to_decimals(4)})*",
         kind="number",
@@ -581,10 +588,10 @@ def _adam_step(rng: np.random.Generator) -> Posed:
         solution=(
             Step("m₁ = (1 − β₁)·g, v₁ = (1 − β₂)·g², and the bias-corrected step is η·m̂/(√v̂ + ε) with "
                  "m̂ = m₁/(1 − β₁), v̂ = v₁/(1 − β₂).", spec.update_rule),
-            Step(f"m₁ = {_num(1 - beta_1)}·{_par(g)} = {_num(m)}, v₁ = {_num(1 - beta_2)}·{_par(g)}² = {_num(v)}."),
+            Step(f"m₁ = {format_product(1 - beta_1, g)} = {_num(m)}, v₁ = {format_product(1 - beta_2, g)}² = {_num(v)}."),
             Step(f"m̂ = {_num(g)} and √v̂ = |g| = {_num(abs(g))}: the first step is η·g/|g| = {_num(rate if g > 0 else -rate)} "
                  f"(ε changes it by less than 10⁻⁵). In Keras's form α₁ = η·√(1 − β₂)/(1 − β₁) = {alpha:.6g}."),
-            Step(f"θ = {_num(theta)} − {_par(rate if g > 0 else -rate)} = {_fixed(new_theta, 4)}: Adam's first step "
+            Step(f"θ = {format_sum([theta, -rate if g > 0 else rate])} = {_fixed(new_theta, 4)}: Adam's first step "
                  "has the size of the learning rate, whatever the size of the gradient."),
         ),
     )
@@ -639,7 +646,8 @@ def _validation_split(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(n=n, validation_split=split),
         prompt=f"`model.fit(x_train, y_train, validation_split={split})` with **{n:,} training images**: how many "
-        "images does Keras keep aside for validation? *(a whole number)*",
+        "images does Keras keep aside for validation? It trains on the first n·(1 − split) images, **rounded down**, "
+        "and validates on the rest. *(a whole number)*",
         kind="integer",
         answer=config.validation_size,
         solution=(
@@ -658,7 +666,8 @@ def _batches_per_epoch(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(train=train, batch_size=batch),
         prompt=f"After the validation split, **{train:,} images** are left for training, and `model.fit` uses "
-        f"**batch_size={batch}**. How many weight updates (batches) make one epoch? *(a whole number)*",
+        f"**batch_size={batch}**. How many weight updates (batches) make one epoch? Keras keeps **a last, smaller "
+        "batch** for what is left over, and it counts as an update. *(a whole number)*",
         kind="integer",
         answer=config.batches_per_epoch,
         solution=(
@@ -721,7 +730,8 @@ def _flat_index(rng: np.random.Generator) -> Posed:
     return Posed(
         given=dict(row=row, column=column),
         prompt=f"After `x.reshape(-1, 784)`, where does the pixel in **row {row}, column {column}** of a 28 × 28 image "
-        "end up in its vector of 784 numbers? *(the index, counting rows, columns and positions from 0 as NumPy does)*",
+        "end up in its vector of 784 numbers? NumPy's reshape reads the image **row by row** (its default order). "
+        "*(the index, counting rows, columns and positions from 0 as NumPy does)*",
         kind="integer",
         answer=index,
         solution=(
@@ -989,7 +999,97 @@ def check_answer(question: Question, given: str) -> Verdict:
             correct = number_matches(parsed, float(question.answer), decimals=question.decimals)
     if correct:
         return Verdict(True, f"Right: {question.answer_text}.")
-    return Verdict(False, f"Not quite: the answer is {question.answer_text}. The worked solution shows how.")
+    return Verdict(False, f"Not quite{how_far_off(question, text)}.")
+
+
+def how_far_off(question: Question, given: str) -> str:
+    """What a wrong answer gets besides "Not quite": which way and roughly how far, never the answer.
+
+    Empty for a choice (naming the right option would be the answer). For a number: too high or too
+    low, and whether it is close (within 10 %), off by a factor of ten or more (a decimal point or a
+    percentage), or right in size with the wrong sign. For a shape: which positions are wrong.
+
+    >>> question = questions_for(8, 1)[0]  # 1/11 ≈ 0.091
+    >>> how_far_off(question, "0.095"), how_far_off(question, "0.91"), how_far_off(question, "0.5")
+    (': a little too high (within 10 %)', ': about 10 times too large: check the decimal point', ': too high')
+    """
+    if question.kind == "choice":
+        return ""
+    if question.kind == "shape":
+        shape, answer = parse_shape(given), tuple(question.answer)
+        if len(shape) != len(answer):
+            return f": the answer has {len(answer)} axes, not {len(shape)}"
+        wrong = [str(i + 1) for i, (a, b) in enumerate(zip(shape, answer)) if a != b]
+        return f": {'number ' if len(wrong) == 1 else 'numbers '}{' and '.join(wrong)} of the shape "
+        f"{'is' if len(wrong) == 1 else 'are'} not right"
+    value, answer = parse_number(given).value, float(question.answer)
+    if answer == 0:
+        return ": too high" if value > 0 else ": too low"
+    if value != 0 and math.copysign(1, value) != math.copysign(1, answer) and math.isclose(abs(value), abs(answer), rel_tol=0.01):
+        return ": the size is right, the sign is not"
+    ratio = value / answer
+    if ratio > 0:
+        power = math.log10(ratio)
+        if abs(power) >= 0.97 and abs(power - round(power)) < 0.03:
+            times = f"{10 ** abs(round(power)):,}"
+            return f": about {times} times too {'large' if power > 0 else 'small'}: check the decimal point"
+    side = "high" if value > answer else "low"
+    if abs(value - answer) <= 0.1 * abs(answer):
+        return f": a little too {side} (within 10 %)"
+    return f": too {side}"
+
+
+#: A wrong first try gets a second; after the second wrong one the answer and solution are shown.
+TRIES = 2
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the block shows for a question after the student's tries so far.
+
+    ``tone`` is "success", "warning" or "" (nothing answered yet); ``solution`` says whether the
+    worked solution is shown, ``open`` whether it is shown unfolded, and ``offer_solution`` whether
+    the student may ask for it ("Show the solution") before the tries are used up.
+    """
+
+    tone: str
+    message: str
+    solution: bool
+    open: bool
+    offer_solution: bool
+
+
+def feedback(question: Question, tries: Sequence[str], *, revealed: bool = False) -> Feedback:
+    """The verdict on the student's readable answers so far (first first), as the block shows it.
+
+    The first wrong answer says only that it is wrong, and how far off (:func:`how_far_off`); the
+    student tries again. The answer and the worked solution come when asked for (``revealed``) or
+    after :data:`TRIES` wrong answers. Only the first try counts for the score (the page keeps it).
+
+    >>> question = questions_for(8, 1)[0]
+    >>> feedback(question, ["0.5"]).message
+    'Not quite: too high. Try again, or show the solution.'
+    >>> feedback(question, ["0.5", "0.2"]).message
+    'Not quite: the answer is 0.091. The worked solution shows how.'
+    >>> feedback(question, ["0.5", "1/11"]).message, feedback(question, ["0.5"], revealed=True).solution
+    ('Right on the second try: 0.091.', True)
+    """
+    if not tries:
+        if revealed:
+            return Feedback("warning", f"The answer is {question.answer_text}.", True, True, False)
+        return Feedback("", "", False, False, False)
+    verdict = check_answer(question, tries[-1])
+    if verdict.correct:
+        message = verdict.message if len(tries) == 1 else f"Right on the {_ordinal(len(tries))} try: {question.answer_text}."
+        return Feedback("success", message, True, False, False)
+    if len(tries) >= TRIES or revealed:
+        return Feedback("warning", f"Not quite: the answer is {question.answer_text}. The worked solution shows how.",
+                        True, True, False)
+    return Feedback("warning", f"{verdict.message[:-1]}. Try again, or show the solution.", False, False, True)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
 
 
 def _percent_without_sign(question: Question, parsed: ParsedNumber) -> None:

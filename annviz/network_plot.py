@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from annviz.errors import InputError
 from annviz.figure_data import FinishedFigure
+from annviz.formatting import format_number
 from annviz.activations import ACTIVATIONS
 from annviz.neuron import NeuronResult
 
@@ -194,7 +195,7 @@ def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
     for i, (x, w, y) in enumerate(zip(result.x, result.w, ys)):
         data.append(dict(
             type="scatter", x=[0, 2], y=[y, 0], mode="lines", showlegend=False, hoverinfo="text",
-            hovertext=f"w{_subscript(i + 1)} = {w:.6g}; w·x = {result.products[i]:.6g}",
+            hovertext=f"w{_subscript(i + 1)} = {format_number(w)}; w·x = {format_number(result.products[i])}",
             line=dict(color=POSITIVE if w >= 0 else NEGATIVE, width=1 + 6 * abs(w) / largest),
         ))
         annotations.append(dict(x=1.0, y=y / 2, text=f"w{_subscript(i + 1)} = {w:.4g}", showarrow=False,
@@ -203,14 +204,14 @@ def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
                      showlegend=False, hoverinfo="skip"))
     data.append(dict(
         type="scatter", x=[0] * n, y=ys, mode="markers+text", text=[f"{x:.4g}" for x in result.x], showlegend=False,
-        hovertext=[f"x{_subscript(i + 1)} = {x:.6g}" for i, x in enumerate(result.x)], hoverinfo="text",
+        hovertext=[f"x{_subscript(i + 1)} = {format_number(x)}" for i, x in enumerate(result.x)], hoverinfo="text",
         marker=dict(size=44, color=IDLE_NODE, opacity=1, line=dict(color="#34495e", width=1.5)),
         textfont=dict(size=14, color="#1f2d3d"),
     ))
     symbol = ACTIVATIONS[result.activation].label
     data.append(dict(
         type="scatter", x=[2, 3.2], y=[0, 0], mode="markers+text", text=["Σ + b", f"{result.a:.4g}"], showlegend=False,
-        hoverinfo="text", hovertext=[f"z = Σ wᵢxᵢ + b = {result.z:.6g}", f"a = {symbol}(z) = {result.a:.6g}"],
+        hoverinfo="text", hovertext=[f"z = Σ wᵢxᵢ + b = {format_number(result.z)}", f"a = {symbol}(z) = {format_number(result.a)}"],
         marker=dict(size=[66, 52], color=[ACTIVE_NODE, "#f4d03f"], opacity=1, line=dict(color="#34495e", width=1.5)),
         textfont=dict(size=15, color=["white", "#1f2d3d"]),
     ))
@@ -218,7 +219,7 @@ def neuron_figure(result: NeuronResult, *, height: int = 380) -> go.Figure:
     annotations += [
         dict(x=0, y=max(ys) + 0.75, text="<b>inputs x</b>", showarrow=False, font=dark),
         dict(x=3.2, y=0.75, text=f"<b>a = {symbol}(z)</b>", showarrow=False, font=dark),
-        dict(x=2, y=-0.9, text=f"b = {result.b:.4g}<br>z = {result.z:.6g}", showarrow=False, font=dark),
+        dict(x=2, y=-0.9, text=f"b = {format_number(result.b, digits=4)}<br>z = {format_number(result.z)}", showarrow=False, font=dark),
     ]
     layout = dict(
         annotations=annotations,

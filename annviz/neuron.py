@@ -18,6 +18,7 @@ import numpy as np
 
 from annviz.activations import ACTIVATIONS, activate
 from annviz.errors import InputError
+from annviz.formatting import format_number, format_product, format_sum
 
 #: The lecture's single-neuron example: x, w, b and the activation, giving z = a = 4.2.
 LECTURE_NEURON = {"x": (2.0, -1.0, 3.0), "w": (0.5, -0.6, 0.8), "b": 0.2, "activation": "relu"}
@@ -89,17 +90,6 @@ def neuron_output(x: Sequence[float], w: Sequence[float], b: float, activation: 
     return NeuronResult(tuple(xs.tolist()), tuple(ws.tolist()), bias, activation, tuple(products.tolist()), z, a)
 
 
-def _num(value: float, *, bracket: bool = True) -> str:
-    r"""A number for LaTeX: 6 significant digits; powers of ten and (if ``bracket``) negatives in parentheses.
-
-    >>> _num(-0.6), _num(-0.6, bracket=False), _num(4.2), _num(2e-09)
-    ('(-0.6)', '-0.6', '4.2', '(2 \\times 10^{-9})')
-    """
-    mantissa, _, exponent = f"{value:.6g}".partition("e")
-    text = mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
-    return f"({text})" if bracket and (value < 0 or exponent) else text
-
-
 def neuron_derivation_latex(result: NeuronResult) -> list[str]:
     """The derivation as LaTeX lines: each product, the weighted sum, then the activation.
 
@@ -108,20 +98,26 @@ def neuron_derivation_latex(result: NeuronResult) -> list[str]:
     'z = w_1 x_1 + w_2 x_2 + w_3 x_3 + b'
     >>> lines[1]
     'z = 0.5 \\\\cdot 2 + (-0.6) \\\\cdot (-1) + 0.8 \\\\cdot 3 + 0.2'
-    >>> lines[3]
-    'z = 4.2'
+    >>> lines[2], lines[3]
+    ('z = 1 + 0.6 + 2.4 + 0.2', 'z = 4.2')
+
+    Signs are written once and there is no negative zero (:mod:`annviz.formatting`'s rule):
+
+    >>> neuron_derivation_latex(neuron_output([0, 1, 0], [-0.3, -0.6, 0.5], -0.5, "relu"))[2]
+    'z = 0 - 0.6 + 0 - 0.5'
     """
     n = len(result.x)
     symbolic = " + ".join(f"w_{i + 1} x_{i + 1}" for i in range(n))
-    substituted = " + ".join(rf"{_num(w)} \cdot {_num(x)}" for x, w in zip(result.x, result.w))
-    products = " + ".join(_num(p) for p in result.products)
+    substituted = format_sum([format_product(w, x, latex=True) for x, w in zip(result.x, result.w)], result.b, latex=True)
+    products = format_sum([*result.products, result.b], latex=True)
     entry = ACTIVATIONS[result.activation]
+    z, a = format_number(result.z, latex=True), format_number(result.a, latex=True)
     return [
         f"z = {symbolic} + b",
-        f"z = {substituted} + {_num(result.b)}",
-        f"z = {products} + {_num(result.b)}",
-        f"z = {_num(result.z, bracket=False)}",
-        rf"a = {entry.symbol}({_num(result.z, bracket=False)}) = {_num(result.a, bracket=False)}",
+        f"z = {substituted}",
+        f"z = {products}",
+        f"z = {z}",
+        rf"a = {entry.symbol}({z}) = {a}",
     ]
 
 

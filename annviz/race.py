@@ -26,6 +26,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from annviz.errors import InputError
+from annviz.formatting import format_number
 from annviz.optimizers import OPTIMIZERS, Racer
 from annviz.surfaces import Surface, check_start, distance_to_nearest_minimum
 
@@ -370,3 +371,86 @@ def leaderboard(result: RaceResult, *, epsilon: float = DEFAULT_EPSILON) -> list
 #: there in 500 steps; a test checks both.
 OPENING_SURFACE = "ravine"
 OPENING_LEARNING_RATES = {"sgd": 0.3, "momentum": 0.1, "rmsprop": 0.05, "adam": 0.1}
+
+
+def divergence_sentence(result: RaceResult) -> str | None:
+    """What the page says when racers diverged (their paths end at an ✕), or None when none did.
+
+    >>> from annviz.optimizers import make_racer
+    >>> from annviz.surfaces import SURFACES
+    >>> result = race(SURFACES["ravine"], [make_racer("sgd", learning_rate=1.0), make_racer("adam")], (-4.5, 1.0), 500)
+    >>> print(divergence_sentence(result))
+    Diverged: SGD at step 256 (η = 1). Each step overshot by more than the last until the loss was too large for a float; the path ends at ✕, its last finite point, and the charts stop there. A smaller η stays on the map.
+    """
+    gone = [path for path in result.paths if path.diverged_at is not None]
+    if not gone:
+        return None
+    names = [f"{path.racer.name} at step {path.diverged_at} (η = {format_number(path.racer.hyperparameters['learning_rate'])})"
+             for path in gone]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    ends = "the path ends at ✕, its last finite point" if len(gone) == 1 else "each path ends at ✕, its last finite point"
+    return (f"Diverged: {listed}. Each step overshot by more than the last until the loss was too large for a float; "
+            f"{ends}, and the charts stop there. A smaller η stays on the map.")
+
+
+@dataclass(frozen=True)
+class SlideAdamComparison:
+    """Keras's Adam and the slide's uncorrected Adam raced at the same η from the same start.
+
+    ``first_steps`` are the lengths of each one's first step (Keras's Adam first), ``step_ratio``
+    the slide's over Keras's, and ``rows`` their leaderboard rows (same order).
+    """
+
+    learning_rate: float
+    first_steps: tuple[float, float]
+    rows: tuple[dict, dict]
+
+    @property
+    def step_ratio(self) -> float:
+        return self.first_steps[1] / self.first_steps[0]
+
+
+def compare_slide_adam(
+    surface: Surface, start: tuple[float, float], learning_rate: float, steps: int, *, epsilon: float = DEFAULT_EPSILON,
+) -> SlideAdamComparison:
+    """Race Keras's Adam and the slide's Adam at the same ``learning_rate`` (every other setting Keras's default).
+
+    >>> from annviz.surfaces import SURFACES
+    >>> comparison = compare_slide_adam(SURFACES["ravine"], (-4.5, 1.0), 0.1, 500)
+    >>> [round(length, 3) for length in comparison.first_steps], round(comparison.step_ratio, 2)
+    ([0.141, 0.447], 3.16)
+    """
+    from annviz.optimizers import make_racer
+
+    racers = [make_racer("adam", learning_rate=learning_rate), make_racer("adam_slide", learning_rate=learning_rate)]
+    result = race(surface, racers, start, steps)
+    lengths = tuple(float(np.hypot(*(path.points[min(1, path.steps_taken)] - path.points[0]))) for path in result.paths)
+    by_name = {row["racer"]: row for row in leaderboard(result, epsilon=epsilon)}
+    return SlideAdamComparison(float(learning_rate), lengths, tuple(by_name[r.name] for r in racers))
+
+
+def _outcome(row: dict) -> str:
+    if row["status"] == "arrived":
+        return f"arrives in {row['steps to ε']:,} steps"
+    if row["status"] == "still going":
+        return f"is still going after the race's steps (loss {row['final loss']:.3g})"
+    return str(row["status"])
+
+
+def slide_adam_sentence(comparison: SlideAdamComparison, surface_name: str) -> str:
+    """The race's own numbers for the bias-correction paragraph: same η, the slide's larger first step, the outcome.
+
+    >>> from annviz.surfaces import SURFACES
+    >>> print(slide_adam_sentence(compare_slide_adam(SURFACES["ravine"], (-4.5, 1.0), 0.1, 500), "Ravine"))
+    Raced here at the same η = 0.1 on the Ravine: the slide's first step is 0.447 long, Keras's Adam's 0.141, 3.16× as long. The slide's Adam arrives in 80 steps, Keras's Adam arrives in 118 steps: the larger steps happen to arrive sooner here, but η no longer sets the step size.
+    """
+    adam, slide = comparison.rows
+    keras_step, slide_step = comparison.first_steps
+    text = (f"Raced here at the same η = {comparison.learning_rate:g} on the {surface_name}: the slide's first step is "
+            f"{slide_step:.3g} long, Keras's Adam's {keras_step:.3g}, {comparison.step_ratio:.2f}× as long. "
+            f"The slide's Adam {_outcome(slide)}, Keras's Adam {_outcome(adam)}")
+    if slide["status"] == "arrived" and adam["status"] == "arrived" and slide["steps to ε"] < adam["steps to ε"]:
+        return text + ": the larger steps happen to arrive sooner here, but η no longer sets the step size."
+    if slide["status"] != "arrived" and adam["status"] == "arrived" or str(slide["status"]).startswith("diverged"):
+        return text + ": the steps that are too large cost it the race."
+    return text + "."

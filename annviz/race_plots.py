@@ -1,8 +1,10 @@
 """Plotly figures of an optimizer race: the animated contour map, the loss curves, a 3D view.
 
 Everything drawn comes from a :class:`annviz.race.RaceResult`, whose paths hold only finite
-numbers; losses are floored at :data:`LOSS_FLOOR` before a log axis, so no NaN or zero
-ever reaches a chart.
+numbers; losses are floored at :data:`LOSS_FLOOR` and capped at :data:`LOSS_CEILING` before a
+log axis, and a diverging path's points are pulled in to :data:`OFF_MAP` window widths around
+the map, so no NaN, zero or overflowing number ever reaches a chart, and every axis has a finite
+range of its own (a browser's autorange padded 10³⁰⁰ past the largest double: "Infinity").
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from annviz.surfaces import Surface, loss_grid
 
 #: Smallest loss drawn on a log axis (the minima have loss exactly 0).
 LOSS_FLOOR = 1e-12
+#: Largest loss drawn: a diverging racer's curve runs into this ceiling, its ✕ sits on it, and its
+#: hover still says the real loss.
+LOSS_CEILING = 1e30
+#: A path that leaves the map is drawn at most this many window widths beyond its edge: its
+#: direction still shows, and no coordinate of 10¹⁴⁷ reaches the browser.
+OFF_MAP = 10.0
 #: Beyond this magnitude a coordinate is sent as float64 (float32 overflows at 3.4e38).
 FLOAT32_SAFE = 1e30
 #: The contour map spans this many decades of loss below its highest value.
@@ -79,15 +87,30 @@ def typed_array(values: np.ndarray) -> dict[str, str]:
     return {"dtype": dtype[1:], "bdata": base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode()}
 
 
+def drawn_points(surface: Surface, points: np.ndarray) -> np.ndarray:
+    """A path's points as the map draws them: those beyond :data:`OFF_MAP` window widths from the map
+    are pulled in to that distance (the map shows the window; beyond it only the direction matters).
+
+    >>> from annviz.surfaces import SURFACES
+    >>> drawn_points(SURFACES["ravine"], np.array([[-4.5, 1.0], [-4e110, 2e147]])).tolist()
+    [[-4.5, 1.0], [-105.0, 42.0]]
+    """
+    (x_low, x_high), (y_low, y_high) = surface.window
+    x_margin, y_margin = OFF_MAP * (x_high - x_low), OFF_MAP * (y_high - y_low)
+    return np.column_stack([np.clip(points[:, 0], x_low - x_margin, x_high + x_margin),
+                            np.clip(points[:, 1], y_low - y_margin, y_high + y_margin)])
+
+
 def _trails_and_heads(result: RaceResult, step: int, indices: list[np.ndarray]) -> list[dict]:
     """Every racer's path up to ``step`` (or its last finite point), then one trace of all heads."""
     trails, heads_x, heads_y, symbols = [], [], [], []
     for path, shown in zip(result.paths, indices):
         last = min(step, path.steps_taken)
         kept = np.append(shown[shown < last], last)
-        trails.append(dict(x=typed_array(path.points[kept, 0]), y=typed_array(path.points[kept, 1])))
-        heads_x.append(float(path.points[last, 0]))
-        heads_y.append(float(path.points[last, 1]))
+        points = drawn_points(result.surface, path.points[kept])
+        trails.append(dict(x=typed_array(points[:, 0]), y=typed_array(points[:, 1])))
+        heads_x.append(float(points[-1, 0]))
+        heads_y.append(float(points[-1, 1]))
         symbols.append("x" if path.diverged_at is not None and step >= path.diverged_at else "circle")
     heads = dict(x=heads_x, y=heads_y, marker=dict(symbol=symbols))
     return [*trails, heads]
@@ -207,24 +230,31 @@ def loss_figure(result: RaceResult) -> go.Figure:
     ('log', ('diverged at step 256',))
     """
     data: list[dict] = []
+    low, high = LOSS_CEILING, LOSS_FLOOR
     for path in result.paths:
         colour = path.racer.spec.colour
         steps = np.arange(len(path.losses))
+        drawn = np.clip(path.losses, LOSS_FLOOR, LOSS_CEILING)
+        low, high = min(low, float(drawn.min())), max(high, float(drawn.max()))
         data.append(dict(
-            type="scatter", x=steps, y=np.maximum(path.losses, LOSS_FLOOR), mode="lines", name=path.racer.name,
+            type="scatter", x=steps, y=drawn, customdata=path.losses, mode="lines", name=path.racer.name,
             line=dict(color=colour, width=2),
-            hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
+            hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{customdata:.3g}}<extra></extra>",
         ))
         if path.diverged_at is not None:
             data.append(dict(
-                type="scatter", x=[steps[-1]], y=[max(float(path.losses[-1]), LOSS_FLOOR)], mode="markers+text",
+                type="scatter", x=[steps[-1]], y=[float(drawn[-1])], mode="markers+text",
                 marker=dict(symbol="x", size=12, color=colour), text=[f"diverged at step {path.diverged_at}"],
-                textposition="top left", showlegend=False, hoverinfo="skip",
+                textposition="middle right", cliponaxis=False, showlegend=False, hoverinfo="skip",
             ))
+    if low > high:  # no racer: any finite decade will do
+        low, high = 1e-3, 1.0
+    # Log axes take their range in decades; half a decade of room above and below, all finite.
+    decades = [np.floor(np.log10(low) * 2) / 2 - 0.5, np.ceil(np.log10(high) * 2) / 2 + 0.5]
     layout = dict(
         height=320, margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title="step", range=[0, result.steps]),
-        yaxis=dict(title="loss (log scale)", type="log", exponentformat="power"),
+        yaxis=dict(title="loss (log scale)", type="log", exponentformat="power", range=decades),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
     return FinishedFigure({"data": data, "layout": layout})
@@ -243,7 +273,8 @@ def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: i
     """
     xs, ys, grid = loss_grid(result.surface, resolution)
     heights = log_loss(grid)
-    bottom = float(np.ceil(heights.max())) - CONTOUR_DECADES
+    top = float(np.ceil(heights.max()))
+    bottom = top - CONTOUR_DECADES
     data: list[dict] = [
         dict(type="surface", x=xs, y=ys, z=np.maximum(heights, bottom), colorscale="Blues_r", opacity=0.9,
              showscale=False, hoverinfo="skip")
@@ -255,13 +286,13 @@ def surface_3d_figure(result: RaceResult, *, resolution: int = 80, max_points: i
         x = np.clip(path.points[shown, 0], x_low, x_high)
         y = np.clip(path.points[shown, 1], y_low, y_high)
         data.append(dict(
-            type="scatter3d", x=x, y=y, z=np.maximum(log_loss(result.surface.loss(x, y)), bottom),
+            type="scatter3d", x=x, y=y, z=np.clip(log_loss(result.surface.loss(x, y)), bottom, top),
             mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=6),
         ))
     layout = dict(
         height=520, margin=dict(l=0, r=0, t=0, b=0),
         scene=dict(xaxis=dict(title="x", range=[x_low, x_high]), yaxis=dict(title="y", range=[y_low, y_high]),
-                   zaxis=dict(title="log10 loss"), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7),
+                   zaxis=dict(title="log10 loss", range=[bottom, top]), aspectmode="manual", aspectratio=dict(x=1.4, y=1.4, z=0.7),
                    camera=dict(eye=dict(x=-1.3, y=-1.6, z=1.0))),
     )
     return FinishedFigure({"data": data, "layout": layout})

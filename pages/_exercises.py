@@ -12,7 +12,8 @@ from functools import partial
 import streamlit as st
 
 from annviz.errors import InputError
-from annviz.exercises import DEFAULT_SEED, EXERCISES, MAX_SEED, Question, check_answer, exercise_sheet_html, questions_for
+from annviz.exercises import DEFAULT_SEED, EXERCISES, MAX_SEED, Question, check_answer, exercise_sheet_html, feedback
+from annviz.exercises import questions_for
 from pages._lecture import lecture_on
 
 #: The question set's widget and URL key, the same on every page: ``?quiz_seed=7`` on any
@@ -24,6 +25,10 @@ SEED_KEY = "quiz_seed"
 SET_BY_CODE_KEY = "quiz_seed_set_by_code"
 #: Per session: question id (section, seed, index) → whether the first readable answer was right.
 SCORE_KEY = "quiz_score"
+#: Per session: question id → the readable answers given so far, first first (a second try is allowed).
+TRIES_KEY = "quiz_tries"
+#: Per session: the ids of the questions whose solution the student asked for.
+REVEALED_KEY = "quiz_revealed"
 PLACEHOLDERS = {"number": "e.g. 0.714, 71.4 %, 5/7 or 1e-3", "integer": "e.g. 109,386", "shape": "e.g. (60000, 784)"}
 
 
@@ -53,8 +58,18 @@ def _worked_solution(question: Question) -> None:
             st.markdown(step.text)
 
 
+def solution_key(section: int, index: int) -> str:
+    """The "Show the solution" button's key: ``quiz_s8_q1_solution``."""
+    return f"quiz_s{section}_q{index + 1}_solution"
+
+
+def _reveal(question_id: tuple[int, int, int]) -> None:
+    st.session_state.setdefault(REVEALED_KEY, set()).add(question_id)
+
+
 def _ask(question: Question, score: dict) -> None:
-    """One question: its prompt, the answer field and, once answered, the verdict and the solution."""
+    """One question: its prompt, the answer field and, once answered, the verdict; the solution after a
+    right answer, on request, or after the second wrong one."""
     with st.container(border=True):
         st.markdown(f"**{question.index + 1}. {question.title}.** {question.prompt}")
         key = answer_key(question.section, question.index)
@@ -62,20 +77,27 @@ def _ask(question: Question, score: dict) -> None:
             given = st.radio("Your answer", question.options, index=None, key=key)
         else:
             given = st.text_input("Your answer (press Enter)", key=key, placeholder=PLACEHOLDERS[question.kind])
-        if given is None or not str(given).strip():
-            return
-        try:
-            verdict = check_answer(question, given)
-        except InputError as error:
-            st.error(str(error), icon=":material/help:")
-            return
-        score.setdefault(question.id, verdict.correct)
-        if verdict.correct:
-            st.success(verdict.message, icon=":material/check_circle:")
-        else:
-            st.warning(verdict.message, icon=":material/lightbulb:")
-        with st.expander("Worked solution", expanded=not verdict.correct):
-            _worked_solution(question)
+        tries = st.session_state.setdefault(TRIES_KEY, {}).setdefault(question.id, [])
+        if given is not None and str(given).strip():
+            try:
+                verdict = check_answer(question, given)
+            except InputError as error:
+                st.error(str(error), icon=":material/help:")
+                return
+            if not tries or tries[-1] != given:  # a rerun with the same text is not another try
+                tries.append(given)
+            score.setdefault(question.id, verdict.correct)
+        shown = feedback(question, tries, revealed=question.id in st.session_state.get(REVEALED_KEY, set()))
+        if shown.tone == "success":
+            st.success(shown.message, icon=":material/check_circle:")
+        elif shown.tone == "warning":
+            st.warning(shown.message, icon=":material/lightbulb:")
+        if shown.offer_solution:
+            st.button("Show the solution", key=solution_key(question.section, question.index),
+                      icon=":material/visibility:", on_click=_reveal, args=(question.id,))
+        if shown.solution:
+            with st.expander("Worked solution", expanded=shown.open):
+                _worked_solution(question)
 
 
 @st.fragment
@@ -87,8 +109,9 @@ def check_yourself(section: int) -> None:
     st.subheader("Check yourself", anchor="check-yourself")
     st.markdown(
         "Questions of the kind an exam asks, with new numbers for every question set. Type your answer: "
-        "it is checked at once, and the worked solution uses the same code as the demo above. The question "
-        "set is in this page's address, so a lecturer can give the whole class the same questions with one link."
+        "it is checked at once. A wrong first answer gets a second try; the answer and its worked solution "
+        "(the same code as the demo above) come after a right answer, a second wrong one, or when you ask. The "
+        "question set is in this page's address, so a lecturer can give the whole class the same questions with one link."
     )
     seed_column, new_column = st.columns([1, 2], vertical_alignment="bottom")
     set_by_code = bool(st.session_state.pop(SET_BY_CODE_KEY, False))
@@ -105,9 +128,9 @@ def check_yourself(section: int) -> None:
     here = [right for (where, _, _), right in score.items() if where == section]
     if score:
         st.caption(
-            f"Your score this session (the first readable answer to each question counts): {sum(here)} right of "
-            f"{len(here)} answered in this section, {sum(score.values())} of {len(score)} in all sections. "
-            "Nothing is kept after the session ends."
+            f"Your score this session counts your first try at each question (a second try helps you learn but "
+            f"does not count): {sum(here)} right of {len(here)} answered in this section, {sum(score.values())} "
+            f"of {len(score)} in all sections. Nothing is kept after the session ends."
         )
     this_column, all_column = st.columns(2)
     this_column.download_button(

@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from annviz.optimizers import Racer
-from annviz.race import RaceResult, race
+from annviz.race import RaceResult, SlideAdamComparison, compare_slide_adam, race
+from annviz.race_settings import RACE_SETTINGS
 from annviz.race_plots import loss_figure, race_figure, surface_3d_figure
 from annviz.serving import keras_race
 from annviz.surfaces import SURFACES
@@ -48,3 +49,26 @@ def landscape_view(
     surface_key: str, keys: tuple[tuple[str, tuple], ...], start: tuple[float, float], steps: int, noise: float = 0.0
 ) -> go.Figure:
     return surface_3d_figure(race_view(surface_key, keys, start, steps, "numpy", noise)[0])
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def slide_adam_view(surface_key: str, start: tuple[float, float], learning_rate: float, steps: int,
+                    epsilon: float) -> SlideAdamComparison:
+    return compare_slide_adam(SURFACES[surface_key], start, learning_rate, steps, epsilon=epsilon)
+
+
+def setting_widget(key: str, where=st, **extra):
+    """The widget of one row of :data:`annviz.race_settings.RACE_SETTINGS`, bound to the URL under its key.
+
+    ``extra`` passes what only the page knows (``disabled``, ``label_visibility``, a ``format_func``).
+    """
+    row = RACE_SETTINGS[key]
+    common = dict(key=key, bind="query-params", help=row.help or None, **extra)
+    if row.kind == "choice":
+        return where.selectbox(row.label, list(row.options), index=list(row.options).index(row.default), **common)
+    if row.kind == "toggle":
+        return where.toggle(row.label, value=row.default, **common)
+    if row.kind == "bool":
+        return where.checkbox(row.label, value=row.default, **common)
+    return where.number_input(row.label, min_value=row.low, max_value=row.high, value=row.default, step=row.step,
+                              format="%g" if row.kind == "float" else None, **common)

@@ -8,18 +8,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMIZERS, Racer, keras_code, make_racer
+from annviz.errors import InputError
+from annviz.optimizers import COMPILE_DEFAULT_OPTIMIZER, COMPILE_SNIPPET, OPTIMIZERS, keras_code
 from annviz.optimizers import uncorrected_adam_step_ratio, when_to_use_rows
-from annviz.race import DEFAULT_EPSILON, MAX_NOISE, OPENING_LEARNING_RATES, OPENING_SURFACE, leaderboard
+from annviz.race import OPENING_LEARNING_RATES, divergence_sentence, leaderboard, slide_adam_sentence
+from annviz.race_settings import RACE_SETTINGS, SAME_RATE_AS, race_inputs, racer_key, racer_learning_rate, start_keys
 from annviz.surfaces import SURFACES
 from pages._exercises import check_yourself
-from pages._race_views import landscape_view, race_view, racer_keys
+from pages._race_views import landscape_view, race_view, racer_keys, setting_widget, slide_adam_view
 from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
-
-DEFAULT_STEPS = 500
-SAME_LEARNING_RATE = 0.01
-RACING_BY_DEFAULT = ("sgd", "momentum", "rmsprop", "adam")
 
 page_header(
     "5 · Optimizers: the race",
@@ -35,22 +33,9 @@ def start_from_click(surface_key: str) -> None:
     """A click on the map (a selected point) becomes the start; runs before the page reruns."""
     points = st.session_state["opt_race_chart"].selection.points
     if points:
-        st.session_state[f"opt_x_{surface_key}"] = round(float(points[0]["x"]), 3)
-        st.session_state[f"opt_y_{surface_key}"] = round(float(points[0]["y"]), 3)
-
-
-def learning_rate_input(key: str, default: float, *, disabled: bool) -> float:
-    return st.number_input(
-        "learning rate η", value=default, step=default, format="%g", key=key, bind="query-params", disabled=disabled
-    )
-
-
-def learning_rate_cell(key: str, default: float, *, disabled: bool) -> float:
-    """A racer's η in its row of the compact racer list (the row names the racer)."""
-    return st.number_input(
-        "learning rate η", value=default, step=default, format="%g", key=key, bind="query-params", disabled=disabled,
-        label_visibility="collapsed",
-    )
+        x_key, y_key = start_keys(surface_key)
+        st.session_state[x_key] = round(float(points[0]["x"]), 3)
+        st.session_state[y_key] = round(float(points[0]["y"]), 3)
 
 
 def place_of(row: dict) -> str:
@@ -73,60 +58,37 @@ def optimizer_race() -> None:
     """
     controls, race_area = st.columns([1.3, 2], gap="small")
     below = st.container()
+    # Every widget comes from annviz.race_settings.RACE_SETTINGS; their values go back to it.
+    values: dict[str, object] = {}
     with below:
         same_column, shared_column, _ = st.columns([1.4, 1, 2], vertical_alignment="bottom")
-        same_learning_rate = same_column.toggle(
-            "Same learning rate for all", key="opt_same_lr", bind="query-params",
-            help="Keras's defaults differ: 0.01 for SGD, 0.001 for RMSprop and Adam. With one η for "
-            "all you see why: SGD's step is η·g, Adam's is about η whatever the slope.",
-        )
-        with shared_column:
-            shared_learning_rate = learning_rate_input("opt_lr_all", SAME_LEARNING_RATE, disabled=not same_learning_rate)
+        values["opt_same_lr"] = setting_widget("opt_same_lr", same_column)
+        values["opt_lr_all"] = setting_widget("opt_lr_all", shared_column, disabled=not values["opt_same_lr"])
     with controls:
-        surface_key = st.selectbox(
-            "Loss surface", list(SURFACES), index=list(SURFACES).index(OPENING_SURFACE),
-            format_func=lambda key: SURFACES[key].name, key="opt_surface", bind="query-params",
-        )
+        surface_key = values["opt_surface"] = setting_widget("opt_surface", format_func=lambda key: SURFACES[key].name)
         surface = SURFACES[surface_key]
         widths = [2.1, 0.8, 0.75]
         for cell, heading in zip(st.columns(widths), ("racer", "η", "result")):
             cell.caption(heading)
-        rows: dict[str, tuple[bool, float]] = {}
         places: dict[str, object] = {}
         for spec in OPTIMIZERS.values():
             name_cell, rate_cell, place_cell = st.columns(widths, vertical_alignment="center")
-            racing = name_cell.checkbox(f"**{spec.name}**", value=spec.key in RACING_BY_DEFAULT, key=f"opt_{spec.key}_on",
-                                        bind="query-params")
-            with rate_cell:
-                own_rate = learning_rate_cell(
-                    f"opt_{spec.key}_learning_rate", OPENING_LEARNING_RATES.get(spec.key, spec.defaults["learning_rate"]),
-                    disabled=same_learning_rate or not racing,
-                )
-            rows[spec.key] = (racing, shared_learning_rate if same_learning_rate else own_rate)
+            racing = values[racer_key(spec.key, "on")] = setting_widget(racer_key(spec.key, "on"), name_cell)
+            if spec.key in SAME_RATE_AS:  # like with like: the slide's Adam races at Adam's η
+                rate_cell.caption(f"{OPTIMIZERS[SAME_RATE_AS[spec.key]].name}'s η")
+            else:
+                key = racer_key(spec.key, "learning_rate")
+                values[key] = setting_widget(key, rate_cell, label_visibility="collapsed",
+                                             disabled=bool(values["opt_same_lr"]) or not racing)
             places[spec.key] = place_cell.empty()
     race_area.latex(surface.formula)
 
     with below:
         st.caption(surface.lesson)
         x_column, y_column, steps_column, epsilon_column, noise_column = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
-        # One start per surface, so each surface remembers its own and its URL stays short.
-        start_x = x_column.number_input(
-            "start x", value=surface.start[0], step=0.1, format="%g", key=f"opt_x_{surface_key}", bind="query-params"
-        )
-        start_y = y_column.number_input(
-            "start y", value=surface.start[1], step=0.1, format="%g", key=f"opt_y_{surface_key}", bind="query-params"
-        )
-        steps = steps_column.number_input("steps", value=DEFAULT_STEPS, step=100, key="opt_steps", bind="query-params")
-        epsilon = epsilon_column.number_input(
-            "arrived within ε", value=DEFAULT_EPSILON, step=0.005, format="%g", key="opt_eps", bind="query-params",
-            help="Distance to a minimum that counts as arrived on the leaderboard.",
-        )
-        noise = noise_column.number_input(
-            "gradient noise σ (mini-batch)", 0.0, MAX_NOISE, 0.0, 0.5, format="%g", key="opt_noise", bind="query-params",
-            help="0: every step uses the exact gradient of the surface, which is full-batch gradient descent. A real "
-            "SGD step estimates the gradient from a mini-batch: σ > 0 adds that noise, g + σ·ε with ε ~ N(0, 1), "
-            "the same draws for every racer (seed 0).",
-        )
+        for column, key in zip((x_column, y_column, steps_column, epsilon_column, noise_column),
+                               (*start_keys(surface_key), "opt_steps", "opt_eps", "opt_noise")):
+            values[key] = setting_widget(key, column)
         low, high = surface.lr_range
         opening = ", ".join(f"{OPTIMIZERS[key].name} {rate:g}" for key, rate in OPENING_LEARNING_RATES.items())
         keras_rates = ", ".join(f"{OPTIMIZERS[key].defaults['learning_rate']:g}" for key in OPENING_LEARNING_RATES)
@@ -137,40 +99,25 @@ def optimizer_race() -> None:
             "hyperparameter starts at Keras's default."
         )
 
-        racers: list[Racer] = []
         with st.expander("More hyperparameters: momentum μ, ρ, β₁, β₂, ε, …"):
             for column, spec in zip(st.columns(len(OPTIMIZERS)), OPTIMIZERS.values()):
-                racing, rate = rows[spec.key]
-                settings: dict[str, float | bool] = {"learning_rate": rate}
-                with column:
-                    st.markdown(f"**{spec.name}**")
-                    for parameter in (h for h in spec.hyperparameters if h.name != "learning_rate"):
-                        key = f"opt_{spec.key}_{parameter.name}"
-                        if parameter.is_switch:
-                            settings[parameter.name] = st.checkbox(
-                                parameter.label, value=parameter.default, key=key, bind="query-params",
-                                help=parameter.help, disabled=not racing,
-                            )
-                        else:
-                            settings[parameter.name] = st.number_input(
-                                parameter.label, value=parameter.default, step=parameter.step, format="%g", key=key,
-                                bind="query-params", help=parameter.help, disabled=not racing,
-                            )
-                if racing:
-                    with shown_as_error():
-                        racers.append(make_racer(spec.key, **settings))
+                column.markdown(f"**{spec.name}**")
+                for parameter in (h for h in spec.hyperparameters if h.name != "learning_rate"):
+                    key = racer_key(spec.key, parameter.name)
+                    values[key] = setting_widget(key, column, disabled=not values[racer_key(spec.key, "on")])
+        inputs = race_inputs({**{k: row.default for k, row in RACE_SETTINGS.items()}, **values})
+        for sentence in inputs.refused.values():
+            st.error(sentence, icon=":material/error:")
+        racers = list(inputs.racers)
+        start_x, start_y = inputs.start
+        steps, epsilon, noise = inputs.steps, inputs.epsilon, inputs.noise
 
         keras_column, view_column = st.columns(2)
-        use_keras = keras_column.toggle(
-            "Race with the real `keras.optimizers`", key="opt_keras", bind="query-params", disabled=noise > 0,
-            help="Runs the same race with Keras's optimizer objects on float64 variables, in the server's Keras "
-            "process; the first race after a quiet spell waits a few seconds for that process to start. "
-            "It runs the noiseless race only (σ = 0).",
-        )
-        show_3d = view_column.toggle("Show the surface in 3D", key="opt_3d", bind="query-params")
+        use_keras = setting_widget("opt_keras", keras_column, disabled=noise > 0)
+        show_3d = setting_widget("opt_3d", view_column)
 
     view = None
-    settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), int(steps))
+    settings_key = (surface_key, racer_keys(racers), (float(start_x), float(start_y)), steps)
     with shown_as_error():
         view = race_view(*settings_key, "numpy", float(noise))
         if use_keras and racers and noise == 0:
@@ -196,6 +143,8 @@ def optimizer_race() -> None:
         with race_area:
             if result.notice:
                 st.warning(result.notice, icon=":material/speed:")
+            if divergence_sentence(result):
+                st.warning(divergence_sentence(result), icon=":material/trending_up:")
             if not racers:
                 st.info("Switch on at least one racer to start the race.", icon=":material/sports_score:")
             st.plotly_chart(
@@ -241,12 +190,21 @@ def optimizer_race() -> None:
         )
 
     first, later = uncorrected_adam_step_ratio(1), uncorrected_adam_step_ratio(1000)
+    raced = ""
+    if view is not None and "adam" not in inputs.refused:
+        try:  # at Adam's η, from this start, for these steps: the numbers of the race itself
+            comparison = slide_adam_view(surface_key, inputs.start, racer_learning_rate(values, "adam"),
+                                         view[0].steps, epsilon)
+            raced = " " + slide_adam_sentence(comparison, surface.name)
+        except InputError:
+            pass  # a bad ε is said once, at the leaderboard
     st.markdown(
         "**Adam's bias correction.** The lecture slide shows Adam without it, θ ← θ − η·m / (√v + ε). Both "
         "moments start at 0, and with β₁ = 0.9, β₂ = 0.999 that uncorrected step is too **large**, not too "
         f"small: for a constant gradient it is {first:.2f}× Keras's corrected step at t = 1 and still "
-        f"{later:.2f}× at t = 1000. Keras divides m and v by 1 − βᵗ. Tick **{OPTIMIZERS['adam_slide'].name}** "
-        "in the racer list to race the slide's rule against Keras's Adam."
+        f"{later:.2f}× at t = 1000. Keras divides m and v by 1 − βᵗ.{raced} Tick "
+        f"**{OPTIMIZERS['adam_slide'].name}** in the racer list to race the slide's rule against Keras's Adam, "
+        "at Adam's η."
     )
 
     st.subheader("Which optimizer when")

@@ -1,4 +1,4 @@
-"""The metrics page's Check yourself block in Chromium: a wrong answer, then the right one, typeset and screenshotted."""
+"""The metrics page's Check yourself block in Chromium: a wrong first answer, then a right second one, typeset and screenshotted."""
 
 from __future__ import annotations
 
@@ -40,13 +40,19 @@ def test_a_wrong_then_a_right_answer_on_the_metrics_page(app_url, page):
     assert block.count() == 1
 
     type_answer(page, wrong_answer(question))
-    page.get_by_text(f"Not quite: the answer is {question.answer_text}.").wait_for(timeout=10_000)
-    solution = page.get_by_test_id("stExpander").filter(has_text="Worked solution").first
-    assert solution.locator(".katex").count() >= 1  # the page's own formula, typeset offline
+    # A first miss says which way, not the answer; the solution waits for a second try or a request.
+    page.get_by_text("Try again, or show the solution.").wait_for(timeout=10_000)
+    assert page.get_by_text(f"the answer is {question.answer_text}").count() == 0
+    assert page.get_by_test_id("stExpander").filter(has_text="Worked solution").count() == 0
+    assert page.get_by_role("button", name="Show the solution").count() == 1
     block_screenshot(page, "p8_check_yourself_wrong.png")
 
     type_answer(page, question.answer_text)
-    page.get_by_text(f"Right: {question.answer_text}.").wait_for(timeout=10_000)
+    page.get_by_text(f"Right on the second try: {question.answer_text}.").wait_for(timeout=10_000)
+    solution = page.get_by_test_id("stExpander").filter(has_text="Worked solution").first
+    solution.click()
+    assert solution.locator(".katex").count() >= 1  # the page's own formula, typeset offline
+    assert page.get_by_text("counts your first try").count() == 1
     assert exception_texts(page) == []
     block_screenshot(page, "p8_check_yourself_right.png")
 

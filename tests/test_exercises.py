@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from annviz.errors import InputError
-from annviz.exercises import EXERCISES, MAX_SEED, _inline_html, check_answer, exercise_sheet_html, questions_for
+from annviz.activations import ACTIVATIONS
+from annviz.exercises import EXERCISES, MAX_SEED, _inline_html, check_answer, exercise_sheet_html, feedback, how_far_off
+from annviz.exercises import questions_for
+from annviz.formatting import format_number as _n
 from annviz.neuron import BIOLOGICAL_ANALOGY, layer_forward
 from exercise_helpers import wrong_answer
 
@@ -45,12 +48,22 @@ def _keras_step(optimizer, theta: float, g: float, *, velocity: float | None = N
     return float(_numpy(variable))
 
 
-def _derivative(name: str, z: float) -> float:
+def _keras_activation(g: dict):
+    """The activation the question names, built from the question's own numbers only: the Leaky ReLU
+    layer with the slope the question states (its own default, 0.3, differs from the function's 0.2)."""
+    if g["activation"] == "leaky_relu":
+        return keras.layers.LeakyReLU(negative_slope=g["slope"], dtype="float64")
+    if g["activation"] == "elu":
+        return lambda z: keras.activations.elu(z, alpha=g["alpha"])
+    return keras.activations.get(g["activation"])
+
+
+def _derivative(activation, z: float) -> float:
     import tensorflow as tf
 
     point = tf.Variable(z, dtype=tf.float64)
     with tf.GradientTape() as tape:
-        value = keras.activations.get(name)(point)
+        value = activation(point)
     return float(tape.gradient(value, point))
 
 
@@ -106,9 +119,9 @@ def _reference(question_type: str, given: dict):
                 "multiclass": "Dense(K, activation='softmax') with loss 'sparse_categorical_crossentropy'",
                 "regression": "Dense(1, activation='linear') with loss 'mse'"}[g["task"]]
     if question_type == "activation_value":
-        return float(_numpy(keras.activations.get(g["activation"])(np.array([g["z"]])))[0])
+        return float(_numpy(_keras_activation(g)(np.array([g["z"]])))[0])
     if question_type == "activation_derivative":
-        return _derivative(g["activation"], g["z"])
+        return _derivative(_keras_activation(g), g["z"])
     if question_type == "softmax":
         return float(_numpy(keras.activations.softmax(np.array([g["logits"]])))[0, g["k"]])
     if question_type == "sgd_step":
@@ -117,7 +130,10 @@ def _reference(question_type: str, given: dict):
         optimizer = keras.optimizers.SGD(learning_rate=g["learning_rate"], momentum=g["momentum"])
         return _keras_step(optimizer, g["theta"], g["g"], velocity=g["velocity"])
     if question_type == "adam_step":
-        return _keras_step(keras.optimizers.Adam(learning_rate=g["learning_rate"]), g["theta"], g["g"])
+        assert g["bias_correction"]  # keras.optimizers.Adam is the corrected one
+        optimizer = keras.optimizers.Adam(learning_rate=g["learning_rate"], beta_1=g["beta_1"], beta_2=g["beta_2"],
+                                          epsilon=g["epsilon"])
+        return _keras_step(optimizer, g["theta"], g["g"])
     if question_type == "loss_for_labels":
         return {"integer": "sparse_categorical_crossentropy", "one-hot": "categorical_crossentropy",
                 "binary": "binary_crossentropy", "real": "mse"}[g["labels"]]
@@ -149,6 +165,106 @@ def _reference(question_type: str, given: dict):
     if question_type == "dense_memory":
         return _dense_on_image_count(g["side"], g["channels"], g["neurons"]) * 4 / 10**6
     raise AssertionError(f"no reference for {question_type}")
+
+
+def _vector(values) -> str:
+    return "[" + ", ".join(_n(v) for v in values) + "]"
+
+
+def _sizes(g: dict) -> str:
+    return "-".join(map(str, g["sizes"]))
+
+
+#: Per question type: for every number or choice its answer depends on (the keys of ``given``, from
+#: which ``_reference`` computes the answer, with nothing else), the words that state it in the
+#: question. A question that used a hidden default (a Leaky ReLU slope, an ELU α, Adam's β₂, a
+#: rounding rule) would either leave it out of ``given`` (the reference could not compute the answer
+#: the student is held to) or out of its prompt (this table would not find it there).
+STATED: dict[str, dict[str, object]] = {
+    "network_params": {"sizes": _sizes},
+    "weights_or_biases": {"sizes": _sizes, "asked": lambda g: f"**{g['asked']}**"},
+    "analogy": {"biological": lambda g: g["biological"].lower()},
+    "neuron_z": {"x": lambda g: f"x = {_vector(g['x'])}", "w": lambda g: f"w = {_vector(g['w'])}",
+                 "b": lambda g: f"b = {_n(g['b'])}", "activation": lambda g: ACTIVATIONS[g["activation"]].label},
+    "neuron_a": {"x": lambda g: f"x = {_vector(g['x'])}", "w": lambda g: f"w = {_vector(g['w'])}",
+                 "b": lambda g: f"b = {_n(g['b'])}", "activation": lambda g: f"**{ACTIVATIONS[g['activation']].label}**"},
+    "layer_shape": {"m": lambda g: f"{g['m']} samples", "n": lambda g: f"{g['n']} inputs", "h": lambda g: f"{g['h']} neurons"},
+    "dense_layer_params": {"n": lambda g: f"{g['n']} features", "h": lambda g: f"Dense({g['h']})"},
+    "model_params": {"inputs": lambda g: f"{g['inputs']} inputs",
+                     "widths": lambda g: ", ".join(f"Dense({w}, relu)" for w in g["widths"]),
+                     "classes": lambda g: f"Dense({g['classes']}, softmax)"},
+    "task_output": {"task": lambda g: g["scenario"], "scenario": lambda g: g["scenario"]},
+    "activation_value": {"activation": lambda g: f"{ACTIVATIONS[g['activation']].label}(z)", "z": lambda g: f"z = {_n(g['z'])}",
+                         "slope": lambda g: f"slope **{_n(g['slope'])}**", "alpha": lambda g: f"α = {_n(g['alpha'])}"},
+    "activation_derivative": {"activation": lambda g: f"{ACTIVATIONS[g['activation']].label}′(z)",
+                              "z": lambda g: f"z = {_n(g['z'])}", "slope": lambda g: f"slope **{_n(g['slope'])}**"},
+    "softmax": {"logits": lambda g: f"z = {_vector(g['logits'])}", "k": lambda g: f"class {g['k'] + 1}"},
+    "sgd_step": {"theta": lambda g: f"θ = {_n(g['theta'])}", "g": lambda g: f"g = {_n(g['g'])}",
+                 "learning_rate": lambda g: f"η = {_n(g['learning_rate'])}"},
+    "momentum_step": {"theta": lambda g: f"θ = {_n(g['theta'])}", "g": lambda g: f"g = {_n(g['g'])}",
+                      "velocity": lambda g: f"m = {_n(g['velocity'])}",
+                      "learning_rate": lambda g: f"learning_rate={_n(g['learning_rate'])}",
+                      "momentum": lambda g: f"momentum={_n(g['momentum'])}",
+                      # Keras's sign convention for the velocity (the lecture's v ← μv + ηg flips m's sign)
+                      None: lambda g: "m ← μ·m − η·g, then θ ← θ + m"},
+    "adam_step": {"theta": lambda g: f"θ = {_n(g['theta'])}", "g": lambda g: f"g = {_n(g['g'])}",
+                  "learning_rate": lambda g: f"η = {_n(g['learning_rate'])}", "beta_1": lambda g: f"β₁ = {_n(g['beta_1'])}",
+                  "beta_2": lambda g: f"β₂ = {_n(g['beta_2'])}", "epsilon": lambda g: f"ε = {_n(g['epsilon'])}",
+                  # the slide's Adam (no correction) takes a first step about 3.16 times larger
+                  "bias_correction": lambda g: "with bias correction"},
+    "loss_for_labels": {"labels": lambda g: {"integer": "integers 0 … 9", "one-hot": "one-hot vectors",
+                                             "binary": "0 or 1", "real": "real numbers"}[g["labels"]]},
+    "validation_split": {"n": lambda g: f"{g['n']:,} training images", "validation_split": lambda g: f"validation_split={g['validation_split']}",
+                         None: lambda g: "rounded down"},
+    "batches_per_epoch": {"train": lambda g: f"{g['train']:,} images", "batch_size": lambda g: f"batch_size={g['batch_size']}",
+                          None: lambda g: "a last, smaller batch"},
+    "reshape": {"n": lambda g: f"({g['n']}, 28, 28)", "for_cnn": lambda g: "reshape(-1, 28, 28, 1)" if g["for_cnn"] else "reshape(-1, 784)"},
+    "scaled_pixel": {"pixel": lambda g: f"grey level **{g['pixel']}**", None: lambda g: "/ 255"},
+    "flat_index": {"row": lambda g: f"row {g['row']}", "column": lambda g: f"column {g['column']}",
+                   None: lambda g: "row by row"},
+    "precision_recall": {"counts": lambda g: "TP = {tp}, FP = {fp}, FN = {fn}, TN = {tn}".format(**g["counts"]),
+                         "metric": lambda g: {"precision": "precision", "recall": "recall"}[g["metric"]]},
+    "f1_accuracy": {"counts": lambda g: "TP = {tp}, FP = {fp}, FN = {fn}, TN = {tn}".format(**g["counts"]),
+                    "metric": lambda g: {"f1": "f1 score", "accuracy": "accuracy"}[g["metric"]]},
+    "always_negative": {"total": lambda g: f"{g['total']:,} images", "positives": lambda g: f"**{g['positives']:,}** of them"},
+    "dense_on_image": {"side": lambda g: f"{g['side']} × {g['side']}", "channels": lambda g: f"× {g['channels']}**",
+                       "neurons": lambda g: f"Dense({g['neurons']})"},
+    "conv_params": {"kernel": lambda g: f"kernel_size={g['kernel']}", "channels": lambda g: f"{g['channels']} channel",
+                    "filters": lambda g: f"Conv2D({g['filters']},"},
+    "dense_memory": {"side": lambda g: f"{g['side']} × {g['side']}", "channels": lambda g: "RGB",
+                     "neurons": lambda g: f"Dense({g['neurons']})", None: lambda g: "float32"},
+}
+
+
+#: Parameters of one activation only.
+OWN_PARAMETER = {"slope": "leaky_relu", "alpha": "elu"}
+
+
+@pytest.mark.parametrize("section, index", ROWS, ids=IDS)
+@settings(max_examples=60, deadline=None)
+@given(seed=SEEDS)
+def test_every_question_states_all_its_answer_depends_on(section, index, seed):
+    question = questions_for(section, seed)[index]
+    stated = STATED[question.type]
+    # An activation's own parameter belongs to that activation only (Leaky ReLU's slope, ELU's α).
+    required = {key for key in stated if key is not None and OWN_PARAMETER.get(key, question.given.get("activation")) ==
+                question.given.get("activation")}
+    assert set(question.given) == required, f"{question.type}: given {sorted(question.given)}, must state {sorted(required)}"
+    for key, words in stated.items():
+        if key is None or key in question.given:
+            assert words(question.given) in question.prompt.replace("F1", "f1"), (key, question.prompt)
+
+
+def test_the_leaky_relu_question_names_its_slope_and_the_layers_other_default():
+    asked = [q for seed in range(200) for q in questions_for(4, seed)[:2] if q.given["activation"] == "leaky_relu"]
+    assert len(asked) > 10
+    for question in asked:
+        assert "slope **0.2**" in question.prompt and "LeakyReLU` defaults to 0.3" in question.prompt
+        assert question.given["slope"] == 0.2
+        if question.given["z"] < 0:
+            # A student who used the layer's default slope is wrong here, and the question told them why.
+            layer_default = 0.3 * question.given["z"] if question.type == "activation_value" else 0.3
+            assert not check_answer(question, f"{layer_default:.3f}").correct
 
 
 def test_every_question_type_has_a_reference_and_each_section_two_to_four():
@@ -234,12 +350,16 @@ def test_a_percentage_without_its_sign_is_explained_not_marked_wrong():
         check_answer(question, "71.4")
 
 
-@pytest.mark.parametrize("kind_section, kind_index", [(1, 0), (2, 2), (3, 2)])
-def test_unreadable_answers_say_what_is_expected(kind_section, kind_index):
+@pytest.mark.parametrize("kind_section, kind_index, expected", [
+    (1, 0, "“a lot” is not a number I can read: write it like 0.714, 71.4 %, 5/7, 1e-3 or 109,386."),
+    (2, 2, "“a lot” is not a shape I can read: write the sizes like (60000, 784) or 60000x784."),
+    (3, 2, "Pick one of the options."),
+])
+def test_unreadable_answers_say_what_is_expected(kind_section, kind_index, expected):
     question = questions_for(kind_section, 1)[kind_index]
     with pytest.raises(InputError) as raised:
         check_answer(question, "a lot")
-    assert str(raised.value).endswith(".")
+    assert str(raised.value) == expected
 
 
 @pytest.mark.parametrize("labels", ["integer", "one-hot", "binary", "real"])
@@ -254,8 +374,9 @@ def test_the_loss_named_for_each_label_format_takes_those_labels_in_keras(labels
     loss = _reference("loss_for_labels", {"labels": labels})
     assert np.isfinite(_numpy(keras.losses.get(loss)(y, p))).all()
     if labels == "integer":
-        with pytest.raises(Exception):
-            keras.losses.get("categorical_crossentropy")(y, p)  # integer labels need the sparse loss
+        # Integer labels need the sparse loss: the one-hot loss refuses them for their shape.
+        with pytest.raises(ValueError, match=r"must have the same rank.*target\.shape=\(2,\), output\.shape=\(2, 10\)"):
+            keras.losses.get("categorical_crossentropy")(y, p)
 
 
 def test_the_same_seed_gives_the_same_sheet_and_another_seed_another():
@@ -276,3 +397,29 @@ def test_the_sheet_prints_questions_then_answers_on_a_new_page_offline():
             assert question.answer_text.replace("'", "&#x27;") in answers_part or question.answer_text in answers_part
             assert f"<p>{_inline_html(question.prompt)}</p>" in questions_part
     assert answers_part.count('class="question"') == questions_part.count('class="question"') == len(ROWS)
+
+
+@pytest.mark.parametrize("section, index", ROWS, ids=IDS)
+@settings(max_examples=20, deadline=None)
+@given(seed=SEEDS)
+def test_a_first_wrong_answer_gets_a_second_try_without_the_answer(section, index, seed):
+    question = questions_for(section, seed)[index]
+    wrong = wrong_answer(question)
+    first = feedback(question, [wrong])
+    assert first.tone == "warning" and first.message.startswith("Not quite") and first.offer_solution
+    assert not first.solution and not re.search(rf"(?<![\d.,]){re.escape(question.answer_text)}(?![\d.,])", first.message)
+    second = feedback(question, [wrong, wrong_answer(question)])
+    assert second.solution and second.open and question.answer_text in second.message and not second.offer_solution
+    assert feedback(question, [wrong], revealed=True).solution
+    assert feedback(question, [wrong, question.answer_text]).message == f"Right on the second try: {question.answer_text}."
+    assert feedback(question, [question.answer_text]).message == f"Right: {question.answer_text}."
+
+
+@pytest.mark.parametrize("answer, given, hint", [
+    (0.714, "0.6", ": too low"), (0.714, "0.75", ": a little too high (within 10 %)"),
+    (0.714, "7.14", ": about 10 times too large: check the decimal point"), (-2.68, "2.68", ": the size is right, the sign is not"),
+    (0.0, "0.2", ": too high"), (109_386, "10,938.6", ": about 10 times too small: check the decimal point"),
+])
+def test_how_far_off_says_which_way_and_roughly_how_far(answer, given, hint):
+    question = replace(questions_for(5, 1)[0], answer=answer)
+    assert how_far_off(question, given) == hint

@@ -1,5 +1,6 @@
-"""The Check yourself block on every section page (AppTest): a wrong answer gets the feedback and the
-worked solution, a right one success; the URL's question set gives the same questions; nonsense a sentence."""
+"""The Check yourself block on every section page (AppTest): a wrong first answer gets "Not quite" and a second
+try, the answer and worked solution come after a right answer, a second miss or on request; the first try is
+what the score counts; the URL's question set gives the same questions; nonsense gets a sentence."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from annviz.exercises import DEFAULT_SEED, EXERCISES, Question, questions_for
+from annviz.exercises import DEFAULT_SEED, EXERCISES, Question, feedback, questions_for
 from exercise_helpers import wrong_answer
+from pages._exercises import solution_key
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The page that ends with each section's block (section 7's is on the MNIST page, not the Draw page).
@@ -62,14 +64,44 @@ def test_wrong_then_right_with_the_link_question_set(section):
     assert not solution_shown(at, question)  # nothing is given away before an answer
 
     answer(at, question, wrong_answer(question))
-    assert [w.value for w in at.warning] == [f"Not quite: the answer is {question.answer_text}. The worked solution shows how."]
-    assert solution_shown(at, question)
+    # The first wrong answer says only that it is wrong (and which way): no answer, no solution yet.
+    assert [w.value for w in at.warning] == [feedback(question, [wrong_answer(question)]).message]
+    assert at.warning[0].value.startswith("Not quite") and question.answer_text not in at.warning[0].value
+    assert not solution_shown(at, question) and at.button(key=solution_key(section, 0))
     assert any("0 right of 1 answered in this section" in c.value for c in at.caption)
 
     answer(at, question, question.answer_text)
-    assert [s.value for s in at.success] == [f"Right: {question.answer_text}."] and not at.warning
-    # The first readable answer counts: a right answer after the solution does not raise the score.
+    assert [s.value for s in at.success] == [f"Right on the second try: {question.answer_text}."] and not at.warning
+    assert solution_shown(at, question)
+    # The first try counts: a right second answer does not raise the score.
+    assert any("counts your first try" in c.value and "0 right of 1 answered in this section" in c.value for c in at.caption)
+
+
+def test_a_second_wrong_answer_shows_the_answer_and_the_solution():
+    at = run_page(8)
+    question = questions_for(8, DEFAULT_SEED)[0]
+    first = wrong_answer(question)
+    second = f"{float(question.answer) - 3 * 10.0 ** -question.decimals:.{question.decimals}f}"
+    answer(at, question, first)
+    assert not solution_shown(at, question)
+    answer(at, question, first)  # the same text again (a rerun) is not a second try
+    assert not solution_shown(at, question) and len(at.warning) == 1
+    answer(at, question, second)
+    assert [w.value for w in at.warning] == [f"Not quite: the answer is {question.answer_text}. The worked solution shows how."]
+    assert solution_shown(at, question)
+    assert not [b for b in at.button if b.key == solution_key(8, 0)]
     assert any("0 right of 1 answered in this section" in c.value for c in at.caption)
+
+
+def test_the_solution_comes_on_request_after_a_wrong_first_try():
+    at = run_page(5)
+    question = questions_for(5, DEFAULT_SEED)[0]
+    answer(at, question, wrong_answer(question))
+    assert not solution_shown(at, question)
+    at.button(key=solution_key(5, 0)).click().run()
+    assert not at.exception
+    assert solution_shown(at, question)
+    assert [w.value for w in at.warning] == [f"Not quite: the answer is {question.answer_text}. The worked solution shows how."]
 
 
 def test_a_choice_question_and_a_right_first_answer_count():

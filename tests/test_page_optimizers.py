@@ -186,4 +186,48 @@ def test_the_slides_adam_races_beside_keras_adam(app: AppTest) -> None:
     assert {"Adam", "Adam as on the slide"} <= set(rows)
     visible = next(m.value for m in app.markdown if m.value.startswith("**Adam's bias correction.**"))
     assert "3.16× Keras's corrected step at t = 1 and still 1.26× at t = 1000" in visible
-    assert any("SlideAdam(learning_rate=0.001" in c.value for c in app.code)
+    # Like with like (issue 26.3): the slide's Adam races at Adam's η, not at Keras's default 0.001.
+    assert rows["Adam as on the slide"]["learning rate"] == rows["Adam"]["learning rate"] == 0.1
+    assert any("SlideAdam(learning_rate=0.1," in c.value for c in app.code)
+    app.number_input(key="opt_adam_learning_rate").set_value(0.05).run()
+    assert board(app)["Adam as on the slide"]["learning rate"] == 0.05
+
+
+def test_the_bias_correction_paragraph_shows_the_races_own_numbers(app: AppTest) -> None:
+    from annviz.race import compare_slide_adam, slide_adam_sentence
+    from annviz.surfaces import SURFACES
+
+    visible = next(m.value for m in app.markdown if m.value.startswith("**Adam's bias correction.**"))
+    comparison = compare_slide_adam(SURFACES["ravine"], (-4.5, 1.0), 0.1, 500)
+    assert slide_adam_sentence(comparison, "Ravine") in visible
+    # What the sentence says is what the page's own race draws, racer by racer.
+    app.checkbox(key="opt_adam_slide_on").check().run()
+    rows = board(app)
+    adam, slide = comparison.rows
+    assert (rows["Adam"]["steps to ε"], rows["Adam as on the slide"]["steps to ε"]) == (f"{adam['steps to ε']:,}", f"{slide['steps to ε']:,}")
+    assert "first step is 0.447 long, Keras's Adam's 0.141, 3.16× as long" in visible
+    app.number_input(key="opt_adam_learning_rate").set_value(0.01).run()
+    visible = next(m.value for m in app.markdown if m.value.startswith("**Adam's bias correction.**"))
+    assert "at the same η = 0.01" in visible and "Keras's Adam is still going" in visible
+
+
+def test_a_learning_rate_of_a_million_says_who_diverged(app: AppTest) -> None:
+    app.toggle(key="opt_same_lr").set_value(True).run()
+    app.number_input(key="opt_lr_all").set_value(1e6).run()
+    assert not app.exception and not app.error
+    said = [w.value for w in app.warning if w.value.startswith("Diverged: ")]
+    assert len(said) == 1 and "SGD at step" in said[0] and "SGD + momentum at step" in said[0]
+    layout = race_spec(app)["layout"]
+    assert layout["xaxis"]["range"] == [-5.0, 5.0] and layout["yaxis"]["range"] == [-2.0, 2.0]
+
+
+def test_every_widget_of_the_race_comes_from_the_settings_table(app: AppTest) -> None:
+    from annviz.race_settings import RACE_SETTINGS, start_keys
+
+    app.expander  # the hyperparameters are drawn (closed) on every run
+    drawn = {w.key for kind in ("number_input", "checkbox", "toggle", "selectbox") for w in app.get(kind)
+             if (w.key or "").startswith("opt_")}
+    other_starts = {k for s in RACE_SETTINGS.values() if s.group.startswith("start:") and s.group != "start:ravine"
+                    for k in [s.key]}
+    assert drawn == set(RACE_SETTINGS) - other_starts
+    assert set(start_keys("ravine")) <= drawn

@@ -11,7 +11,9 @@ import pytest
 
 from annviz.optimizers import MAX_LEARNING_RATE, make_racer
 from annviz.race import race
-from annviz.race_plots import CLICK_TRACE, LOSS_FLOOR, frame_steps, loss_figure, race_figure, surface_3d_figure
+from annviz.race import divergence_sentence
+from annviz.race_plots import CLICK_TRACE, LOSS_CEILING, LOSS_FLOOR, OFF_MAP, drawn_points, frame_steps, loss_figure, race_figure
+from annviz.race_plots import surface_3d_figure
 from annviz.surfaces import SURFACES
 
 DECODE = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32, "u1": np.uint8}
@@ -72,7 +74,7 @@ def test_a_diverged_racer_stops_at_its_last_finite_point_with_a_cross(wild_race)
     figure = race_figure(wild_race)
     sgd = wild_race.paths[0]
     trail = next(trace for trace in figure.data if trace.name == "SGD")
-    assert decoded(trail.x)[-1] == pytest.approx(sgd.points[-1, 0], rel=1e-6)
+    assert decoded(trail.x)[-1] == pytest.approx(drawn_points(wild_race.surface, sgd.points[-1:])[0, 0], rel=1e-6)
     heads = figure.data[-1]
     assert list(heads.marker.symbol) == ["x", "x", "circle", "circle"]
     early = next(frame for frame in figure.frames if frame.name == "0")
@@ -117,3 +119,44 @@ def test_frame_steps_are_round_numbers() -> None:
     assert frame_steps(5000, 30).tolist() == list(range(0, 5001, 200))
     assert frame_steps(7, 30).tolist() == list(range(8))
     assert frame_steps(1234, 30)[-1] == 1234
+
+
+def _axes(layout: dict) -> dict[str, dict]:
+    axes = {name: axis for name, axis in layout.items() if name.startswith(("xaxis", "yaxis"))}
+    axes.update({f"scene.{name}": axis for name, axis in layout.get("scene", {}).items() if name.endswith("axis")})
+    return axes
+
+
+@pytest.mark.parametrize("surface_key", sorted(SURFACES))
+def test_a_learning_rate_of_a_million_is_said_in_words_and_drawn_on_finite_axes(surface_key) -> None:
+    # Issue 28.3: with η = 10⁶ for all racers the ticks read "Infinity" and "−NaN" (an autoranged log
+    # axis padded past the largest double, and paths at 10¹⁴⁷).
+    surface = SURFACES[surface_key]
+    racers = [make_racer(key, learning_rate=MAX_LEARNING_RATE) for key in ("sgd", "momentum", "rmsprop", "adam")]
+    result = race(surface, racers, surface.start, 500)
+    gone = [path for path in result.paths if path.diverged_at is not None]
+    assert gone  # at 10⁶ plain SGD leaves every surface
+    for build in (race_figure, loss_figure, surface_3d_figure):
+        spec = json.loads(pio.to_json(build(result)))
+        for name, axis in _axes(spec["layout"]).items():
+            assert "range" in axis and np.isfinite(axis["range"]).all(), (build.__name__, name, axis)
+            if axis.get("type") == "log":
+                assert LOSS_FLOOR / 10 <= 10 ** min(axis["range"]) and 10 ** max(axis["range"]) <= 10 * LOSS_CEILING
+        # What is drawn stays far from a double's limit (the hover's customdata keeps the real loss).
+        drawn = np.array(numbers_in([trace.get(key, []) for trace in spec["data"] for key in ("x", "y", "z")]))
+        assert np.isfinite(numbers_in(spec["data"])).all() and np.abs(drawn).max() <= LOSS_CEILING, build.__name__
+    (x_low, x_high), _ = surface.window
+    trails = [t for t in race_figure(result).data if t.name in {p.racer.name for p in gone}]
+    assert all(np.abs(decoded(t.x)).max() <= max(abs(x_low), abs(x_high)) + OFF_MAP * (x_high - x_low) for t in trails)
+    # Said in words: in the loss chart and in the sentence the page shows.
+    marks = [t.text[0] for t in loss_figure(result).data if t.text]
+    assert marks == [f"diverged at step {path.diverged_at}" for path in gone]
+    sentence = divergence_sentence(result)
+    assert sentence.startswith("Diverged: ") and all(f"{p.racer.name} at step {p.diverged_at}" in sentence for p in gone)
+
+
+def test_a_diverged_curve_runs_into_the_ceiling_and_its_hover_tells_the_real_loss(wild_race) -> None:
+    figure = loss_figure(wild_race)
+    sgd = next(trace for trace in figure.data if trace.name == "SGD")
+    assert np.asarray(sgd.y).max() <= LOSS_CEILING and np.asarray(sgd.customdata)[-1] == wild_race.paths[0].losses[-1]
+    assert "customdata" in sgd.hovertemplate
