@@ -216,7 +216,8 @@ def race_figure(
         **_window_axes(surface),
         height=height,
         margin=dict(l=10, r=10, t=10, b=90),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        # "normal": legend groups (a trail's pieces) would otherwise lay the legend out by group, not as before.
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
         updatemenus=[
             dict(
                 type="buttons", direction="left", x=0.0, y=-0.08, xanchor="left", yanchor="top", showactive=False,
