@@ -47,8 +47,9 @@ navigation = st.navigation(lecture_sections())
 import pages._preload  # noqa: E402, F401  (the libraries, imported once before sessions race)
 from pages._serving import start_background_work  # noqa: E402
 
-# The Keras worker starts with the server's first session and measures the shipped models in
-# the background, so the pages that show those measurements rarely wait for them.
-start_background_work()
+# A Keras worker starts with the server's first session and measures the shipped models in
+# the background, so the pages that show those measurements rarely wait for them; a page with a
+# Keras action starts the small jobs' worker before a student asks it anything.
+start_background_work(navigation.url_path)
 
 navigation.run()

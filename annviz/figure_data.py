@@ -5,8 +5,8 @@ dict with ``to_dict()`` (a deep copy of every array) on every script run that sh
 pages cache their figures, so the dict is made once per figure instead of once per run.
 
 plotly draws a NaN as nothing, and three figures use that on purpose: the band that marks where
-an activation saturates (NaN where it does not), the MNIST mosaic (NaN between the digits) and
-the two layers of a confusion matrix (each NaN where the other one draws). A NaN anywhere else
+an activation saturates (NaN where it does not), the first-layer weights mosaic (NaN between the
+neurons) and the two layers of a confusion matrix (each NaN where the other one draws). A NaN anywhere else
 means a computation went wrong, which the fuzz harness (``tests/fuzz.py``) looks for on every
 chart. A trace whose NaNs are gaps says so in plotly's free-form ``meta`` attribute.
 
@@ -17,9 +17,13 @@ chart. A trace whose NaNs are gaps says so in plotly's free-form ``meta`` attrib
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 #: The ``meta`` of a trace that draws its NaNs as gaps on purpose.
 GAPS = "NaN here is a gap, drawn as nothing"
@@ -28,6 +32,76 @@ GAPS = "NaN here is a gap, drawn as nothing"
 def has_intended_gaps(trace: dict[str, Any]) -> bool:
     """Whether a trace (as plotly's JSON dict) marks its NaNs as intended gaps."""
     return trace.get("meta") == GAPS
+
+
+def colour_pixels(values: np.ndarray, colorscale: str, *, zmin: float, zmax: float) -> np.ndarray:
+    """The RGBA pixels plotly's heatmap would draw for ``values``: each value's colour on the
+    named ``colorscale`` between ``zmin`` and ``zmax`` (linear between the scale's stops, as
+    plotly.js does), and NaN transparent (a heatmap draws it as nothing).
+
+    >>> colour_pixels(np.array([[0.0, 255.0, np.nan]]), "Greys", zmin=0, zmax=255).tolist()
+    [[[255, 255, 255, 255], [0, 0, 0, 255], [0, 0, 0, 0]]]
+    """
+    from plotly.colors import get_colorscale, unlabel_rgb
+
+    stops = get_colorscale(colorscale)
+    positions = np.array([float(position) for position, _ in stops])
+    channels = np.array([unlabel_rgb(colour) for _, colour in stops], dtype=float)
+    values = np.asarray(values, dtype=float)
+    where = np.clip((np.nan_to_num(values) - zmin) / (zmax - zmin), 0.0, 1.0)
+    pixels = np.empty((*values.shape, 4), np.uint8)
+    for channel in range(3):
+        pixels[..., channel] = np.rint(np.interp(where, positions, channels[:, channel]))
+    pixels[..., 3] = 255
+    pixels[np.isnan(values)] = 0
+    return pixels
+
+
+def png_source(pixels: np.ndarray) -> str:
+    """An RGBA (or greyscale) uint8 array as a PNG ``data:`` URL, the ``source`` of plotly's image trace.
+
+    A picture sent this way costs its compressed bytes; sent as a heatmap's ``z`` it costs eight
+    bytes a pixel (plotly's float64 typed array), which for a page of MNIST digits is most of a
+    megabyte a student's device downloads.
+
+    >>> png_source(np.zeros((1, 1, 4), np.uint8))[:22]
+    'data:image/png;base64,'
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def image_trace(values: np.ndarray, colorscale: str, *, zmin: float, zmax: float) -> dict[str, Any]:
+    """A plotly image trace that looks like ``{"type": "heatmap", "z": values, ...}`` with the same
+    colour scale and no hover: pixel ``(row, column)`` centred on ``x = column``, ``y = row``, NaN
+    transparent. For pictures whose single values nobody reads (a mosaic of digits); a picture
+    whose values a lesson reads on hover stays a heatmap.
+
+    >>> trace = image_trace(np.zeros((28, 28)), "Greys", zmin=0, zmax=255)
+    >>> trace["type"], trace["hoverinfo"], trace["source"].startswith("data:image/png")
+    ('image', 'skip', True)
+    """
+    return {"type": "image", "source": png_source(colour_pixels(values, colorscale, zmin=zmin, zmax=zmax)),
+            "hoverinfo": "skip"}
+
+
+def _without_repeated_types(figure: dict[str, Any]) -> dict[str, Any]:
+    """``figure`` without the ``type`` plotly.py writes into every trace of every frame.
+
+    A frame's trace is merged into the figure's trace at the same index (``traces``), whose
+    type it already has; for a frame that only shows or hides a trace the type is most of its
+    bytes.
+
+    >>> _without_repeated_types({"data": [{"type": "scatter"}], "frames": [{"data": [{"type": "scatter", "opacity": 0}]}]})
+    {'data': [{'type': 'scatter'}], 'frames': [{'data': [{'opacity': 0}]}]}
+    """
+    types = [trace.get("type") for trace in figure.get("data", [])]
+    for frame in figure.get("frames", []):
+        for index, trace in zip(frame.get("traces", range(len(frame.get("data", [])))), frame.get("data", [])):
+            if index < len(types) and trace.get("type") == types[index]:
+                del trace["type"]
+    return figure
 
 
 class FinishedFigure(go.Figure):
@@ -50,7 +124,7 @@ class FinishedFigure(go.Figure):
     def to_dict(self) -> dict[str, Any]:
         made = self.__dict__.get("_finished_dict")
         if made is None:
-            made = super().to_dict()
+            made = _without_repeated_types(super().to_dict())
             self._finished_dict = made
         return made
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.errors import InputError
-from annviz.figure_data import GAPS, FinishedFigure
+from annviz.figure_data import GAPS, FinishedFigure, image_trace
 from annviz.mnist import IMAGE_SIDE, N_CLASSES
 from annviz.training import TrainingHistory
 
@@ -67,9 +67,12 @@ def _image_axes(width: int, height: int) -> tuple[dict[str, Any], dict[str, Any]
 def digit_grid_figure(images: np.ndarray, indices: np.ndarray, *, height: int = 460) -> go.Figure:
     """A mosaic of digits: one row per class (``indices`` from :func:`first_of_each_class`), ink dark.
 
+    Sent as a PNG (plotly's image trace): these are thumbnails to look at, while
+    :func:`digit_values_figure` shows the one digit whose 0–255 values the lesson reads.
+
     >>> fig = digit_grid_figure(np.zeros((20, 28, 28), np.uint8), np.arange(20).reshape(10, 2))
-    >>> fig.data[0].z.shape, list(fig.layout.yaxis.ticktext)[:2]
-    ((289, 57), ['0', '1'])
+    >>> fig.data[0].type, list(fig.layout.xaxis.range), list(fig.layout.yaxis.ticktext)[:2]
+    ('image', [-0.5, 56.5], ['0', '1'])
     """
     gap = 1
     classes, per_class = indices.shape
@@ -82,10 +85,7 @@ def digit_grid_figure(images: np.ndarray, indices: np.ndarray, *, height: int = 
     xaxis, yaxis = _image_axes(mosaic.shape[1], mosaic.shape[0])
     yaxis.update(tickvals=[row * side + IMAGE_SIDE / 2 for row in range(classes)],
                  ticktext=[str(row) for row in range(classes)], title={"text": "class"})
-    data = [{
-        "type": "heatmap", "z": mosaic, "colorscale": "Greys", "zmin": 0, "zmax": 255, "showscale": False,
-        "hoverinfo": "skip", "meta": GAPS,  # NaN between the digits
-    }]
+    data = [image_trace(mosaic, "Greys", zmin=0, zmax=255)]  # NaN between the digits: transparent
     layout = {"height": height, "margin": _MARGIN, "title": _title(f"The first {per_class} training images of each class"),
               "xaxis": xaxis, "yaxis": yaxis}
     return FinishedFigure({"data": data, "layout": layout})
@@ -317,7 +317,8 @@ def first_layer_weights_figure(kernel: np.ndarray, neurons: tuple[int, ...], *, 
     rows = -(-len(neurons) // columns)
     used = min(columns, len(neurons))
     side, tall = IMAGE_SIDE + gap, IMAGE_SIDE + label_rows
-    mosaic = np.full((rows * tall, used * side - gap), np.nan)
+    # float32, the kernel's own precision: half the bytes of plotly's float64, and the hover's three decimals intact.
+    mosaic = np.full((rows * tall, used * side - gap), np.nan, np.float32)
     for position, neuron in enumerate(neurons):
         top, left = (position // columns) * tall + label_rows, (position % columns) * side
         mosaic[top : top + IMAGE_SIDE, left : left + IMAGE_SIDE] = kernel[:, neuron].reshape(IMAGE_SIDE, IMAGE_SIDE)

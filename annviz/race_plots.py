@@ -30,6 +30,8 @@ OFF_MAP = 10.0
 FLOAT32_SAFE = 1e30
 #: The contour map spans this many decades of loss below its highest value.
 CONTOUR_DECADES = 6
+#: The contour map's z counts log10 loss in steps of 1 / CONTOUR_UNITS of a decade (uint16 fits six decades).
+CONTOUR_UNITS = 1000
 MINIMUM_MARKER = dict(symbol="star", size=16, color="white", line=dict(color="black", width=1.5))
 #: Name of the invisible grid a click on the map selects a start point from.
 CLICK_TRACE = "click to start here"
@@ -43,6 +45,18 @@ def log_loss(loss: np.ndarray, *, floor: float = LOSS_FLOOR) -> np.ndarray:
     [2.0, -12.0]
     """
     return np.log10(np.maximum(np.asarray(loss, dtype=np.float64), floor))
+
+
+def contour_heights(heights: np.ndarray, bottom: float) -> np.ndarray:
+    """The contour map's z: ``log10`` loss above ``bottom`` (lower heights drawn at it) in
+    thousandths of a decade, as uint16. A level every half decade and a colour scale over six
+    decades look the same as in float decades, at a quarter of the bytes of float64 (half of
+    float32); the map has no hover that would show the unit.
+
+    >>> contour_heights(np.array([-4.0, -2.0, -1.2345]), -3.0).tolist()
+    [0, 1000, 1766]
+    """
+    return np.rint((np.maximum(heights, bottom) - bottom) * CONTOUR_UNITS).astype(np.uint16)
 
 
 def shown_indices(n_points: int, max_points: int) -> np.ndarray:
@@ -101,19 +115,37 @@ def drawn_points(surface: Surface, points: np.ndarray) -> np.ndarray:
                             np.clip(points[:, 1], y_low - y_margin, y_high + y_margin)])
 
 
-def _trails_and_heads(result: RaceResult, step: int, indices: list[np.ndarray]) -> list[dict]:
-    """Every racer's path up to ``step`` (or its last finite point), then one trace of all heads."""
-    trails, heads_x, heads_y, symbols = [], [], [], []
+def _last_points(result: RaceResult, step: int) -> list[int]:
+    """Each racer's point at ``step``, or its last finite one if it diverged before."""
+    return [min(step, path.steps_taken) for path in result.paths]
+
+
+def _heads(result: RaceResult, step: int) -> dict:
+    """One trace of every racer's head at ``step``: an ✕ once it has diverged."""
+    lasts = _last_points(result, step)
+    points = drawn_points(result.surface, np.array([path.points[last] for path, last in zip(result.paths, lasts)]).reshape(-1, 2))
+    return dict(
+        x=[float(x) for x in points[:, 0]],
+        y=[float(y) for y in points[:, 1]],
+        marker=dict(symbol=["x" if path.diverged_at is not None and step >= path.diverged_at else "circle"
+                            for path in result.paths]),
+    )
+
+
+def _trail_pieces(result: RaceResult, steps: np.ndarray, indices: list[np.ndarray]) -> list[list[dict]]:
+    """Each racer's path cut at the frame steps: piece ``k`` runs from its point at ``steps[k - 1]``
+    to its point at ``steps[k]`` (through the shown points between), so pieces 1..k drawn
+    together are its trail up to ``steps[k]``."""
+    pieces = []
     for path, shown in zip(result.paths, indices):
-        last = min(step, path.steps_taken)
-        kept = np.append(shown[shown < last], last)
-        points = drawn_points(result.surface, path.points[kept])
-        trails.append(dict(x=typed_array(points[:, 0]), y=typed_array(points[:, 1])))
-        heads_x.append(float(points[-1, 0]))
-        heads_y.append(float(points[-1, 1]))
-        symbols.append("x" if path.diverged_at is not None and step >= path.diverged_at else "circle")
-    heads = dict(x=heads_x, y=heads_y, marker=dict(symbol=symbols))
-    return [*trails, heads]
+        racer = []
+        for low, high in zip(steps[:-1], steps[1:]):
+            start, end = min(int(low), path.steps_taken), min(int(high), path.steps_taken)
+            kept = np.concatenate(([start], shown[(shown > start) & (shown < end)], [end]))
+            points = drawn_points(result.surface, path.points[kept])
+            racer.append(dict(x=typed_array(points[:, 0]), y=typed_array(points[:, 1])))
+        pieces.append(racer)
+    return pieces
 
 
 def _window_axes(surface: Surface) -> dict:
@@ -131,7 +163,8 @@ def race_figure(
     """Contour map (log-spaced levels) with every racer's path, animated together.
 
     The figure opens on the finished race; Play replays it in ``frames`` frames and the
-    slider jumps to any of them. A racer that diverged ends in an ✕ at its last finite point.
+    slider jumps to any of them. A racer's trail is one legend entry drawn in pieces (one per
+    frame interval) that the frames show or hide. A racer that diverged ends in an ✕ at its last finite point.
     An invisible ``click_grid × click_grid`` grid of points (trace "click to start here")
     lets a click on the map select a point, which the page turns into a new start.
 
@@ -153,11 +186,12 @@ def race_figure(
     # One dict, validated once by go.Figure (add_trace and update_layout validate piece by piece).
     data: list[dict] = [
         dict(
-            type="contour", x=xs, y=ys, z=np.maximum(heights, bottom).astype(np.float32), name="loss",
+            type="contour", x=xs, y=ys, z=contour_heights(heights, bottom), name="loss",
             colorscale="Blues_r", opacity=0.85, hoverinfo="skip",
-            contours=dict(start=bottom, end=top, size=0.5, coloring="fill", showlines=True),
+            contours=dict(start=0, end=CONTOUR_DECADES * CONTOUR_UNITS, size=CONTOUR_UNITS // 2, coloring="fill", showlines=True),
             line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-            colorbar=dict(title=dict(text="loss"), tickvals=ticks, ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
+            colorbar=dict(title=dict(text="loss"), tickvals=(ticks - bottom) * CONTOUR_UNITS,
+                          ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
         ),
         dict(
             type="scatter", x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
@@ -174,23 +208,31 @@ def race_figure(
         ),
     ]
     indices = [shown_indices(len(p.points), max_points) for p in result.paths]
-    final = _trails_and_heads(result, result.steps, indices)
-    for path, trail in zip(result.paths, final):
-        data.append(dict(
-            type="scatter", **trail, mode="lines", name=path.racer.name, line=dict(color=path.racer.spec.colour, width=2.5),
-            hovertemplate=f"{path.racer.name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-        ))
-    heads = final[-1]
+    steps = frame_steps(result.steps, frames)
+    # Each trail is drawn in pieces, one per frame interval, and a frame only shows or hides pieces
+    # (their opacity): the path's numbers are sent once, where frames that each carried the trail
+    # so far sent them about frames / 2 times (300 kB of a 530 kB page).
+    pieces: list[int] = []
+    for path, racer_pieces in zip(result.paths, _trail_pieces(result, steps, indices)):
+        for number, piece in enumerate(racer_pieces):
+            pieces.append(len(data))
+            data.append(dict(
+                type="scatter", **piece, mode="lines", name=path.racer.name, legendgroup=path.racer.name,
+                showlegend=number == 0, line=dict(color=path.racer.spec.colour, width=2.5),
+                hovertemplate=f"{path.racer.name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            ))
+    heads = _heads(result, result.steps)
     data.append(dict(
         type="scatter", x=heads["x"], y=heads["y"], mode="markers", showlegend=False, hoverinfo="skip",
         marker=dict(symbol=heads["marker"]["symbol"], size=12, color=[p.racer.spec.colour for p in result.paths],
                     line=dict(color="white", width=1)),
     ))
-    animated = list(range(len(data) - len(final), len(data)))
-    steps = frame_steps(result.steps, frames)
+    per_racer = len(steps) - 1
     frames_spec = [
-        dict(name=str(step), traces=animated, data=[dict(type="scatter", **part) for part in _trails_and_heads(result, int(step), indices)])
-        for step in steps
+        dict(name=str(step), traces=[*pieces, len(data) - 1],
+             data=[*(dict(opacity=1 if index % per_racer < frame else 0) for index in range(len(pieces))),
+                   _heads(result, int(step))])
+        for frame, step in enumerate(steps)
     ]
     play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
@@ -198,7 +240,8 @@ def race_figure(
         **_window_axes(surface),
         height=height,
         margin=dict(l=10, r=10, t=10, b=90),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        # "normal": legend groups (a trail's pieces) would otherwise lay the legend out by group, not as before.
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
         updatemenus=[
             dict(
                 type="buttons", direction="left", x=0.0, y=-0.08, xanchor="left", yanchor="top", showactive=False,
@@ -236,10 +279,14 @@ def loss_figure(result: RaceResult) -> go.Figure:
         steps = np.arange(len(path.losses))
         drawn = np.clip(path.losses, LOSS_FLOOR, LOSS_CEILING)
         low, high = min(low, float(drawn.min())), max(high, float(drawn.max()))
+        # x is 0, 1, 2, ... (x0, dx): no array to send; the real loss rides along for hover only
+        # where the drawn one was capped (a diverging racer).
+        capped = bool(np.any(path.losses > LOSS_CEILING))
         data.append(dict(
-            type="scatter", x=steps, y=drawn, customdata=path.losses, mode="lines", name=path.racer.name,
+            type="scatter", x0=0, dx=1, y=typed_array(drawn), mode="lines", name=path.racer.name,
+            **(dict(customdata=typed_array(path.losses)) if capped else {}),
             line=dict(color=colour, width=2),
-            hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{customdata:.3g}}<extra></extra>",
+            hovertemplate=f"{path.racer.name}<br>step %{{x}}: loss %{{{'customdata' if capped else 'y'}:.3g}}<extra></extra>",
         ))
         if path.diverged_at is not None:
             data.append(dict(

@@ -82,7 +82,7 @@ def cold_start_rows(browser: object, repeats: int = 5) -> list[BenchRow]:
         for _ in range(repeats):  # interleaved, so both see the same machine load
             bare_times.append(_cold_start_seconds(browser, "bare.py", Path(folder), wait_chart=False))
             app_times.append(
-                _cold_start_seconds(browser, "app.py", ROOT, wait_chart=browser_checks.draws_a_chart(default.source))
+                _cold_start_seconds(browser, "app.py", ROOT, wait_chart=browser_checks.expected_of(default.url_path).draws_a_chart)
             )
     value = statistics.median(app_times)
     return [
@@ -161,7 +161,7 @@ def _tour(page, url: str, pages: list, *, every_tab: bool) -> None:
     for listed in pages:
         if not listed.default:
             browser_checks.navigate_by_sidebar(page, listed.title, listed.url(url))
-        if browser_checks.draws_a_chart(listed.source):
+        if browser_checks.expected_of(listed.url_path).draws_a_chart:
             browser_checks.wait_for_chart(page)
         if every_tab:
             browser_checks.visit_every_tab(page)

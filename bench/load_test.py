@@ -146,7 +146,7 @@ async def visit(page: object, listed: ListedPage, base_url: str, session: int, p
     errors: list[str] = []
     try:
         await _open(page, listed, base_url, timeout_s, by_sidebar=by_sidebar)
-        if browser_checks.draws_a_chart(listed.source):
+        if browser_checks.expected_of(listed.url_path).draws_a_chart:
             # Under this load a sidebar click's run can start seconds late: wait as long as a visit may take.
             chart = await _wait_chart(page, timeout_s=timeout_s)
             if chart is None or not chart.non_empty:

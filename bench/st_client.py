@@ -130,6 +130,9 @@ class StreamlitTab:
         self.pages: dict[str, str] = {}  # url path -> page_script_hash
         self.closed_reason = ""
         self.page_not_found = 0
+        #: Bytes of every websocket message the server sent this tab (what a tab downloads
+        #: besides the static frontend and media files, see ``media_urls``).
+        self.bytes_received = 0
         self._tree: dict[tuple[int, ...], Node] = {}
         self._values: dict[str, WidgetState] = {}
         self._cache: dict[str, tuple[ForwardMsg, int, str]] = {}
@@ -235,6 +238,18 @@ class StreamlitTab:
             elif kind == "progress":
                 found.append(element.progress.text)
         return found
+
+    def media_urls(self) -> list[str]:
+        """Addresses of the images on the page (``st.image``), which a browser fetches over HTTP."""
+        return [image.url for e in self._elements() if e.WhichOneof("type") == "imgs" for image in e.imgs.imgs]
+
+    def element_bytes(self) -> dict[str, int]:
+        """Serialized size of the page's elements by type (a plotly chart's spec counts as ``plotly_chart``)."""
+        sizes: dict[str, int] = {}
+        for element in self._elements():
+            kind = element.WhichOneof("type") or ""
+            sizes[kind] = sizes.get(kind, 0) + element.ByteSize()
+        return sizes
 
     def exceptions(self) -> list[str]:
         """The tracebacks on the page, one line each (type and message)."""
@@ -410,6 +425,7 @@ class StreamlitTab:
         assert self._websocket is not None
         try:
             async for payload in self._websocket:
+                self.bytes_received += len(payload)
                 message = ForwardMsg()
                 message.ParseFromString(payload)  # type: ignore[arg-type]
                 self._handle(message)

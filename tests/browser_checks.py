@@ -3,7 +3,7 @@
 A Streamlit page has rendered when its script run has finished (``stApp`` carries
 ``data-test-script-state="notRunning"`` after a real run) and stays finished for a moment
 (a rerun that a query-param widget asks for right after the first run is waited out too),
-and the page's main chart, if its source draws one, has drawn traces.
+and the page's main chart, if it has one (:data:`EXPECTED_PAGES`), has drawn traces.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CHART_STATE_JS = """
     '.trace, .hm image, .contour, .imagelayer image, .gl-container canvas, .pielayer .slice'
   ).length;
   return {width: box.width, height: box.height, traces: (el.data || []).length, drawn: drawn,
-          charts: charts.length};
+          charts: charts.length, types: (el.data || []).map(trace => trace.type || 'scatter')};
 }
 """
 
@@ -61,6 +61,11 @@ class ChartState:
     traces: int
     drawn: int
     charts: int
+    #: The plotly type of each trace (``scatter``, ``contour``, ``image``, ...).
+    types: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", tuple(self.types))
 
     @property
     def non_empty(self) -> bool:
@@ -106,9 +111,56 @@ def wait_for_chart(page: Page, *, timeout_s: float = 30.0) -> ChartState | None:
     return state
 
 
-def draws_a_chart(source: str) -> bool:
-    """Whether a page's source puts a plotly figure on screen."""
-    return "plotly_chart" in source
+@dataclass(frozen=True)
+class PageExpectation:
+    """What a page shows on top, and what its first visible chart draws (no chart: ``chart`` empty)."""
+
+    heading: str
+    #: Trace types the first visible chart holds (all of them must be there).
+    chart: frozenset[str] = frozenset()
+
+    @property
+    def draws_a_chart(self) -> bool:
+        return bool(self.chart)
+
+
+#: Every page by its address, written down here from the lecture's section titles and from what
+#: the pages were seen to draw in Chromium, not read from the pages' own source (a page whose
+#: chart went missing, or that shows another page's title, would otherwise set its own bar). A
+#: page added to the navigation needs its row here (``tests/test_browser_all_pages.py`` checks).
+EXPECTED_PAGES: dict[str, PageExpectation] = {
+    "": PageExpectation("annviz: artificial neural networks, live"),
+    "ann": PageExpectation("1 · What is an ANN?", frozenset({"scatter"})),
+    "neuron": PageExpectation("2 · A single neuron", frozenset({"scatter"})),
+    "layers": PageExpectation("3 · Layers and parameters", frozenset({"scatter"})),
+    "activations": PageExpectation("4 · Activation functions", frozenset({"scatter"})),
+    "playground": PageExpectation("4 · Playground: watch a network learn", frozenset({"bar"})),
+    "optimizers": PageExpectation("5 · Optimizers: the race", frozenset({"contour", "scatter"})),
+    "keras-workflow": PageExpectation("6 · The Keras workflow"),
+    "mnist": PageExpectation("7 · MNIST: a network learns to read digits", frozenset({"image"})),
+    "draw": PageExpectation("7 · Draw a digit", frozenset({"heatmap", "scatter"})),
+    "metrics": PageExpectation("8 · Evaluation metrics", frozenset({"heatmap"})),
+    "limitations": PageExpectation("9 · Limitations in image processing", frozenset({"heatmap"})),
+}
+
+
+def expected_of(url_path: str) -> PageExpectation:
+    """The page's row of :data:`EXPECTED_PAGES` (a page without one fails its test)."""
+    if url_path not in EXPECTED_PAGES:
+        raise AssertionError(f"/{url_path} has no row in browser_checks.EXPECTED_PAGES: write down what it shows")
+    return EXPECTED_PAGES[url_path]
+
+
+def draws_what_it_should(state: ChartState | None, url_path: str) -> str:
+    """Empty if the page's first visible chart is drawn and holds the traces it should, else what is wrong."""
+    want = expected_of(url_path).chart
+    if state is None:
+        return f"/{url_path}: no chart is visible (expected one with {sorted(want)} traces)"
+    if not state.non_empty:
+        return f"/{url_path}: its first chart is empty: {state}"
+    if not want <= set(state.types):
+        return f"/{url_path}: its first chart has {sorted(set(state.types))} traces, expected {sorted(want)}"
+    return ""
 
 
 def exception_texts(page: Page) -> list[str]:

@@ -7,7 +7,6 @@ Full-page screenshots go to ``<test output>/screenshots/all_pages/<page>.png`` (
 
 from __future__ import annotations
 
-import ast
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -17,9 +16,11 @@ from browser_checks import (
     close_dialogs,
     console_problem,
     dialog_texts,
-    draws_a_chart,
+    draws_what_it_should,
     error_texts,
     exception_texts,
+    EXPECTED_PAGES,
+    expected_of,
     main_text,
     navigation_sections,
     navigation_titles,
@@ -87,7 +88,7 @@ def test_page_renders_in_chromium(tour: Tour, app_url: str, listed: ListedPage) 
     page = tour.page
     tour.visit(listed, app_url)
     wait_until_idle(page, timeout_s=120)
-    chart = wait_for_chart(page) if draws_a_chart(listed.source) else None
+    chart = wait_for_chart(page) if expected_of(listed.url_path).draws_a_chart else None
     TOUR_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     screenshot_whole_page(page, str(TOUR_SCREENSHOTS / f"{listed.name}.png"))
 
@@ -95,9 +96,8 @@ def test_page_renders_in_chromium(tour: Tour, app_url: str, listed: ListedPage) 
     expected = EXPECTED_ERRORS.get(listed.name)
     unexpected = [text for text in error_texts(page) if expected is None or expected not in text]
     assert unexpected == []
-    if draws_a_chart(listed.source):
-        assert chart is not None, f"{listed.script} draws a plotly chart but none is visible"
-        assert chart.non_empty, f"{listed.script}'s first chart is empty: {chart}"
+    if expected_of(listed.url_path).draws_a_chart:
+        assert draws_what_it_should(chart, listed.url_path) == ""
     else:
         assert len(main_text(page).split()) >= 20, f"{listed.script} shows almost nothing"
     assert dialog_texts(page) == [], f"{listed.url(app_url)} opens with a dialog"
@@ -140,21 +140,15 @@ def test_sidebar_lists_the_pages_in_lecture_order(tour: Tour, app_url: str) -> N
 PAGE_NOT_FOUND = "Page not found"
 
 
-def heading_in_source(listed: ListedPage) -> str:
-    """The title the page's script puts on top (its first ``page_header``/``st.title`` string)."""
-    for node in ast.walk(ast.parse(listed.source)):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in ("page_header", "title"):
-                return str(node.args[0].value)
-    raise AssertionError(f"{listed.script} puts no title on top")
+def test_every_page_of_the_navigation_has_its_expectations_written_down() -> None:
+    assert set(EXPECTED_PAGES) == {listed.url_path for listed in PAGES}
 
 
 def shows_page(tab: object, listed: ListedPage) -> None:
     """The tab is on the page's URL, its main area is that page (its own title) and has no traceback."""
     assert urlsplit(tab.url).path.strip("/") == listed.url_path  # type: ignore[attr-defined]
     heading = tab.locator('[data-testid="stMain"] h1').first.inner_text()  # type: ignore[attr-defined]
-    assert heading.strip() == heading_in_source(listed), f"/{listed.url_path} shows another page"
+    assert heading.strip() == expected_of(listed.url_path).heading, f"/{listed.url_path} shows another page"
     assert exception_texts(tab) == []
 
 

@@ -15,12 +15,14 @@ RACE_CHART_JS = """
   if (!el || !el.data) return null;
   const box = el.getBoundingClientRect();
   const start = el.data.find(trace => trace.name === 'start');
-  const racers = el.data.filter(trace => trace.mode === 'lines').map(trace => trace.name);
-  const firstPath = el.data.find(trace => trace.mode === 'lines');
+  // A racer's trail is drawn in pieces (one per frame interval), the first one in the legend.
+  const racers = el.data.filter(trace => trace.mode === 'lines' && trace.showlegend !== false).map(trace => trace.name);
+  const firstPath = el.data.filter(trace => trace.mode === 'lines' && trace.name === racers[0]).pop();
   return {
     width: box.width, height: box.height,
     contours: el.querySelectorAll('.contour, .contourlevel').length,
     start: start ? [Number(start.x[0]), Number(start.y[0])] : null,
+    hiddenPieces: [...el.querySelectorAll('.scatterlayer .trace')].filter(t => t.style.opacity === '0').length,
     racers: racers,
     firstPathEnd: firstPath ? Number(firstPath.x[firstPath.x.length - 1]) : null,
     frames: (el._transitionData && el._transitionData._frames) ? el._transitionData._frames.length : 0,
@@ -78,8 +80,16 @@ def test_race_draws_and_follows_the_start_point(page: object, app_url: str) -> N
     assert before["racers"] == ["SGD", "SGD + momentum", "RMSprop", "Adam"]
     assert before["start"] == [-4.5, 1.0]
     assert before["frames"] == 26 and before["buttons"] == 2 and before["sliders"] == 1
+    assert before["hiddenPieces"] == 0  # it opens on the finished race
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / "p5_optimizers.png"))  # type: ignore[attr-defined]
+
+    # Play replays the race: early frames hide the pieces of the trails not yet run, the last shows all.
+    page.locator(".st-key-opt_race_chart .updatemenu-button").first.click()  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    assert race_chart(page)["hiddenPieces"] > 0
+    page.wait_for_timeout(4000)  # type: ignore[attr-defined]  # 26 frames of 80 ms
+    assert race_chart(page)["hiddenPieces"] == 0
 
     field = page.get_by_label("start x")  # type: ignore[attr-defined]
     field.fill("-3")

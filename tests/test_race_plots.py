@@ -12,11 +12,21 @@ import pytest
 from annviz.optimizers import MAX_LEARNING_RATE, make_racer
 from annviz.race import race
 from annviz.race import divergence_sentence
-from annviz.race_plots import CLICK_TRACE, LOSS_CEILING, LOSS_FLOOR, OFF_MAP, drawn_points, frame_steps, loss_figure, race_figure
-from annviz.race_plots import surface_3d_figure
+from annviz.race_plots import (
+    CLICK_TRACE,
+    CONTOUR_UNITS,
+    LOSS_CEILING,
+    LOSS_FLOOR,
+    OFF_MAP,
+    drawn_points,
+    frame_steps,
+    loss_figure,
+    race_figure,
+    surface_3d_figure,
+)
 from annviz.surfaces import SURFACES
 
-DECODE = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32, "u1": np.uint8}
+DECODE = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32, "u1": np.uint8, "u2": np.uint16}
 
 
 def numbers_in(spec: object) -> list[float]:
@@ -59,21 +69,43 @@ def test_the_animation_is_in_the_plotly_spec(wild_race) -> None:
     slider = spec["layout"]["sliders"][0]
     assert [s["args"][0] for s in slider["steps"]] == [[str(s)] for s in steps]
     assert slider["active"] == len(steps) - 1  # opens on the finished race
-    # Each frame redraws the four trails and the heads, and the trails grow.
+    # Each racer's trail is one legend entry drawn in pieces; frame k shows the first k pieces
+    # of each (the trail up to its step, ending at the racer's point there) and hides the rest.
     racer_traces = [i for i, trace in enumerate(spec["data"]) if trace.get("mode") == "lines"]
-    assert len(racer_traces) == 4
-    lengths = [len(decoded(frame["data"][3]["x"])) for frame in spec["frames"]]
-    assert lengths[0] == 1 and lengths == sorted(lengths) and lengths[-1] == 301
-    # The last frame is what the figure opens on.
-    last = spec["frames"][-1]
-    for trace_index, frame_trace in zip(last["traces"], last["data"]):
-        np.testing.assert_array_equal(decoded(spec["data"][trace_index]["x"]), decoded(frame_trace["x"]))
+    names = [spec["data"][i]["name"] for i in racer_traces]
+    assert [spec["data"][i]["name"] for i in racer_traces if spec["data"][i]["showlegend"]] == [
+        "SGD", "SGD + momentum", "RMSprop", "Adam"]
+    heads = len(spec["data"]) - 1
+    for frame, step in zip(spec["frames"], steps):
+        assert frame["traces"][-1] == heads and "type" not in frame["data"][0]
+        shown = {index: part["opacity"] for index, part in zip(frame["traces"], frame["data"]) if "opacity" in part}
+        assert set(shown) == set(racer_traces)
+        for racer, path in enumerate(wild_race.paths):
+            drawn = drawn_points(wild_race.surface, path.points)  # what leaves the map is pulled in
+            pieces = [i for i in racer_traces if names[racer_traces.index(i)] == path.racer.name]
+            visible = [i for i in pieces if shown[i] == 1]
+            assert visible == pieces[: len(visible)]  # a prefix
+            last = min(int(step), path.steps_taken)
+            if visible:
+                trail_x = np.concatenate([decoded(spec["data"][i]["x"]) for i in visible])
+                trail_y = np.concatenate([decoded(spec["data"][i]["y"]) for i in visible])
+                np.testing.assert_allclose([trail_x[0], trail_y[0]], drawn[0], rtol=1e-6)
+                np.testing.assert_allclose([trail_x[-1], trail_y[-1]], drawn[last], rtol=1e-6)
+                # every step up to ``last`` is on it (300 steps: no point is left out)
+                assert len(np.unique(trail_x)) == len(np.unique(drawn[: last + 1, 0].astype(np.float32)))
+            else:
+                assert step == 0
+            head = frame["data"][-1]
+            assert (head["x"][racer], head["y"][racer]) == pytest.approx(tuple(drawn[last]))
+    # The last frame shows everything, as the figure opens.
+    assert all(part.get("opacity", 1) == 1 for part in spec["frames"][-1]["data"][:-1])
+    assert all(spec["data"][i].get("opacity", 1) == 1 for i in racer_traces)
 
 
 def test_a_diverged_racer_stops_at_its_last_finite_point_with_a_cross(wild_race) -> None:
     figure = race_figure(wild_race)
     sgd = wild_race.paths[0]
-    trail = next(trace for trace in figure.data if trace.name == "SGD")
+    trail = [trace for trace in figure.data if trace.name == "SGD" and trace.mode == "lines"][-1]
     assert decoded(trail.x)[-1] == pytest.approx(drawn_points(wild_race.surface, sgd.points[-1:])[0, 0], rel=1e-6)
     heads = figure.data[-1]
     assert list(heads.marker.symbol) == ["x", "x", "circle", "circle"]
@@ -90,13 +122,17 @@ def test_no_nan_or_infinity_reaches_a_chart(wild_race, build) -> None:
 def test_contour_levels_are_log_spaced_powers_of_ten(wild_race) -> None:
     contour = race_figure(wild_race).data[0]
     assert contour.type == "contour"
-    assert contour.contours.size == 0.5 and contour.contours.end - contour.contours.start == 6
-    assert all(text.startswith("1e") for text in contour.colorbar.ticktext)
+    # z counts thousandths of a decade above the map's bottom: levels every half decade, six decades.
+    assert contour.contours.size == CONTOUR_UNITS / 2 and contour.contours.end - contour.contours.start == 6 * CONTOUR_UNITS
+    ticks = [float(text[2:]) for text in contour.colorbar.ticktext]
+    assert all(text.startswith("1e") for text in contour.colorbar.ticktext) and ticks == sorted(ticks)
+    bottom = ticks[0]
+    assert list(contour.colorbar.tickvals) == [(t - bottom) * CONTOUR_UNITS for t in ticks]
     # The drawn height is log10(loss): 2500 at (2, -1)... compare one grid point.
     xs, ys, z = np.asarray(contour.x), np.asarray(contour.y), np.asarray(contour.z)
     i, j = 10, 20
     loss = SURFACES["rosenbrock"].loss(xs[j], ys[i])
-    assert z[i, j] == pytest.approx(max(np.log10(loss), contour.contours.start), rel=1e-6)
+    assert bottom + z[i, j] / CONTOUR_UNITS == pytest.approx(max(np.log10(loss), bottom), abs=0.5 / CONTOUR_UNITS)
 
 
 def test_loss_chart_is_log_and_floors_zero(wild_race) -> None:
@@ -104,7 +140,7 @@ def test_loss_chart_is_log_and_floors_zero(wild_race) -> None:
     assert figure.layout.yaxis.type == "log"
     ravine = SURFACES["ravine"]
     exact = race(ravine, [make_racer("momentum")], (0.0, 0.0), 5)  # starts on the minimum: loss 0
-    assert np.asarray(loss_figure(exact).data[0].y).min() == LOSS_FLOOR
+    assert decoded(loss_figure(exact).data[0].y).min() == pytest.approx(LOSS_FLOOR, rel=1e-6)
 
 
 def test_the_click_grid_covers_the_window_invisibly(wild_race) -> None:
@@ -158,5 +194,5 @@ def test_a_learning_rate_of_a_million_is_said_in_words_and_drawn_on_finite_axes(
 def test_a_diverged_curve_runs_into_the_ceiling_and_its_hover_tells_the_real_loss(wild_race) -> None:
     figure = loss_figure(wild_race)
     sgd = next(trace for trace in figure.data if trace.name == "SGD")
-    assert np.asarray(sgd.y).max() <= LOSS_CEILING and np.asarray(sgd.customdata)[-1] == wild_race.paths[0].losses[-1]
+    assert decoded(sgd.y).max() <= LOSS_CEILING and decoded(sgd.customdata)[-1] == wild_race.paths[0].losses[-1]
     assert "customdata" in sgd.hovertemplate

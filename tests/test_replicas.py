@@ -26,7 +26,8 @@ from pages._navigation import listed_pages
 from browser_checks import (
     close_dialogs,
     dialog_texts,
-    draws_a_chart,
+    draws_what_it_should,
+    expected_of,
     error_texts,
     exception_texts,
     main_text,
@@ -109,9 +110,8 @@ def test_through_the_proxy_pages_upload_media_and_training_all_reach_the_session
         # Every page, as a student moves through the sidebar (one session, one websocket).
         for listed in PAGES[1:]:
             navigate_by_sidebar(page, listed.title, re.compile(rf"/{re.escape(listed.url_path)}(\?|$)"), timeout_s=120)
-            if draws_a_chart(listed.source):
-                chart = wait_for_chart(page)
-                assert chart is not None and chart.non_empty, f"/{listed.url_path}: {chart}"
+            if expected_of(listed.url_path).draws_a_chart:
+                assert draws_what_it_should(wait_for_chart(page), listed.url_path) == ""
             else:
                 assert len(main_text(page).split()) >= 20, f"/{listed.url_path} shows almost nothing"
             assert_clean(page, f"/{listed.url_path}")
