@@ -129,7 +129,7 @@ def _scaled(values: np.ndarray, activation: str) -> np.ndarray:
         return 2.0 * values - 1.0
     if activation == "tanh":
         return values
-    return values / max(float(np.abs(values).max()), 1e-9)
+    return values / np.maximum(np.abs(values).max(axis=0), 1e-9)  # each neuron by its own largest output
 
 
 def output_codes(network: Network, output: np.ndarray, *, target_scale: float) -> np.ndarray:
@@ -232,7 +232,7 @@ def playback_data(network: Network, features: tuple[str, ...], view: GridView, f
         "neuronPalette": diverging_palette().ravel().tolist(),
         "grid": GRID, "neuronGrid": NEURON_GRID, "extent": [x_low, x_high, y_low, y_high],
         "task": network.task, "sizes": list(network.sizes), "params": network.count_params(),
-        "activation": ACTIVATIONS[network.activation].label, "output": ACTIVATIONS[network.output_activation].label,
+        "activation": ACTIVATIONS[network.activation].label,
         "maxLayers": MAX_HIDDEN_LAYERS, "maxNeurons": MAX_NEURONS,
         "features": [{"key": key, "label": feature.label, "on": key in features, "map": _b64(tiles[index])}
                      for index, (key, feature) in enumerate(FEATURES.items())],
@@ -295,8 +295,8 @@ button:disabled { color: #bbb; cursor: default; }
 .tile.off { opacity: 0.3; border-style: dashed; }
 .tile.shown { outline: 3px solid #222; }
 .flabel { position: absolute; text-align: right; white-space: nowrap; pointer-events: none; }
-.lhead { position: absolute; display: flex; flex-direction: column; align-items: center; gap: 2px; white-space: nowrap;
-         font-size: 0.85em; color: #444; }
+.lhead { position: absolute; display: flex; flex-direction: column; align-items: center; gap: 1px; white-space: nowrap;
+         font-size: 0.8em; color: #444; }
 .lhead .ctl button { min-width: 1.6em; height: 1.4em; }
 .status { justify-content: space-between; }
 .epoch-box { font-size: 1.15em; }
@@ -346,9 +346,11 @@ function tick(v) { return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toPrecision(3) : 
 
 function layout(S) {
   const D = S.D, q = s => S.root.querySelector(s), font = D.font;
+  const map = q(".map"), side = D.mapSize;
+  map.width = map.height = side;
   const panel = q(".net-panel"), width = Math.max(260, panel.clientWidth);
   const hidden = D.sizes.slice(1, -1), columns = hidden.length + 2;
-  const labelW = 3.2 * font, headH = 3.2 * font, height = D.netHeight;
+  const labelW = 3.2 * font, headH = 2.7 * font, height = D.netHeight;
   const rows = Math.max(D.features.length, ...D.sizes.slice(1));
   const gap = Math.max(4, font / 3);
   const box = Math.max(18, Math.min(3.4 * font, Math.floor((height - headH - (rows - 1) * gap) / rows)));
@@ -415,8 +417,6 @@ function layout(S) {
   q(".params").textContent = `${D.params} parameters`;
   q(".add-layer").disabled = hidden.length >= D.maxLayers;
   q(".remove-layer").disabled = hidden.length === 0;
-  const map = q(".map"), side = D.mapSize;
-  map.width = map.height = side;
   const loss = q(".loss"); loss.width = width; loss.height = Math.round(5.5 * font);
 }
 
@@ -443,27 +443,35 @@ function drawLoss(S, epoch) {
   ctx.clearRect(0, 0, w, h);
   const shown = H.epoch.map((e, i) => i).filter(i => H.epoch[i] <= epoch);
   const last = Math.max(10, epoch), top = Math.max(1e-9, ...shown.map(i => Math.max(H.train[i], H.test[i])));
-  const left = 3.2 * font, right = w - 7 * font, up = font * 0.7, down = h - 1.6 * font;
+  const left = 3.6 * font, right = w - 6 * font, up = font * 0.7, down = h - 1.6 * font;
   const px = e => left + e / last * (right - left), py = v => down - v / top * (down - up);
   ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(left, up); ctx.lineTo(left, down); ctx.lineTo(right, down); ctx.stroke();
   ctx.fillStyle = "#444"; ctx.font = `${Math.round(font * 0.85)}px sans-serif`;
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
   for (const v of [0, top / 2, top]) { ctx.fillText(tick(v), left - 4, py(v)); }
-  ctx.textAlign = "center"; ctx.textBaseline = "top";
-  for (const e of [0, Math.round(last / 2), last]) { ctx.fillText(String(e), px(e), down + 3); }
-  ctx.textAlign = "left"; ctx.fillText("epoch", right + 4, down + 3);
+  ctx.textBaseline = "top";
+  ctx.textAlign = "left"; ctx.fillText("0", left, down + 3);
+  ctx.textAlign = "right"; ctx.fillText(String(last), right, down + 3);
+  ctx.textAlign = "center"; ctx.fillText("epoch", (left + right) / 2, down + 3);
   ctx.save(); ctx.translate(font * 0.7, (up + down) / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center";
   ctx.fillText("loss", 0, 0); ctx.restore();
+  // Each curve named at its end; the two names kept a line apart and inside the plot.
+  const end = shown.length ? shown[shown.length - 1] : -1, named = {};
+  if (end >= 0) {
+    const a = py(H.train[end]), b = py(H.test[end]), gap = font * 1.05;
+    let low = Math.min(down - font * 0.5, Math.max(a, b)), high = Math.min(a, b);
+    high = Math.max(up + font * 0.5, Math.min(high, low - gap)); low = Math.max(low, high + gap);
+    named[a >= b ? "train" : "test"] = low; named[a >= b ? "test" : "train"] = high;
+  }
   for (const [name, colour, dash, label] of [["train", TRAIN_LINE, [], "training"], ["test", TEST_LINE, [6, 4], "test"]]) {
     ctx.strokeStyle = colour; ctx.fillStyle = colour; ctx.lineWidth = 2.5; ctx.setLineDash(dash); ctx.beginPath();
     shown.forEach((i, n) => { n ? ctx.lineTo(px(H.epoch[i]), py(H[name][i])) : ctx.moveTo(px(H.epoch[i]), py(H[name][i])); });
     ctx.stroke(); ctx.setLineDash([]);
-    if (shown.length) {
-      const i = shown[shown.length - 1], yy = py(H[name][i]) + (name === "train" ? 0.55 : -0.55) * font;
-      ctx.beginPath(); ctx.arc(px(H.epoch[i]), py(H[name][i]), 3, 0, 2 * Math.PI); ctx.fill();
+    if (end >= 0) {
+      ctx.beginPath(); ctx.arc(px(H.epoch[end]), py(H[name][end]), 3, 0, 2 * Math.PI); ctx.fill();
       ctx.font = `bold ${Math.round(font * 0.85)}px sans-serif`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-      ctx.fillText(label, right + 6, Math.min(down - 4, Math.max(up + 4, yy)));
+      ctx.fillText(label, right + 6, named[name]);
     }
   }
 }

@@ -132,34 +132,40 @@ def optimizer_options(optimizer_key: str) -> dict[str, float | bool]:
     return extra
 
 
-def demo_picker() -> str:
-    """The lecture demo and its lesson, said only while its settings are on screen."""
-    picker_column, lesson_column = st.columns([2, 3], vertical_alignment="bottom")
-    preset_key = picker_column.selectbox(
+def demo_picker(where: Any) -> str:
+    """The lecture demo picker (in ``where``) and, under the row, its lesson: said only while its settings are."""
+    preset_key = where.selectbox(
         "Lecture demo", [*PRESETS, CUSTOM], index=list(PRESETS).index(DEFAULT_PRESET),
         format_func=lambda key: PRESETS[key].label if key in PRESETS else "My own settings",
         key="pg_preset", bind="query-params", on_change=apply_preset,
     )
-    if preset_key in PRESETS:
-        changed = preset_differences(preset_key, st.session_state, own_data=KEPT_CSV in st.session_state)
-        if not changed:
-            lesson_column.caption(PRESETS[preset_key].lesson)
-        else:
-            text_column, restore_column = lesson_column.columns([4, 1], vertical_alignment="center")
-            text_column.caption(f"You changed this demo's settings ({'; '.join(changed[:2])}"
-                                f"{'; …' if len(changed) > 2 else ''}): its lesson is about its own.")
-            restore_column.button("Restore", key="pg_restore", on_click=apply_preset, icon=":material/undo:")
     return preset_key
+
+
+def lesson_line(preset_key: str) -> None:
+    """The demo's lesson while its settings are on screen; once a student changed them, what changed and Restore."""
+    if preset_key not in PRESETS:
+        return
+    changed = preset_differences(preset_key, st.session_state, own_data=KEPT_CSV in st.session_state)
+    if not changed:
+        st.caption(PRESETS[preset_key].lesson)
+        return
+    text_column, restore_column = st.columns([6, 1], vertical_alignment="center")
+    text_column.caption(f"You changed this demo's settings ({'; '.join(changed[:2])}{'; …' if len(changed) > 2 else ''})"
+                        ": its lesson is about its own.")
+    restore_column.button("Restore", key="pg_restore", on_click=apply_preset, icon=":material/undo:")
 
 
 def playground() -> None:
     """The demo: a preset, the key controls, the view and the other settings. One fragment, so a setting or a
     button reruns this part only; while playing it reruns itself every TICK_SECONDS and trains the next chunk."""
-    preset_key = demo_picker()
+    picker_column, buttons_column, *main_columns = st.columns([2.1, 3.4, 1.7, 1.5, 1.4], vertical_alignment="bottom")
+    # One row that does not stack on a phone: Play, Step and Reset side by side.
+    buttons = buttons_column.container(horizontal=True, gap="small", key="pg_buttons")
+    preset_key = demo_picker(picker_column)
+    lesson_line(preset_key)
     # Opened from a link that names only the preset: its settings are the widgets' defaults.
     defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRESET)
-    play_column, step_column, reset_column, *main_columns = st.columns([1, 1, 1.1, 2, 2, 1.6],
-                                                                       vertical_alignment="bottom")
     values: dict[str, Any] = {}
     for column, setting in zip(main_columns, (s for s in SETTINGS if s.group == "main")):
         with column:
@@ -217,7 +223,7 @@ def playground() -> None:
     state = with_optimizer(kept_state[1], racer)
     with view_place:
         state = training_part(setup, state, racer, int(values["pg_seed"]), int(values["pg_batch"]), regularization,
-                              extent, buttons=(play_column, step_column, reset_column))
+                              extent, buttons=buttons)
     st.session_state[STATE] = (signature, state)
     with st.expander("The Keras code of this run"):
         st.code(keras_code(setup, racer, regularization, batch_size=int(values["pg_batch"]),
@@ -233,17 +239,17 @@ def playground() -> None:
 
 def training_part(setup: Setup, state: TrainingState, racer: Racer, seed: int, batch_size: int,
                   regularization: Regularization, extent: tuple[float, float, float, float], *,
-                  buttons: tuple[Any, Any, Any]) -> TrainingState:
+                  buttons: Any) -> TrainingState:
     """Play, Step and Reset (drawn into ``buttons``), the chunk they train, and the view that plays it."""
     playing = bool(st.session_state.get(PLAYING))
-    if buttons[0].button("Pause" if playing else "Play", key="pg_play", type="primary",
+    if buttons.button("Pause" if playing else "Play", key="pg_play", type="primary",
                          icon=":material/pause:" if playing else ":material/play_arrow:",
                          disabled=state.diverged_at is not None):
         st.session_state[PLAYING] = not playing
         st.rerun()
-    stepped = buttons[1].button("Step", key="pg_step", icon=":material/skip_next:", help="Train one epoch.",
+    stepped = buttons.button("Step", key="pg_step", icon=":material/skip_next:", help="Train one epoch.",
                                 disabled=playing or state.diverged_at is not None)
-    if buttons[2].button("Reset", key="pg_reset", icon=":material/restart_alt:"):
+    if buttons.button("Reset", key="pg_reset", icon=":material/restart_alt:"):
         state = start_training(setup.network, racer, seed, setup.train_xy, setup.test_xy)
         st.session_state[PLAYING] = playing = False
     snapshots = []
@@ -264,8 +270,8 @@ def training_part(setup: Setup, state: TrainingState, racer: Racer, seed: int, b
         st.warning(message, icon=":material/info:")
     lecture = lecture_on()
     training_view(training_view_data(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS,
-                                     font_px=16 if lecture else 13, net_height=300 if lecture else 320,
-                                     map_size=330 if lecture else 340), key="pg_view", on_edit=apply_edit)
+                                     font_px=16 if lecture else 13, net_height=280 if lecture else 320,
+                                     map_size=340), key="pg_view", on_edit=apply_edit)
     st.caption("**Colours.** Orange is class 0 (or a negative value), blue class 1 (or a positive value), white the "
                "middle: where the network is unsure (probability 0.5) or a neuron outputs 0; with three classes, "
                "green is class 2. Points with a white rim are training points, with a black rim test points. Click a "
