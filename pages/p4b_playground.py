@@ -223,8 +223,7 @@ def playground() -> None:
     state = with_optimizer(kept_state[1], racer)
     with view_place:
         state = training_part(setup, state, racer, int(values["pg_seed"]), int(values["pg_batch"]), regularization,
-                              extent, buttons=buttons)
-    st.session_state[STATE] = (signature, state)
+                              extent, buttons=buttons, signature=signature)
     with st.expander("The Keras code of this run"):
         st.code(keras_code(setup, racer, regularization, batch_size=int(values["pg_batch"]),
                            epochs=max(state.epoch, 1), seed=int(values["pg_seed"]),
@@ -239,8 +238,10 @@ def playground() -> None:
 
 def training_part(setup: Setup, state: TrainingState, racer: Racer, seed: int, batch_size: int,
                   regularization: Regularization, extent: tuple[float, float, float, float], *,
-                  buttons: Any) -> TrainingState:
-    """Play, Step and Reset (drawn into ``buttons``), the chunk they train, and the view that plays it."""
+                  buttons: Any, signature: tuple) -> TrainingState:
+    """Play, Step and Reset (drawn into ``buttons``), the chunk they train, and the view that plays it.
+
+    The new state is kept (under ``signature``: what it was started from) before anything reruns the page."""
     playing = bool(st.session_state.get(PLAYING))
     if buttons.button("Pause" if playing else "Play", key="pg_play", type="primary",
                          icon=":material/pause:" if playing else ":material/play_arrow:",
@@ -259,6 +260,7 @@ def training_part(setup: Setup, state: TrainingState, racer: Racer, seed: int, b
         chunk = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=epochs,
                             batch_size=batch_size, regularization=regularization)
         state, snapshots = chunk.state, chunk.snapshots
+    st.session_state[STATE] = (signature, state)
     sentence = diverged_sentence(state)
     if sentence:
         st.error(sentence, icon=":material/error:")
