@@ -15,6 +15,7 @@ and :func:`edited_settings` applies a click on the network diagram (a feature ti
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -144,14 +145,26 @@ class Setting:
         return value
 
     def shown(self, value: Any) -> str:
-        """A value as a sentence names it."""
+        """A value as a sentence names it: from the table's own words and numbers, never the student's raw text
+        (a sentence is markdown; typed text echoed into it could render as a link or an image).
+
+        >>> SETTING["pg_hidden"].shown("![x](https://example.org/x.png)"), SETTING["pg_hidden"].shown("8,4")
+        ('text that is not a list of layers', '8, 4')
+        """
         if self.kind == "features":
             return ", ".join(FEATURES[f].label for f in value if f in FEATURES) or "none"
         if self.kind == "layers":
-            return value or "none"
+            try:
+                return format_hidden(parse_hidden_layers(str(value))) or "none"
+            except InputError:
+                return "text that is not a list of layers"
         if self.kind == "choice":
-            return self.option_label(value) if value in self.options else str(value)
-        return f"{value:g}" if isinstance(value, float) else str(value)
+            return self.option_label(value) if value in self.options else "another choice"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return "another value"
+        return f"{number:g}" if math.isfinite(number) else "a value that is not a number"
 
 
 #: Every setting of the playground, in the page's order; ``group`` is where it sits: "main" beside Play (what a

@@ -142,11 +142,11 @@ def demo_picker(where: Any) -> str:
     return preset_key
 
 
-def lesson_line(preset_key: str) -> None:
+def lesson_line(preset_key: str, values: dict[str, Any]) -> None:
     """The demo's lesson while its settings are on screen; once a student changed them, what changed and Restore."""
     if preset_key not in PRESETS:
         return
-    changed = preset_differences(preset_key, st.session_state, own_data=KEPT_CSV in st.session_state)
+    changed = preset_differences(preset_key, values, own_data=KEPT_CSV in st.session_state)
     if not changed:
         st.caption(PRESETS[preset_key].lesson)
         return
@@ -163,7 +163,7 @@ def playground() -> None:
     # One row that does not stack on a phone: Play, Step and Reset side by side.
     buttons = buttons_column.container(horizontal=True, gap="small", key="pg_buttons")
     preset_key = demo_picker(picker_column)
-    lesson_line(preset_key)
+    lesson_place = st.container()  # filled once every widget holds its value (a link's values arrive with them)
     # Opened from a link that names only the preset: its settings are the widgets' defaults.
     defaults = preset_settings(preset_key if preset_key in PRESETS else DEFAULT_PRESET)
     values: dict[str, Any] = {}
@@ -188,14 +188,17 @@ def playground() -> None:
                          "classification, other numbers a regression. At most 2,000 points.")
     with tabs["training"], st.expander("More optimizer settings"):
         extra = optimizer_options(values["pg_optimizer"])
+    with lesson_place:
+        lesson_line(preset_key, values)
 
     kept = st.session_state.get(KEPT_CSV)
     setup = racer = regularization = None
     with view_place:
         with shown_as_error():
             if kept is not None:
-                st.caption(f"Training on your file **{kept[0][:60]}**, kept for this session (remove it in the Data "
-                           "tab to go back to the datasets).")
+                name = kept[0][:60].replace("`", "")  # a code span: a file's name is shown, never rendered
+                st.caption(f"Training on your file `{name}`, kept for this session (remove it in the Data tab to go "
+                           "back to the datasets).")
                 points = csv_points(kept[1])
                 extent = data_extent(points, DOMAIN)
             else:

@@ -205,6 +205,15 @@ def test_a_presets_lesson_shows_only_while_its_settings_are_on_screen() -> None:
     assert at.selectbox(key="pg_dataset").value == "circle" and lesson in [c.value for c in at.caption]
 
 
+def test_a_links_text_is_named_never_echoed_into_the_lessons_line() -> None:
+    """The line that says what changed is markdown: a typed or linked value must not become a link or an image."""
+    at = opened(pg_hidden="![x](https://example.org/pixel.png)")
+    clean(at)
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    assert not any("example.org" in text for text in texts), texts
+    assert any("text that is not a list of layers" in c.value for c in at.caption)
+
+
 def test_the_settings_the_diagram_writes_build_the_network_it_draws() -> None:
     """What the view's + / − and feature tiles send, applied by the page's callback (the browser test clicks them)."""
     at = opened()
