@@ -205,6 +205,17 @@ def split_points(points: PointSet, *, train_percent: float, seed: int) -> tuple[
     return pick(order[:n_train]), pick(order[n_train:])
 
 
+def quoted(text: str, limit: int = 20) -> str:
+    """What a student typed or uploaded, for a sentence: cut to ``limit`` characters, in a code span so that the
+    page's markdown shows it as text (never a link or an image).
+
+    >>> quoted("[log in](https://example.org)")
+    '`[log in](https://exa…`'
+    """
+    cut = text[:limit].replace("`", "'")
+    return f"`{cut}{'…' if len(text) > limit else ''}`"
+
+
 def parse_points_csv(data: bytes) -> PointSet:
     """An uploaded CSV of ``x1,x2,label`` rows (header first) as points; a sentence for anything else.
 
@@ -229,7 +240,7 @@ def parse_points_csv(data: bytes) -> PointSet:
         raise InputError("The file is empty: upload a CSV file with the columns x1, x2, label.")
     header = [cell.strip().lower() for cell in rows[0]]
     if header != ["x1", "x2", "label"]:
-        raise InputError(f"The first line must be the header x1,x2,label, not {','.join(rows[0])[:60]!r}.")
+        raise InputError(f"The first line must be the header x1,x2,label, not {quoted(','.join(rows[0]), 60)}.")
     body = rows[1:]
     if len(body) < 4:
         raise InputError(f"The file has {len(body)} data rows: upload at least 4 points.")
@@ -243,7 +254,7 @@ def parse_points_csv(data: bytes) -> PointSet:
             try:
                 values[number - 2, column] = float(cell)
             except ValueError:
-                raise InputError(f"Line {number}: {cell.strip()[:20]!r} is not a number.") from None
+                raise InputError(f"Line {number}: {quoted(cell.strip())} is not a number.") from None
     if not np.isfinite(values).all():
         line = int(np.argwhere(~np.isfinite(values))[0, 0]) + 2
         raise InputError(f"Line {line} holds NaN or infinity: every value must be a finite number.")
@@ -422,10 +433,10 @@ def parse_hidden_layers(text: str) -> tuple[int, ...]:
     for token in tokens:
         token = token.strip()
         if not token.isascii() or not token.isdigit() or len(token) > 3:
-            raise InputError(f"'{token[:20]}' is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
+            raise InputError(f"{quoted(token)} is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
         units = int(token)
         if not 1 <= units <= MAX_NEURONS:
-            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {token[:20]}.")
+            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {quoted(token)}.")
         sizes.append(units)
     return tuple(sizes)
 

@@ -30,6 +30,7 @@ from annviz.playground import (
     MAX_POINTS,
     MIN_POINTS,
     parse_hidden_layers,
+    quoted,
 )
 
 MAX_SEED = 100_000
@@ -282,7 +283,7 @@ def edited_settings(values: Mapping[str, Any], edit: Edit) -> dict[str, Any]:
     """
     if edit.what == "feature":
         if edit.name not in FEATURES:
-            raise InputError(f"There is no feature '{edit.name[:20]}'.")
+            raise InputError(f"There is no feature {quoted(edit.name)}.")
         features = list(values.get("pg_features", []))
         if edit.name in features:
             if len(features) == 1:

@@ -132,7 +132,7 @@ def test_a_learning_rate_that_diverges_stops_with_a_sentence_and_no_nan() -> Non
         (b"a,b\n1,2\n", "header x1,x2,label"),
         (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,nan\n4,4,1\n", "NaN or infinity"),
         (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
-        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "'x' is not a number"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "`x` is not a number"),
         (b"x1,x2,label\n" + b"1,2,0\n2,1,1\n" * 20_000, "upload at most"),
     ],
 )
@@ -212,6 +212,9 @@ def test_a_links_text_is_named_never_echoed_into_the_lessons_line() -> None:
     texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
     assert not any("example.org" in text for text in texts), texts
     assert any("text that is not a list of layers" in c.value for c in at.caption)
+    linked = opened(pg_hidden="[login](https://example.org)")  # the error quotes it as code, cut to 20 characters
+    assert [e.value for e in linked.error] == [
+        "`[login](https://exam…` is not a number of neurons: type whole numbers from 1 to 8, e.g. 4, 2."]
 
 
 def test_the_settings_the_diagram_writes_build_the_network_it_draws() -> None:
