@@ -21,8 +21,8 @@ from typing import Any
 
 from annviz.architecture import PRESETS, format_hidden_layers
 from annviz.limitations import LECTURE_SHIFT
-from annviz.playground import PRESETS as PLAYGROUND_PRESETS
-from annviz.playground import preset_settings
+from annviz.playground_settings import PRESETS as PLAYGROUND_PRESETS
+from annviz.playground_settings import preset_settings
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,17 @@ def split_points(points: PointSet, *, train_percent: float, seed: int) -> tuple[
     return pick(order[:n_train]), pick(order[n_train:])
 
 
+def quoted(text: str, limit: int = 20) -> str:
+    """What a student typed or uploaded, for a sentence: cut to ``limit`` characters, in a code span so that the
+    page's markdown shows it as text (never a link or an image).
+
+    >>> quoted("[log in](https://example.org)")
+    '`[log in](https://exa…`'
+    """
+    cut = text[:limit].replace("`", "'")
+    return f"`{cut}{'…' if len(text) > limit else ''}`"
+
+
 def parse_points_csv(data: bytes) -> PointSet:
     """An uploaded CSV of ``x1,x2,label`` rows (header first) as points; a sentence for anything else.
 
@@ -229,7 +240,7 @@ def parse_points_csv(data: bytes) -> PointSet:
         raise InputError("The file is empty: upload a CSV file with the columns x1, x2, label.")
     header = [cell.strip().lower() for cell in rows[0]]
     if header != ["x1", "x2", "label"]:
-        raise InputError(f"The first line must be the header x1,x2,label, not {','.join(rows[0])[:60]!r}.")
+        raise InputError(f"The first line must be the header x1,x2,label, not {quoted(','.join(rows[0]), 60)}.")
     body = rows[1:]
     if len(body) < 4:
         raise InputError(f"The file has {len(body)} data rows: upload at least 4 points.")
@@ -243,7 +254,7 @@ def parse_points_csv(data: bytes) -> PointSet:
             try:
                 values[number - 2, column] = float(cell)
             except ValueError:
-                raise InputError(f"Line {number}: {cell.strip()[:20]!r} is not a number.") from None
+                raise InputError(f"Line {number}: {quoted(cell.strip())} is not a number.") from None
     if not np.isfinite(values).all():
         line = int(np.argwhere(~np.isfinite(values))[0, 0]) + 2
         raise InputError(f"Line {line} holds NaN or infinity: every value must be a finite number.")
@@ -422,10 +433,10 @@ def parse_hidden_layers(text: str) -> tuple[int, ...]:
     for token in tokens:
         token = token.strip()
         if not token.isascii() or not token.isdigit() or len(token) > 3:
-            raise InputError(f"'{token[:20]}' is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
+            raise InputError(f"{quoted(token)} is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
         units = int(token)
         if not 1 <= units <= MAX_NEURONS:
-            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {token[:20]}.")
+            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {quoted(token)}.")
         sizes.append(units)
     return tuple(sizes)
 
@@ -769,64 +780,7 @@ def diverged_sentence(state: TrainingState) -> str | None:
             "lower the learning rate and press Reset.")
 
 
-# ----------------------------------------------------------------------------- presets
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A lecture demo: every setting of the page, how long to train, and what the students should see.
-
-    ``outcome`` is (measure, "≤" or "≥", number), a measure of :func:`preset_measures` after
-    ``epochs`` epochs; the tests train each preset and check it.
-    """
-
-    key: str
-    label: str
-    lesson: str
-    dataset: str
-    features: tuple[str, ...]
-    hidden: tuple[int, ...]
-    activation: str
-    epochs: int
-    outcome: tuple[str, str, float]
-    points: int = 300
-    noise: float = 0.0
-    train_percent: float = 50.0
-    seed: int = 0
-    optimizer: str = "adam"
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    regularization: str = "none"
-    rate: float = 0.0
-
-
-#: The lecture's demos, in the order the page lists them (one row each; the URL names the key).
-PRESETS: dict[str, Preset] = {
-    p.key: p
-    for p in (
-        Preset("lecture_341", "The lecture's 3-4-1 network", "Three inputs, four hidden neurons, one output: "
-               "16 weights + 5 biases = 21 parameters, learning the circle.", "circle", ("x1", "x2", "x1x2"), (4,),
-               "tanh", 100, ("test accuracy", "≥", 0.9)),
-        Preset("linear_circle", "Why non-linearity: linear activation", "Linear hidden layers collapse into one "
-               "straight line: on the circle the network stays near chance.", "circle", ("x1", "x2"), (4, 4),
-               "linear", 100, ("test accuracy", "≤", 0.6)),
-        Preset("relu_circle", "Why non-linearity: ReLU", "The same network with ReLU bends its boundary around the "
-               "inner class and solves the circle.", "circle", ("x1", "x2"), (4, 4), "relu", 100,
-               ("test accuracy", "≥", 0.95)),
-        Preset("xor_no_hidden", "XOR with no hidden layer", "A single neuron draws one straight line: it cannot "
-               "separate XOR's opposite quadrants.", "xor", ("x1", "x2"), (), "relu", 100,
-               ("test accuracy", "≤", 0.65)),
-        Preset("xor_one_hidden", "XOR with one hidden layer", "One hidden layer of four neurons combines lines into "
-               "the XOR pattern.", "xor", ("x1", "x2"), (4,), "tanh", 100, ("test accuracy", "≥", 0.9)),
-        Preset("spiral_deep", "A spiral needs depth", "Two interleaved arms: with only x₁ and x₂ as inputs, four "
-               "hidden layers learn what one cannot.", "spiral", ("x1", "x2"), (8, 8, 8, 8), "tanh", 300,
-               ("train accuracy", "≥", 0.9), learning_rate=0.01),
-        Preset("overfitting", "Overfitting: few noisy points, a big network", "Forty noisy points and six layers "
-               "of eight: the train loss falls towards 0 while the test loss climbs.", "gaussians", ("x1", "x2"),
-               (8, 8, 8, 8, 8, 8), "relu", 300, ("test loss − train loss", "≥", 0.5), points=40, noise=50,
-               learning_rate=0.01),
-    )
-}
+# ----------------------------------------------------------------------------- a demo's outcome
 
 
 def preset_measures(network: Network, parameters: np.ndarray, train: tuple[np.ndarray, np.ndarray],
@@ -970,21 +924,3 @@ model.set_weights(weights)
 model.compile(optimizer={optimizer_code(optimizer)}, loss="{network.loss}")
 model.fit(features(x_train), {target}, batch_size={batch_size}, epochs={epochs}, shuffle=False)
 """
-
-
-def preset_settings(preset_key: str) -> dict[str, object]:
-    """The playground page's widget values for a preset (widget key → value): what its picker and
-    its lecture steps (``annviz.lecture_steps``) put into the widgets.
-
-    >>> preset_settings("xor_no_hidden")["pg_hidden"], preset_settings("xor_no_hidden")["pg_dataset"]
-    ('', 'xor')
-    """
-    p = PRESETS[preset_key]
-    values: dict[str, object] = {
-        "pg_dataset": p.dataset, "pg_points": p.points, "pg_noise": int(p.noise), "pg_train": int(p.train_percent),
-        "pg_seed": p.seed, "pg_hidden": ", ".join(map(str, p.hidden)), "pg_activation": p.activation,
-        "pg_optimizer": p.optimizer, "pg_lr": p.learning_rate, "pg_batch": p.batch_size, "pg_reg": p.regularization,
-        "pg_rate": p.rate,
-    }
-    values.update({f"pg_f_{f}": f in p.features for f in FEATURES})
-    return values

@@ -5,11 +5,11 @@ Run ``python -m bench.bench_playground`` (or ``python -m bench`` for every bench
 - engine: one epoch of 500 points at batch 10 for a 2-8-8-1 tanh network with Adam (and with
   plain SGD), median CPU time of 30 (``time.process_time``: the machine is shared). Target ≤ 3 ms.
 - one chunk of play in-process: 25 epochs of the default preset (150 training points, batch 10),
-  their 25 frames (boundary and neuron maps) and the HTML the browser plays. Reported.
+  their 25 frames (boundary and neuron maps) and the JSON the view plays. Reported.
 - a real server (``streamlit run app.py``), one browserless tab (``bench/st_client.py``) on
   ``/playground``: server CPU (``/proc/<pid>/stat``, which counts 10 ms ticks) per interaction,
-  each kind (one epoch, a new learning rate, another activation, Reset) timed over 15 in a row;
-  the median over the kinds. Target ≤ 20 ms.
+  each kind (one epoch, a new learning rate, another activation, another network as the diagram's
+  + and − write it, Reset) timed over 15 in a row; the median over the kinds. Target ≤ 20 ms.
 - the same tab presses Play and plays for 20 s: server CPU per second of play (target ≤ 100 ms)
   and the frames per second the browser is given (chunks received × frames per chunk / 20 s;
   target ≥ 10).
@@ -18,6 +18,7 @@ Run ``python -m bench.bench_playground`` (or ``python -m bench`` for every bench
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 
@@ -31,6 +32,7 @@ PLAY_TARGET_S_PER_S = 0.100
 FPS_TARGET = 10.0
 PLAY_SECONDS = 20.0
 REPEATS = 15
+VIEW = "annviz.playground_view"
 
 
 def median_cpu_seconds(fn, *, repeats: int, warmup: int) -> float:
@@ -68,8 +70,9 @@ def engine_rows() -> list[BenchRow]:
 
 def chunk_row() -> BenchRow:
     from annviz.optimizers import make_racer
-    from annviz.playground import PRESETS, make_points, make_regularization, make_setup, start_training, train_chunk
-    from annviz.playground_plots import frame_codes, grid_view, playback_data, playback_html
+    from annviz.playground import make_points, make_regularization, make_setup, start_training, train_chunk
+    from annviz.playground_plots import training_view_data
+    from annviz.playground_settings import PRESETS
 
     preset = PRESETS["lecture_341"]
     points = make_points(preset.dataset, points=preset.points, noise=preset.noise, seed=preset.seed)
@@ -82,15 +85,11 @@ def chunk_row() -> BenchRow:
     def chunk() -> None:
         done = train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=25, batch_size=preset.batch_size,
                            regularization=make_regularization("none", 0.0))
-        view = grid_view(setup.network, setup.features, extent=6.0)
-        frames = [frame_codes(setup.network, w, view) for w in done.snapshots]
-        data = playback_data(setup.network, setup.features, view, frames, done.snapshots, list(range(1, 26)),
-                             list(zip(done.state.train_losses[1:], done.state.test_losses[1:])), setup.train,
-                             setup.test, interval_ms=80, target_scale=1.0)
-        sizes.append(len(playback_html(data, height=400)))
+        data = training_view_data(setup, done.state, done.snapshots, extent=(-6.0, 6.0, -6.0, 6.0), seconds=2.0)
+        sizes.append(len(json.dumps(data)))
 
     value = median_seconds(chunk, repeats=10, warmup=2)
-    return BenchRow(f"playground: one chunk in-process (25 epochs, 25 frames, {sizes[-1] / 1000:.0f} kB of HTML)",
+    return BenchRow(f"playground: one chunk in-process (25 epochs, 25 frames, {sizes[-1] / 1000:.0f} kB of JSON)",
                     value * 1000, "ms", "reported", True)
 
 
@@ -106,6 +105,7 @@ async def _server_measurements(url: str, pid: int) -> tuple[dict[str, float], fl
     kinds = {"one epoch (Step)": lambda i: tab.click("pg_step"),
              "a new learning rate": lambda i: tab.set_value("pg_lr", 0.03 + 0.001 * i),
              "another activation": lambda i: tab.set_value("pg_activation", "relu" if i % 2 else "tanh"),
+             "another network (+/−)": lambda i: tab.set_value("pg_hidden", "4, 4" if i % 2 == 0 else "4"),
              "Reset": lambda i: tab.click("pg_reset")}
     per_kind = {}
     for name, interact in kinds.items():
@@ -115,7 +115,8 @@ async def _server_measurements(url: str, pid: int) -> tuple[dict[str, float], fl
             if result.failed:
                 raise RuntimeError(f"{name} failed: {result.error or tab.exceptions}")
         per_kind[name] = (cpu_seconds(pid)[0] - before) / REPEATS
-    await tab.set_value("pg_activation", "tanh")
+    await tab.set_value("pg_activation", "relu")
+    await tab.set_value("pg_hidden", "4")
     await tab.click("pg_reset")
     await tab.click("pg_play")
     before, started, first_epoch = cpu_seconds(pid)[0], time.perf_counter(), _epoch(tab)
@@ -127,11 +128,11 @@ async def _server_measurements(url: str, pid: int) -> tuple[dict[str, float], fl
 
 
 def _epoch(tab) -> int:
-    """The epoch the tab's status line shows ("Trained to epoch **k** · ...")."""
+    """The epoch the tab's view ends on (the last frame of the data the server sent it)."""
     for element in tab._elements():  # noqa: SLF001  (st_client reads alerts and progress only)
-        if element.WhichOneof("type") == "markdown" and element.markdown.body.startswith("Trained to epoch **"):
-            return int(element.markdown.body.split("**")[1])
-    raise RuntimeError("the playground shows no epoch")
+        if element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name == VIEW:
+            return int(json.loads(element.bidi_component.json)["frames"][-1]["epoch"])
+    raise RuntimeError("the playground shows no view")
 
 
 def server_rows() -> list[BenchRow]:

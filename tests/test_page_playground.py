@@ -1,8 +1,13 @@
 """The playground page run by Streamlit's AppTest: every preset from a link and from the picker, play / one epoch /
-reset, a learning rate that diverges, bad CSVs and limits as sentences, the backpropagation numbers."""
+reset, a learning rate that diverges, bad CSVs and limits as sentences, a preset's lesson only while its settings
+are on, an uploaded CSV kept across pages, the backpropagation numbers.
+
+What the browser is sent is read from the view's data (the component's JSON): its frames' epochs are the one epoch
+counter the page shows."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,11 +15,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import fuzz
-from annviz.playground import PRESETS
+from annviz.playground_settings import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "p4b_playground.py")
-EPOCH = re.compile(r"Trained to epoch \*\*(\d+)\*\*")
 
 
 def opened(**query: str) -> AppTest:
@@ -24,10 +28,17 @@ def opened(**query: str) -> AppTest:
     return at.run()
 
 
+def view(at: AppTest) -> dict:
+    """The data this run sent to the playground's view."""
+    found = [element.proto for element in at.get("bidi_component") if element.proto.component_name == "annviz.playground_view"]
+    assert len(found) == 1, "the page shows no playground view"
+    return json.loads(found[0].json)
+
+
 def epoch(at: AppTest) -> int:
-    found = [int(EPOCH.search(m.value).group(1)) for m in at.markdown if EPOCH.search(m.value)]
-    assert len(found) == 1, [m.value for m in at.markdown]
-    return found[0]
+    """The epoch the view ends on (its last frame): the only epoch counter on the page."""
+    assert not any("epoch" in m.value.lower() for m in at.markdown if "Trained to" in m.value)
+    return view(at)["frames"][-1]["epoch"]
 
 
 def clean(at: AppTest) -> None:
@@ -40,10 +51,12 @@ def test_the_page_opens_on_the_lectures_3_4_1_network() -> None:
     clean(at)
     assert not at.error
     assert epoch(at) == 0
-    assert any("21 parameters" in m.value for m in at.markdown)
+    data = view(at)
+    assert data["params"] == 21 and data["sizes"] == [3, 4, 1] and data["activation"] == "ReLU"
+    assert [f["on"] for f in data["features"]] == [True, True, False, False, True, False, False]
     assert any("Orange is class 0" in c.value for c in at.caption)
     assert at.selectbox(key="pg_preset").value == "lecture_341"
-    assert [at.checkbox(key=f"pg_f_{f}").value for f in ("x1", "x2", "x1x2", "x1_sq")] == [True, True, True, False]
+    assert at.multiselect(key="pg_features").value == ["x1", "x2", "x1x2"]
     charts = [chart.proto.id for chart in at.get("plotly_chart")]
     assert any("pg_vg_chart" in c for c in charts)
 
@@ -57,8 +70,8 @@ def test_a_link_naming_a_preset_opens_its_settings_and_trains(key: str) -> None:
     assert at.text_input(key="pg_hidden").value == ", ".join(map(str, preset.hidden))
     assert at.selectbox(key="pg_activation").value == preset.activation
     assert at.number_input(key="pg_lr").value == preset.learning_rate
-    assert tuple(f for f in ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
-                 if at.checkbox(key=f"pg_f_{f}").value) == preset.features
+    assert tuple(at.multiselect(key="pg_features").value) == preset.features
+    assert [c.value for c in at.caption if c.value == preset.lesson]
     at.button(key="pg_step").click().run()
     clean(at)
     assert epoch(at) == 1
@@ -119,7 +132,7 @@ def test_a_learning_rate_that_diverges_stops_with_a_sentence_and_no_nan() -> Non
         (b"a,b\n1,2\n", "header x1,x2,label"),
         (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,nan\n4,4,1\n", "NaN or infinity"),
         (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
-        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "'x' is not a number"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "`x` is not a number"),
         (b"x1,x2,label\n" + b"1,2,0\n2,1,1\n" * 20_000, "upload at most"),
     ],
 )
@@ -174,3 +187,56 @@ def test_lecture_mode_draws_the_player_in_the_projector_font() -> None:
     clean(at)
     assert not at.error
     assert epoch(at) == 0
+    assert view(at)["font"] == 16 and view(opened())["font"] < 16
+
+
+def test_a_presets_lesson_shows_only_while_its_settings_are_on_screen() -> None:
+    """Issue 26.6: the circle demo's sentence goes once the dataset is the spiral, and Restore brings both back."""
+    at = opened()
+    lesson = PRESETS["lecture_341"].lesson
+    assert lesson in [c.value for c in at.caption]
+    at.selectbox(key="pg_dataset").set_value("spiral").run()
+    clean(at)
+    captions = [c.value for c in at.caption]
+    assert lesson not in captions and not any("learning the circle" in c for c in captions), captions
+    assert any("Dataset: Spiral, not Circle" in c for c in captions), captions
+    at.button(key="pg_restore").click().run()
+    clean(at)
+    assert at.selectbox(key="pg_dataset").value == "circle" and lesson in [c.value for c in at.caption]
+
+
+def test_a_links_text_is_named_never_echoed_into_the_lessons_line() -> None:
+    """The line that says what changed is markdown: a typed or linked value must not become a link or an image."""
+    at = opened(pg_hidden="![x](https://example.org/pixel.png)")
+    clean(at)
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    assert not any("example.org" in text for text in texts), texts
+    assert any("text that is not a list of layers" in c.value for c in at.caption)
+    linked = opened(pg_hidden="[login](https://example.org)")  # the error quotes it as code, cut to 20 characters
+    assert [e.value for e in linked.error] == [
+        "`[login](https://exam…` is not a number of neurons: type whole numbers from 1 to 8, e.g. 4, 2."]
+
+
+def test_the_settings_the_diagram_writes_build_the_network_it_draws() -> None:
+    """What the view's + / − and feature tiles send, applied by the page's callback (the browser test clicks them)."""
+    at = opened()
+    at.session_state["pg_hidden"] = "4, 4"  # what the layers' + writes (annviz.playground_settings.edited_settings)
+    at.session_state["pg_features"] = ["x1", "x2"]
+    at.run()
+    clean(at)
+    assert view(at)["sizes"] == [2, 4, 4, 1] and view(at)["params"] == 12 + 20 + 5
+
+
+def test_an_uploaded_csv_stays_for_the_session_across_pages() -> None:
+    """Issue 28.6: a CSV uploaded on the playground is still trained on after a visit to another page."""
+    rows = "".join(f"{i % 7 - 3},{i % 5 - 2},{i % 3}\n" for i in range(60))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/p4b_playground.py").run()
+    at.file_uploader(key="pg_csv").set_value(("three.csv", ("x1,x2,label\n" + rows).encode(), "text/csv")).run()
+    clean(at)
+    assert view(at)["sizes"][-1] == 3 and len(view(at)["points"]) == 60
+    at.switch_page("pages/p3_layers.py").run()
+    at.switch_page("pages/p4b_playground.py").run()
+    clean(at)
+    assert view(at)["sizes"][-1] == 3 and len(view(at)["points"]) == 60, "the uploaded points are gone"
+    assert any("three.csv" in c.value for c in at.caption)

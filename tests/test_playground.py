@@ -12,6 +12,8 @@ within rtol 1e-3, atol 1e-4 with the float64 engine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,6 @@ from annviz.playground import (
     DATASETS,
     FEATURES,
     MAX_CSV_BYTES,
-    PRESETS,
     Regularization,
     backward,
     csv_points,
@@ -38,6 +39,15 @@ from annviz.playground import (
     start_training,
     train_chunk,
     with_optimizer,
+)
+from annviz.playground_settings import (
+    PRESETS,
+    SETTINGS,
+    Edit,
+    edited_settings,
+    parse_edit,
+    preset_differences,
+    preset_settings,
 )
 
 EPOCHS = 5
@@ -88,7 +98,7 @@ def test_a_csv_goes_out_and_comes_back() -> None:
     [
         (b"a,b,c\n1,2,0\n", "header x1,x2,label"),
         (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,0\nnan,1,1\n", "NaN or infinity"),
-        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,zero\n4,4,1\n", "'zero' is not a number"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,zero\n4,4,1\n", "`zero` is not a number"),
         (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
         (b"x1,x2,label\n1,2\n2,1,1\n3,3,1\n4,4,1\n", "needs three"),
         (b"x1,x2,label\n" + b"1,2,0\n" * 40_000, f"at most {MAX_CSV_BYTES:,}"),
@@ -138,9 +148,15 @@ def test_a_new_learning_rate_goes_on_from_the_current_weights_and_slots() -> Non
     assert other.iterations == 0 and other.parameters is state.parameters
 
 
-@pytest.mark.parametrize("key", list(PRESETS))
-def test_every_preset_shows_its_lesson(key: str) -> None:
-    """The presets' outcomes, measured with their fixed seeds (linear on the circle ≤ 60 %, ReLU ≥ 95 %, ...)."""
+#: How far every run of a preset must clear its bound: a lesson that sits at its threshold is decided by rounding.
+MARGIN = {"test accuracy": 0.03, "train accuracy": 0.03, "test loss − train loss": 0.2}
+#: 0 is the preset exactly; k > 0 multiplies its initial weights by 1 + 1e-7·N(0, 1) drawn from seed k, as another
+#: CPU's or BLAS's order of sums does after a few steps (tanh on the spiral reached 0.96, 0.987, ..., 0.887).
+PERTURBATIONS = tuple(range(8))
+
+
+def preset_outcome(key: str, perturbation: int) -> float:
+    """The measure a preset's lesson names, after training it (its initial weights perturbed unless 0)."""
     preset = PRESETS[key]
     points = make_points(preset.dataset, points=preset.points, noise=preset.noise, seed=preset.seed)
     train_points, test_points = split_points(points, train_percent=preset.train_percent, seed=preset.seed)
@@ -148,16 +164,74 @@ def test_every_preset_shows_its_lesson(key: str) -> None:
     test = (feature_matrix(test_points.x, preset.features), test_points.y)
     network = make_network(len(preset.features), preset.hidden, preset.activation, points.task, points.n_classes)
     state = start_training(network, make_racer(preset.optimizer, learning_rate=preset.learning_rate), preset.seed)
+    if perturbation:
+        noise = np.random.default_rng(perturbation).standard_normal(state.parameters.shape)
+        state = replace(state, parameters=state.parameters * (1 + 1e-7 * noise))
     chunk = train_chunk(network, state, train, test, epochs=preset.epochs, batch_size=preset.batch_size,
                         regularization=make_regularization(preset.regularization, preset.rate))
-    measure, direction, bound = preset.outcome
-    value = preset_measures(network, chunk.state.parameters, train, test)[measure]
-    assert value <= bound if direction == "≤" else value >= bound, f"{measure} = {value:.3f}"
+    return preset_measures(network, chunk.state.parameters, train, test)[preset.outcome[0]]
 
 
-def test_the_lectures_preset_has_21_parameters() -> None:
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_shows_its_lesson_with_a_margin_whatever_the_rounding(key: str) -> None:
+    """Each preset's outcome (linear on the circle ≤ 65 %, ReLU ≥ 95 %, ...), on its own and with its arithmetic
+    perturbed, clears its bound by a margin: the lecture's demo does not depend on the machine it runs on."""
+    measure, direction, bound = PRESETS[key].outcome
+    values = [preset_outcome(key, k) for k in PERTURBATIONS]
+    clear = bound + MARGIN[measure] if direction == "≥" else bound - MARGIN[measure]
+    assert all(v >= clear if direction == "≥" else v <= clear for v in values), f"{measure}: {values}, bound {bound}"
+
+
+def test_the_lectures_preset_is_the_lectures_3_4_1_network() -> None:
+    """The lecture's 3-4-1: 3 inputs, 4 ReLU neurons, 1 sigmoid output, 21 parameters (lecture section 1)."""
     preset = PRESETS["lecture_341"]
-    assert make_network(len(preset.features), preset.hidden, preset.activation, "binary").count_params() == 21
+    network = make_network(len(preset.features), preset.hidden, preset.activation, "binary")
+    assert network.sizes == (3, 4, 1) and network.count_params() == 21
+    assert network.activations == ("relu", "sigmoid")
+    assert "ReLU" in preset.lesson and "sigmoid" in preset.lesson and "21 parameters" in preset.lesson
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_fills_every_setting_and_shows_no_difference(key: str) -> None:
+    values = preset_settings(key)
+    assert set(values) == {s.key for s in SETTINGS}
+    assert preset_differences(key, values) == []
+    for setting in SETTINGS:
+        if setting.kind == "choice":
+            assert values[setting.key] in setting.options, setting.key
+        elif setting.kind in ("slider", "int", "float"):
+            assert setting.min_value <= values[setting.key] <= setting.max_value, setting.key
+
+
+def test_a_changed_setting_is_named_and_the_lesson_no_longer_claimed() -> None:
+    """Switching the circle demo to the spiral: its sentence about the circle no longer holds (issue 26.6)."""
+    values = {**preset_settings("lecture_341"), "pg_dataset": "spiral"}
+    assert preset_differences("lecture_341", values) == ["Dataset: Spiral, not Circle"]
+    assert preset_differences("lecture_341", {**values, "pg_dataset": "circle", "pg_hidden": "4,"}) == []
+    assert preset_differences("lecture_341", preset_settings("lecture_341"), own_data=True) == [
+        "Data: your CSV, not the demo's dataset"]
+    assert preset_differences("xor_no_hidden", {**preset_settings("xor_no_hidden"), "pg_features": ["x2", "x1"]}) == []
+
+
+def test_the_diagrams_clicks_edit_the_settings_within_their_limits() -> None:
+    values = {"pg_hidden": "4, 2", "pg_features": ["x1", "x2"]}
+    assert edited_settings(values, Edit("layers", delta=-1)) == {"pg_hidden": "4"}
+    assert edited_settings({"pg_hidden": ""}, Edit("layers", delta=1)) == {"pg_hidden": "4"}
+    assert edited_settings(values, Edit("neurons", layer=2, delta=-1)) == {"pg_hidden": "4, 1"}
+    assert edited_settings(values, Edit("feature", name="x2")) == {"pg_features": ["x1"]}
+    assert edited_settings(values, Edit("feature", name="sin_x1")) == {"pg_features": ["x1", "x2", "sin_x1"]}
+    for edit, words in ((Edit("neurons", layer=2, delta=-1), "remove the layer"), (Edit("neurons", layer=3, delta=1),
+                        "no hidden layer 3"), (Edit("feature", name="x9"), "no feature")):
+        with pytest.raises(InputError, match=words):
+            edited_settings({"pg_hidden": "4, 1", "pg_features": ["x1"]}, edit)
+    with pytest.raises(InputError, match="at least one input feature"):
+        edited_settings({"pg_features": ["x1"]}, Edit("feature", name="x1"))
+    with pytest.raises(InputError, match="at most 6 hidden layers"):
+        edited_settings({"pg_hidden": "1, 1, 1, 1, 1, 1"}, Edit("layers", delta=1))
+    with pytest.raises(InputError, match="1 to 8 neurons"):
+        edited_settings({"pg_hidden": "8"}, Edit("neurons", layer=1, delta=1))
+    assert [parse_edit(p) for p in ({"what": "layers", "delta": 5}, "x", None, {"what": "neurons", "layer": "1"})] == [
+        None] * 4
 
 
 # ----------------------------------------------------------------------------- against Keras
