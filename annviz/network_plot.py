@@ -23,6 +23,8 @@ ACTIVE_NODE = "#2f6fb3"
 IDLE_EDGE = "rgba(120,130,145,0.35)"
 ACTIVE_EDGE = "rgba(47,111,179,0.75)"
 POSITIVE = "#2f6fb3"
+#: The top margin that holds the layers' two-line captions, also at a projector's font size.
+CAPTION_PX = 64
 NEGATIVE = "#c0392b"
 
 
@@ -142,15 +144,18 @@ def network_figure(
     for k, layer in enumerate(layers):
         title = _layer_title(k, len(layers))
         detail = f"{layer.size:,}" + (f" · {activations[k - 1]}" if activations and k > 0 else "")
-        annotations.append(dict(x=k, y=top + 0.9, text=f"<b>{title}</b><br>{detail}", showarrow=False, font=dict(size=13)))
+        # Above the plot area (paper coordinates, in the top margin): on a short figure a caption
+        # placed in data units sat on the first neurons.
+        annotations.append(dict(x=k, y=1.0, yref="paper", yanchor="bottom", text=f"<b>{title}</b><br>{detail}",
+                                showarrow=False, font=dict(size=13)))
         if layer.gap_y is not None:
             annotations.append(dict(x=k, y=layer.gap_y, text="<b>⋮</b>", showarrow=False, font=dict(size=22, color="#34495e")))
     layout: dict = dict(
         annotations=annotations,
-        height=height + (60 if animate else 0), margin=dict(l=10, r=10, t=10, b=70 if animate else 10),
+        height=height + (60 if animate else 0), margin=dict(l=10, r=10, t=CAPTION_PX, b=70 if animate else 10),
         plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(visible=False, range=[-0.5, len(layers) - 0.5]),
-        yaxis=dict(visible=False, range=[bottom - 0.7, top + 1.4]),
+        yaxis=dict(visible=False, range=[bottom - 0.6, top + 0.6]),
     )
     spec: dict = {"data": traces(len(layers) - 1 if not animate else -1), "layout": layout}
     if animate:
@@ -168,7 +173,7 @@ def network_figure(
         ]
         layout["sliders"] = [
             dict(
-                active=0, x=0.22, len=0.78, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
+                active=0, x=0.22, len=0.7, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
                 steps=[
                     dict(label=name, method="animate", args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
                     for name in names

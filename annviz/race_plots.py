@@ -174,11 +174,12 @@ def race_figure(
     layout = dict(
         **_window_axes(surface),
         height=height,
-        margin=dict(l=10, r=10, t=10, b=90),
+        # Play/Pause and the step slider well under the x axis's ticks and title (at -0.08 they sat on them).
+        margin=dict(l=10, r=10, t=10, b=120),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
         updatemenus=[
             dict(
-                type="buttons", direction="left", x=0.0, y=-0.08, xanchor="left", yanchor="top", showactive=False,
+                type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top", showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
@@ -187,7 +188,7 @@ def race_figure(
         ],
         sliders=[
             dict(
-                active=len(steps) - 1, x=0.2, len=0.8, y=-0.04, yanchor="top",
+                active=len(steps) - 1, x=0.25, len=0.75, y=-0.16, yanchor="top",
                 currentvalue=dict(prefix="step ", font=dict(size=13)),
                 steps=[dict(label=str(step), method="animate", args=[[str(step)], pause]) for step in steps],
             )
