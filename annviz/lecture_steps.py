@@ -22,6 +22,7 @@ from typing import Any
 from annviz.architecture import PRESETS, format_hidden_layers
 from annviz.limitations import LECTURE_SHIFT
 from annviz.playground import PRESETS as PLAYGROUND_PRESETS
+from annviz.optimizers import OPTIMIZERS
 from annviz.race import OPENING_LEARNING_RATES
 from annviz.playground import preset_settings
 
@@ -59,7 +60,8 @@ def _builder(preset: str) -> dict[str, Any]:
 def _racers(same: float | None = None) -> dict[str, Any]:
     """The racers' own η boxes: the opening race's rates, or ``same`` in every box (a step that
     races with one η for all then shows no rate nobody races with)."""
-    return {f"opt_{key}_learning_rate": rate if same is None else same for key, rate in OPENING_LEARNING_RATES.items()}
+    return {f"opt_{key}_learning_rate": OPENING_LEARNING_RATES.get(key, spec.defaults["learning_rate"]) if same is None else same
+            for key, spec in OPTIMIZERS.items()}
 
 
 _NEURON = {"neuron_x": "2, -1, 3", "neuron_w": "0.5, -0.6, 0.8"}

@@ -25,7 +25,7 @@ from pages._exercises import check_yourself
 from pages._figures import network_view, never_inked_pixels, shipped_mlp
 from pages._serving import keras_job
 from pages._trained import RUNS_KEY
-from pages._lecture import on_screen
+from pages._lecture import lecture_on, on_screen
 from pages._ui import page_header, shown_as_error
 
 DEFAULT = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
@@ -86,8 +86,8 @@ def builder() -> None:
         m3.metric("Memory (float32)", size)
         m4.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
         st.plotly_chart(
-            on_screen(network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380),
-                      lecture_height=300),
+            on_screen(network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False,
+                                   300 if lecture_on() else 380)),
             key="layers_network",
         )
         st.caption(
