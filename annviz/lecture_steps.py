@@ -135,12 +135,12 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
                     "10 epochs in batches of 64 with a tenth kept for validation, evaluate.",
                     {"workflow_optimizer": "adam", "workflow_learning_rate": 0.001, "workflow_epochs": 10,
                      "workflow_batch_size": 64},
-                    headline="workflow_steps", controls=("workflow_optimizer", "workflow_learning_rate")),
+                    headline="workflow_step_2", controls=("workflow_optimizer", "workflow_learning_rate")),
         LectureStep("Plain SGD instead of Adam", "Only the compile step changes: "
                     "keras.optimizers.SGD(learning_rate=0.01).",
                     {"workflow_optimizer": "sgd", "workflow_learning_rate": 0.01, "workflow_epochs": 10,
                      "workflow_batch_size": 64},
-                    headline="workflow_steps", controls=("workflow_optimizer", "workflow_learning_rate")),
+                    headline="workflow_step_2", controls=("workflow_optimizer", "workflow_learning_rate")),
     ),
     "mnist": (
         LectureStep("The data", "60,000 training and 10,000 test digits of 28×28 pixels, flattened to 784 "
@@ -159,7 +159,7 @@ LECTURE_STEPS: dict[str, tuple[LectureStep, ...]] = {
     "metrics": (
         LectureStep("The worked example", "y_true = [1,0,1,1,0,1,0], y_pred = [1,0,0,1,0,1,1]: accuracy 5/7, "
                     "precision, recall and F1 0.75.", {"metrics_tab": "Worked example"},
-                    headline="metrics_scores", controls=("metrics_y_true", "metrics_y_pred", "metrics_binary_cm")),
+                    headline="metrics_scores", controls=("metrics_y_true", "metrics_y_pred")),
         LectureStep("Ten classes", "The shipped MLP's confusion matrix on the 10,000 test images: click a cell "
                     "to see its mistakes.", {"metrics_tab": "Ten classes"},
                     headline="metrics_cm_click", controls=("metrics_cell_true", "metrics_cell_pred")),

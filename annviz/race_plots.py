@@ -176,7 +176,7 @@ def race_figure(
         height=height,
         # Play/Pause and the step slider well under the x axis's ticks and title (at -0.08 they sat on them).
         margin=dict(l=10, r=10, t=10, b=120),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.05, x=0),  # clear of the top y tick's label
         updatemenus=[
             dict(
                 type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top", showactive=False,
@@ -188,8 +188,8 @@ def race_figure(
         ],
         sliders=[
             dict(
-                active=len(steps) - 1, x=0.25, len=0.75, y=-0.16, yanchor="top",
-                currentvalue=dict(prefix="step ", font=dict(size=13)),
+                active=len(steps) - 1, x=0.4, len=0.6, y=-0.16, yanchor="top",
+                currentvalue=dict(prefix="step ", font=dict(size=13), xanchor="right"),
                 steps=[dict(label=str(step), method="animate", args=[[str(step)], pause]) for step in steps],
             )
         ],

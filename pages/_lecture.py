@@ -43,6 +43,8 @@ h2, h3 { font-size: 1.35rem !important; padding: 0.3rem 0 0.1rem 0 !important; }
   font-size: 2.5rem !important; line-height: 1.15 !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
 .st-key-lecture_previous button p, .st-key-lecture_next button p { white-space: nowrap; }
+label [data-testid="stMarkdownContainer"] p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
 """
 #: With a step's sentence on screen, the page's own opening text goes (the lecturer is saying it).
 _INTRO_HIDDEN = ".st-key-page_intro { display: none !important; }"

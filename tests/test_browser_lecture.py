@@ -44,7 +44,7 @@ PROBLEMS_JS = """([keys, minFont]) => {
       problems.push(`${key}: at ${r.top.toFixed(0)}–${r.bottom.toFixed(0)} px, beyond the ${H} px screen`);
   }
   const main = document.querySelector('[data-testid="stMain"]');
-  const texts = main.querySelectorAll('[data-testid="stWidgetLabel"] p, button p, [data-testid="stMetricLabel"] p, '
+  const texts = main.querySelectorAll('[data-testid="stWidgetLabel"] p, label p, button p, [data-testid="stMetricLabel"] p, '
     + '[data-testid="stMetricValue"] div, [data-baseweb="tab"] p, [data-testid="stCaptionContainer"]');
   for (const el of texts) {
     const r = el.getBoundingClientRect();
