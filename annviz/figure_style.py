@@ -127,6 +127,8 @@ def _trace(trace: dict[str, Any]) -> dict[str, Any]:
         trace["marker"] = marker
     if "text" in trace or "texttemplate" in trace or "textfont" in trace:
         trace["textfont"] = _sized(trace.get("textfont"), MIN_FONT_PX)
+    if kind == "bar" and trace.get("textposition") == "outside":
+        trace["cliponaxis"] = False  # a full bar's label above the plot's top edge, not cut by it
     if isinstance(trace.get("colorbar"), dict):
         trace["colorbar"] = {**trace["colorbar"], "tickfont": _sized(trace["colorbar"].get("tickfont"), MIN_FONT_PX)}
     if kind == "heatmap" and _cells(trace.get("z")) > MAX_LABELLED_CELLS and ("text" in trace or "texttemplate" in trace):

@@ -237,7 +237,7 @@ def precision_recall_figure(
         "line": {"dash": "dot", "color": "grey"},
     }
     label = {
-        "xref": "paper", "x": 0.01, "y": positive_rate, "yanchor": "top", "xanchor": "left", "showarrow": False,
+        "xref": "paper", "x": 0.01, "y": positive_rate, "yanchor": "bottom", "xanchor": "left", "showarrow": False,
         # Two short lines: in a third of a projector's width one long line ran off the figure.
         "text": f"no skill: precision =<br>share of positives = {positive_rate:.3f}",
         "font": {"color": "grey"},
