@@ -178,8 +178,8 @@ def test_lecture_mode_keeps_metric_values_large_and_shows_section_5s_update_rule
     assert "stMetricValue" in styles(at) and "2.5rem" in styles(at)
     from annviz.optimizers import OPTIMIZERS
 
-    on_page = [latex.value for latex in at.latex]
-    in_expanders = [latex.value for expander in at.expander for latex in expander.latex]
+    on_page = [latex.value.strip("$\n") for latex in at.latex]
+    in_expanders = [latex.value.strip("$\n") for expander in at.expander for latex in expander.latex]
     for spec in OPTIMIZERS.values():  # lecture mode hides every expander: the rules sit outside them
         assert spec.update_rule in on_page and spec.update_rule not in in_expanders, spec.name
     assert any(r"\hat m_t = \frac{m_t}{1 - \beta_1^t}" in rule for rule in on_page)  # Adam's bias correction
