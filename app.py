@@ -61,7 +61,7 @@ def lecture_sections() -> dict[str, list[st.Page]]:
 # the notice, which would say something false, first thing (set_page_config's emoji table
 # alone takes a tenth of a second to load).
 if PagesManager.uses_pages_directory:
-    st.html(CLOSE_FALSE_NOTICE, unsafe_allow_javascript=True)
+    st.sidebar.html(CLOSE_FALSE_NOTICE, unsafe_allow_javascript=True)  # in the sidebar: the page does not move
 
 # Before st.navigation: its pages' :material: icons would otherwise become the favicon, which
 # the browser then fetches from fonts.gstatic.com (offline in class).
