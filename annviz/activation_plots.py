@@ -70,16 +70,15 @@ def activation_figure(
                 hovertemplate=f"{entry.label}: %{{y:.4f}}<extra></extra>",
             ))
     axis_style = dict(showgrid=True, gridcolor="#eee", zeroline=True, zerolinecolor="#bbb")
-    title_style = dict(xref="paper", yref="paper", y=1.0, yanchor="bottom", showarrow=False, font=dict(size=14))
+    # The legend above the plots (the margin grows to hold it) and each plot's name as its y title:
+    # a legend under the plots sat on the "z" titles once a projector's larger fonts pushed them down.
     layout = go.Layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.18),
+        height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         plot_bgcolor="white", hovermode="x unified",
-        xaxis=dict(domain=[0, 0.46], title="z", **axis_style), yaxis=dict(anchor="x", **axis_style),
-        xaxis2=dict(domain=[0.54, 1], title="z", **axis_style), yaxis2=dict(anchor="x2", **axis_style),
-        annotations=[
-            dict(text="activation a = σ(z)", x=0.23, **title_style),
-            dict(text="derivative σ'(z): the gradient", x=0.77, **title_style),
-        ],
+        xaxis=dict(domain=[0, 0.44], title="z", **axis_style),
+        yaxis=dict(anchor="x", title="activation a = σ(z)", **axis_style),
+        xaxis2=dict(domain=[0.56, 1], title="z", **axis_style),
+        yaxis2=dict(anchor="x2", title="σ'(z), the gradient", **axis_style),
     )
     return FinishedFigure(data=traces, layout=layout)
 
@@ -98,10 +97,12 @@ def activation_point_figure(name: str, z: float, a: float, *, height: int = 300)
     # 1.25·z is inf); the grid is scaled from [-1, 1] so its width never overflows either.
     reach = max(6.0, min(abs(z) * 1.25, np.finfo(np.float64).max))
     grid = reach * np.linspace(-1.0, 1.0, 401)
+    # The label on the side of the point with the room for it (right of a point near the right edge it was cut off).
+    side = "middle left" if z > 0 else "middle right"
     data = [
         dict(type="scatter", x=grid, y=entry.value(grid), name=entry.label, line=dict(color=COLOURS[name], width=2.5)),
-        dict(type="scatter", x=[z], y=[a], mode="markers+text", text=[f"  z = {z:.4g}, a = {a:.4g}"],
-             textposition="middle right", name="this neuron",
+        dict(type="scatter", x=[z], y=[a], mode="markers+text", text=[f"z = {z:.4g}, a = {a:.4g}"],
+             textposition=side, name="this neuron",
              marker=dict(size=13, color="#f4d03f", line=dict(color="#2c3e50", width=1.5))),
     ]
     layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, plot_bgcolor="white",
@@ -154,7 +155,7 @@ def stacked_layers_figure(demo: StackedLayersDemo, *, height: int = 360) -> go.F
     ]
     layout = dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white",
-        legend=dict(orientation="h", y=-0.2), hovermode="x unified",
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), hovermode="x unified",
         xaxis=dict(title="input x", gridcolor="#eee"), yaxis=dict(title="network output", gridcolor="#eee"),
     )
     return FinishedFigure({"data": data, "layout": layout})

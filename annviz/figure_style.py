@@ -41,6 +41,8 @@ MIN_MARKER_PX = 10.0
 MARKER_SCALE = 1.6
 MAX_SCALED_MARKER_PX = 14.0
 MAX_LABELLED_CELLS = 100
+#: The bottom margin under a plot whose legend sits below it: x ticks, x title, then the legend.
+LEGEND_BELOW_PX = 120
 #: Axis and grid colours with the contrast a projector keeps (slate 900 and slate 400).
 AXIS_COLOUR, GRID_COLOUR = "#0f172a", "#94a3b8"
 
@@ -125,6 +127,8 @@ def _trace(trace: dict[str, Any]) -> dict[str, Any]:
         trace["marker"] = marker
     if "text" in trace or "texttemplate" in trace or "textfont" in trace:
         trace["textfont"] = _sized(trace.get("textfont"), MIN_FONT_PX)
+    if kind == "bar" and trace.get("textposition") == "outside":
+        trace["cliponaxis"] = False  # a full bar's label above the plot's top edge, not cut by it
     if isinstance(trace.get("colorbar"), dict):
         trace["colorbar"] = {**trace["colorbar"], "tickfont": _sized(trace["colorbar"].get("tickfont"), MIN_FONT_PX)}
     if kind == "heatmap" and _cells(trace.get("z")) > MAX_LABELLED_CELLS and ("text" in trace or "texttemplate" in trace):
@@ -177,9 +181,18 @@ def _layout(layout: dict[str, Any], data: list[dict[str, Any]]) -> dict[str, Any
             layout[key] = {**layout[key], **{a: _axis(layout[key].get(a)) for a in _SCENE_AXES}}
     if any(trace.get("type") == "bar" and ("text" in trace or "texttemplate" in trace) for trace in data):
         layout["uniformtext"] = {"minsize": MIN_FONT_PX, "mode": "show"}
+    legend = layout.get("legend") or {}
+    title = layout.get("title")
+    titled = bool(title.get("text") if isinstance(title, dict) else title)
+    legend_y = legend.get("y") if isinstance(legend.get("y"), (int, float)) else None
+    if legend.get("orientation") == "h" and legend_y is not None and (legend_y < 0 or (titled and legend_y >= 1)):
+        # A legend under the plot, placed in plot heights, lands on the x axis's title once the
+        # fonts grow, and one above it beside the figure's title runs into that title in a narrow
+        # column: at the figure's bottom edge instead, with room above it for ticks and title.
+        layout["legend"] = {**legend, "yref": "container", "y": 0, "yanchor": "bottom"}
+        layout["margin"] = {**(layout.get("margin") or {}), "b": max((layout.get("margin") or {}).get("b", 0), LEGEND_BELOW_PX)}
     for key in ("legend", "hoverlabel"):
         layout[key] = {**(layout.get(key) or {}), "font": _sized((layout.get(key) or {}).get("font"), MIN_FONT_PX)}
-    title = layout.get("title")
     if isinstance(title, dict) and title.get("text"):
         layout["title"] = {**title, "font": _sized(title.get("font"), BASE_FONT_PX + 2)}
         margin = dict(layout.get("margin") or {})

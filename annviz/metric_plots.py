@@ -237,8 +237,9 @@ def precision_recall_figure(
         "line": {"dash": "dot", "color": "grey"},
     }
     label = {
-        "xref": "paper", "x": 0.01, "y": positive_rate, "yanchor": "top", "xanchor": "left", "showarrow": False,
-        "text": f"no skill: precision = share of positives = {positive_rate:.3f}",
+        "xref": "paper", "x": 0.01, "y": positive_rate, "yanchor": "bottom", "xanchor": "left", "showarrow": False,
+        # Two short lines: in a third of a projector's width one long line ran off the figure.
+        "text": f"no skill: precision =<br>share of positives = {positive_rate:.3f}",
         "font": {"color": "grey"},
     }
     return FinishedFigure(
@@ -293,7 +294,7 @@ def threshold_figure(sweep: ThresholdSweep, *, threshold: float) -> go.Figure:
             "title": "Precision, recall, F1 against t",
             "height": 380,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-            "xaxis": {"title": "Threshold t (predict positive when P ≥ t)", "range": [0, 1]},
+            "xaxis": {"title": "threshold t (positive when P ≥ t)", "range": [0, 1]},
             "yaxis": {"range": [bottom, 1.01], "title": f"axis starts at {bottom:.2f}"},
             "shapes": [current],
             "legend": {"orientation": "h", "y": -0.25},

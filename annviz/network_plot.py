@@ -24,6 +24,10 @@ ACTIVE_NODE = "#2f6fb3"
 IDLE_EDGE = "rgba(120,130,145,0.35)"
 ACTIVE_EDGE = "rgba(47,111,179,0.75)"
 POSITIVE = "#2f6fb3"
+#: The top margin that holds the layers' two-line captions, also at a projector's font size.
+CAPTION_PX = 64
+#: A drawn neuron's diameter in pixels, at most; the room above the top and below the bottom neuron (in slots).
+NODE_PX, Y_PAD = 34, 0.6
 NEGATIVE = "#c0392b"
 
 
@@ -95,6 +99,10 @@ def network_figure(
     if activations is not None and len(activations) != len(sizes) - 1:
         raise InputError("Give one activation per layer after the input.")
     layers = [drawn_layer(size, max_drawn) for size in sizes]
+    # Neurons no wider than 3/4 of the distance between two of them, so a short figure (a
+    # projector's) draws them apart, as a tall one does.
+    slots = max(len(layer.y) + (layer.gap_y is not None) for layer in layers)
+    node_px = min(NODE_PX, 0.75 * (height - CAPTION_PX - 10) / (slots - 1 + 2 * Y_PAD))
 
     def edge_trace(k: int, active: bool) -> dict:
         xs: list[float | None] = []
@@ -114,10 +122,10 @@ def network_figure(
         labels = [f"{symbol}{_subscript(i + 1)}" for i in layer.indices]
         return dict(
             type="scatter", x=[k] * len(layer.y), y=list(layer.y), mode="markers+text", text=labels,
-            textfont=dict(color="white" if active else "#34495e", size=11),
+            textfont=dict(color="white" if active else "#34495e", size=round(11 * min(1.0, node_px / NODE_PX), 1)),
             hovertext=[f"{_layer_title(k, len(layers))}, neuron {i + 1} of {layer.size:,}" for i in layer.indices],
             hoverinfo="text", showlegend=False,
-            marker=dict(size=34, color=ACTIVE_NODE if active else IDLE_NODE, line=dict(color="#34495e", width=1.5)),
+            marker=dict(size=node_px, color=ACTIVE_NODE if active else IDLE_NODE, line=dict(color="#34495e", width=1.5)),
         )
 
     def traces(active_upto: int) -> list[dict]:
@@ -143,15 +151,19 @@ def network_figure(
     for k, layer in enumerate(layers):
         title = _layer_title(k, len(layers))
         detail = f"{layer.size:,}" + (f" · {activations[k - 1]}" if activations and k > 0 else "")
-        annotations.append(dict(x=k, y=top + 0.9, text=f"<b>{title}</b><br>{detail}", showarrow=False, font=dict(size=13)))
+        # Above the plot area (paper coordinates, in the top margin): on a short figure a caption
+        # placed in data units sat on the first neurons.
+        annotations.append(dict(x=k, y=1.0, yref="paper", yanchor="bottom", text=f"<b>{title}</b><br>{detail}",
+                                showarrow=False, font=dict(size=13)))
         if layer.gap_y is not None:
-            annotations.append(dict(x=k, y=layer.gap_y, text="<b>⋮</b>", showarrow=False, font=dict(size=22, color="#34495e")))
+            # Small enough to sit between its neighbours at a projector's font size too.
+            annotations.append(dict(x=k, y=layer.gap_y, text="<b>⋮</b>", showarrow=False, font=dict(size=13, color="#34495e")))
     layout: dict = dict(
         annotations=annotations,
-        height=height + (60 if animate else 0), margin=dict(l=10, r=10, t=10, b=70 if animate else 10),
+        height=height + (60 if animate else 0), margin=dict(l=10, r=10, t=CAPTION_PX, b=70 if animate else 10),
         plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(visible=False, range=[-0.5, len(layers) - 0.5]),
-        yaxis=dict(visible=False, range=[bottom - 0.7, top + 1.4]),
+        yaxis=dict(visible=False, range=[bottom - Y_PAD, top + Y_PAD]),
     )
     spec: dict = {"data": traces(len(layers) - 1 if not animate else -1), "layout": layout}
     if animate:
@@ -169,7 +181,7 @@ def network_figure(
         ]
         layout["sliders"] = [
             dict(
-                active=0, x=0.22, len=0.78, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
+                active=0, x=0.22, len=0.7, y=-0.02, yanchor="top", currentvalue=dict(prefix="Signal reached: "),
                 steps=[
                     dict(label=name, method="animate", args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
                     for name in names

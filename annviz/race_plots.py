@@ -190,8 +190,9 @@ def race_figure(
             colorscale="Blues_r", opacity=0.85, hoverinfo="skip",
             contours=dict(start=0, end=CONTOUR_DECADES * CONTOUR_UNITS, size=CONTOUR_UNITS // 2, coloring="fill", showlines=True),
             line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-            colorbar=dict(title=dict(text="loss"), tickvals=(ticks - bottom) * CONTOUR_UNITS,
-                          ticktext=[f"1e{int(t)}" for t in ticks], len=0.9),
+            # Every second decade labelled: seven labels crowded a short (projector) colour bar.
+            colorbar=dict(title=dict(text="loss"), tickvals=(ticks[::-2] - bottom) * CONTOUR_UNITS,
+                          ticktext=[f"1e{int(t)}" for t in ticks[::-2]], len=0.9),
         ),
         dict(
             type="scatter", x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
@@ -239,12 +240,14 @@ def race_figure(
     layout = dict(
         **_window_axes(surface),
         height=height,
-        margin=dict(l=10, r=10, t=10, b=90),
-        # "normal": legend groups (a trail's pieces) would otherwise lay the legend out by group, not as before.
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
+        # Play/Pause and the step slider well under the x axis's ticks and title (at -0.08 they sat on them).
+        margin=dict(l=10, r=10, t=10, b=120),
+        # Clear of the top y tick's label; "normal": legend groups (a trail's pieces) would otherwise
+        # lay the legend out by group, not as before.
+        legend=dict(orientation="h", yanchor="bottom", y=1.05, x=0, traceorder="normal"),
         updatemenus=[
             dict(
-                type="buttons", direction="left", x=0.0, y=-0.08, xanchor="left", yanchor="top", showactive=False,
+                type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top", showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
@@ -253,8 +256,8 @@ def race_figure(
         ],
         sliders=[
             dict(
-                active=len(steps) - 1, x=0.2, len=0.8, y=-0.04, yanchor="top",
-                currentvalue=dict(prefix="step ", font=dict(size=13)),
+                active=len(steps) - 1, x=0.4, len=0.6, y=-0.16, yanchor="top",
+                currentvalue=dict(prefix="step ", font=dict(size=13), xanchor="right"),
                 steps=[dict(label=str(step), method="animate", args=[[str(step)], pause]) for step in steps],
             )
         ],

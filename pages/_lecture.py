@@ -39,6 +39,12 @@ header[data-testid="stHeader"] { height: 2.6rem !important; background: transpar
 h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
 h2, h3 { font-size: 1.35rem !important; padding: 0.3rem 0 0.1rem 0 !important; }
 [data-testid="stAlert"] > div { padding-top: 0.45rem !important; padding-bottom: 0.45rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p, [data-testid="stMetricValue"] div {
+  font-size: 2.5rem !important; line-height: 1.15 !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
+.st-key-lecture_previous button p, .st-key-lecture_next button p { white-space: nowrap; }
+label [data-testid="stMarkdownContainer"] p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
 """
 #: With a step's sentence on screen, the page's own opening text goes (the lecturer is saying it).
 _INTRO_HIDDEN = ".st-key-page_intro { display: none !important; }"
@@ -89,7 +95,8 @@ def _step_bar(page: str, steps: tuple[LectureStep, ...], number: int) -> None:
     if st.session_state.get(_APPLIED_KEY, {}).get(page) != number:
         _apply(page, number)
     step = steps[number - 1]
-    text, back, forward = st.columns([8, 1, 1], vertical_alignment="center")
+    # Buttons wide enough for "Previous" with its icon at 1280 px (a tenth of the row cut it to "Prev…").
+    text, back, forward = st.columns([7, 1.5, 1.3], vertical_alignment="center")
     text.info(f"**Step {number} of {len(steps)} · {step.title}.** {step.sentence}", icon=":material/co_present:")
     back.button("Previous", icon=":material/arrow_back:", key="lecture_previous", disabled=number == 1,
                 on_click=_go_to, args=(page, number - 1), use_container_width=True)

@@ -17,7 +17,7 @@ from annviz.formatting import format_count
 from annviz.neuron import BIOLOGICAL_ANALOGY
 from pages._exercises import check_yourself
 from pages._figures import network_view
-from pages._lecture import on_screen
+from pages._lecture import lecture_on, on_screen
 from pages._ui import page_header, shown_as_error
 
 page_header(
@@ -38,16 +38,20 @@ st.subheader("A network and its parameters")
 @st.fragment
 def network() -> None:
     """The network drawn from the layer sizes: a new size reruns only this part of the page."""
-    sizes_text = st.text_input(
+    sizes_column, total_column = st.columns([3, 1], vertical_alignment="bottom")
+    sizes_text = sizes_column.text_input(
         "Layer sizes, input first", value="3-4-1", key="ann_layers", bind="query-params",
         help="e.g. 3-4-1 (the lecture's network) or 784-128-64-10 (the MNIST MLP).",
     )
     with shown_as_error():
         spec = spec_from_sizes(parse_layer_sizes(sizes_text))
         activations = [layer.activation for layer in spec.layers]
-        st.plotly_chart(on_screen(network_view(tuple(spec.sizes), tuple(activations), True, 420), lecture_height=340),
-                        key="ann_network")
         total = count_model_params(spec)
+        total_column.container(key="ann_params").metric("Parameters", format_count(total))
+        # Drawn at the height it is shown (its neurons are sized to fit): shorter on a projector,
+        # where the drawing and its Forward pass controls fit under the sizes and the count.
+        height = 330 if lecture_on() else 420
+        st.plotly_chart(on_screen(network_view(tuple(spec.sizes), tuple(activations), True, height)), key="ann_network")
         st.markdown(
             f"Every connection is one **weight**, every neuron after the input has one **bias**: "
             f"this network has **{format_count(total)} parameters**. Press *Forward pass* to follow the signal."

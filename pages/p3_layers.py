@@ -25,7 +25,7 @@ from pages._exercises import check_yourself
 from pages._figures import network_view, never_inked_pixels, shipped_mlp
 from pages._serving import keras_job
 from pages._trained import RUNS_KEY
-from pages._lecture import on_screen
+from pages._lecture import lecture_on, on_screen
 from pages._ui import page_header, shown_as_error
 
 DEFAULT = PRESETS["MNIST MLP 784-128-64-10 (109,386)"].spec
@@ -78,15 +78,18 @@ def builder() -> None:
         rows = layer_param_rows(spec)
         total = count_model_params(spec)
 
+        # The numbers first: on a 1280×720 projector they sit above the drawing, in view.
+        m1, m2, m3, m4 = st.columns([1.1, 1.1, 1, 1])
+        m1.container(key="layers_total").metric("Total parameters", f"{total:,}")
+        m2.container(key="layers_first").metric("First layer", f"{rows[0]['params']:,}")
+        size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
+        m3.metric("Memory (float32)", size)
+        m4.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
         st.plotly_chart(
-            on_screen(network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False, 380)),
+            on_screen(network_view(tuple(spec.sizes), tuple(layer.activation for layer in spec.layers), False,
+                                   300 if lecture_on() else 380)),
             key="layers_network",
         )
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Total parameters", f"{total:,}")
-        size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.2f} MB"
-        m2.metric("Memory of the weights (float32)", size)
-        m3.metric("Output layer", f"{spec.output.units:,} · {spec.output.activation}")
         st.caption(
             f"Loss for this task: `{spec.loss}`." if spec.loss else
             "No loss: a bare layer, as on the slide. A loss comes with a task (binary, K classes, regression)."

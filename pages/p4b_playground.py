@@ -274,9 +274,10 @@ def training_part(setup: Setup, state: TrainingState, racer: Racer, seed: int, b
     if message:
         st.warning(message, icon=":material/info:")
     lecture = lecture_on()
-    training_view(training_view_data(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS,
-                                     font_px=16 if lecture else 13, net_height=280 if lecture else 320,
-                                     map_size=340), key="pg_view", on_edit=apply_edit)
+    with st.container(key="pg_view_frame"):  # the lecture steps' headline, found by this key
+        training_view(training_view_data(setup, state, snapshots, extent=extent, seconds=TICK_SECONDS,
+                                         font_px=16 if lecture else 13, net_height=280 if lecture else 320,
+                                         map_size=340), key="pg_view", on_edit=apply_edit)
     st.caption("**Colours.** Orange is class 0 (or a negative value), blue class 1 (or a positive value), white the "
                "middle: where the network is unsure (probability 0.5) or a neuron outputs 0; with three classes, "
                "green is class 2. Points with a white rim are training points, with a black rim test points. Click a "

@@ -218,14 +218,17 @@ def optimizer_race() -> None:
     )
     code_column.code(COMPILE_SNIPPET, language="python", wrap_lines=True)
 
-    with st.expander("The update rules and the Keras code"):
-        for spec in OPTIMIZERS.values():
-            st.markdown(f"**{spec.name}**")
-            st.latex(spec.update_rule)
-        st.markdown(
-            "Keras computes Adam's corrected step as one step size αₜ (the last line). In all of these, g is "
-            "the gradient of the loss, ∇f(θ)."
-        )
+    # On the page, not in an expander: lecture mode hides expanders, and the lecture projects these rules.
+    st.subheader("The update rules")
+    rule_columns = st.container(key="opt_update_rules").columns(2)
+    for index, spec in enumerate(OPTIMIZERS.values()):
+        rule_columns[index % 2].markdown(f"**{spec.name}**")
+        rule_columns[index % 2].latex(spec.update_rule)
+    st.markdown(
+        "Keras computes Adam's corrected step as one step size αₜ (the last line). In all of these, g is "
+        "the gradient of the loss, ∇f(θ)."
+    )
+    with st.expander("The Keras code"):
         st.markdown("The optimizers racing now, as Keras builds them:")
         st.code("import keras\n\n" + "\n".join(f"{r.optimizer} = {keras_code(r)}" for r in racers), language="python")
 

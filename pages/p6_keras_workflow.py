@@ -26,8 +26,8 @@ if config is not None:
     with code_column:
         st.code(keras_workflow_code(config), language="python", line_numbers=True, wrap_lines=True)
     with steps_column:
-        for step, text in workflow_steps(config).items():
-            st.markdown(f"**{step}**  \n{text}")
+        for number, (step, text) in enumerate(workflow_steps(config).items(), 1):
+            st.container(key=f"workflow_step_{number}").markdown(f"**{step}**  \n{text}")
         if st.button("Train it on the MNIST page", key="workflow_train", type="primary", icon=":material/model_training:"):
             st.switch_page(MNIST_PAGE, query_params={**query_params_for("mnist", config), "mnist_tab": "Train and test"})
 

@@ -88,6 +88,8 @@ def worked_example_tab() -> None:
         y_true = metrics.parse_binary_labels(true_text, name="y_true")
         y_pred = metrics.parse_binary_labels(pred_text, name="y_pred")
         report, report_figure = worked_example(tuple(int(v) for v in y_true), tuple(int(v) for v in y_pred))
+        for column, value in zip(st.container(key="metrics_scores").columns(4), report.values.values()):
+            column.metric(value.metric.title, f"{value.value:.3f}")
         matrix_column, formula_column = st.columns([2, 3])
         with matrix_column:
             counts = report.counts
@@ -228,8 +230,9 @@ def imbalance_tab() -> None:
             f"yet scores {baseline['accuracy']:.1%} accuracy. Model: {label}."
         )
         names = ("accuracy", "precision", "recall", "f1")
+        scores = st.container(key="metrics_threshold_scores")
         for title, report in ((f"Always “not {digit}”", baseline), (f"Model, P({digit}) ≥ {threshold:.2f}", current)):
-            columns = st.columns([2, 1, 1, 1, 1])
+            columns = scores.columns([2, 1, 1, 1, 1])
             columns[0].markdown(f"**{title}**")
             for column, name in zip(columns[1:], names):
                 value = report.values[name]

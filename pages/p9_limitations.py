@@ -293,7 +293,7 @@ def parameter_explosion() -> None:
                 ("dense ÷ one conv layer", f"{format_count(round(dense.total / conv.total))}×"),
             ),
         ):
-            column.metric(label, value)
+            column.container(key="lim_dense_total" if label == "dense layer parameters" else None).metric(label, value)
         with shown_as_error():  # a kernel larger than the image: a sentence here, the rest stays
             conv_part, head = lim.conv_with_head_params(
                 sizes["height"], sizes["width"], sizes["channels"], sizes["kernel_size"], sizes["filters"])

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 from pages._navigation import ListedPage, listed_pages
 from browser_checks import (
-    close_dialogs,
     console_problem,
     dialog_texts,
     draws_what_it_should,
@@ -136,10 +135,6 @@ def test_sidebar_lists_the_pages_in_lecture_order(tour: Tour, app_url: str) -> N
     assert navigation_sections(page) == list(dict.fromkeys(p.section for p in PAGES))
 
 
-#: The title of the notice Streamlit shows when the page a URL asks for is not in its navigation.
-PAGE_NOT_FOUND = "Page not found"
-
-
 def test_every_page_of_the_navigation_has_its_expectations_written_down() -> None:
     assert set(EXPECTED_PAGES) == {listed.url_path for listed in PAGES}
 
@@ -155,16 +150,14 @@ def shows_page(tab: object, listed: ListedPage) -> None:
 def test_a_bookmarked_link_opens_its_page_even_as_a_fresh_servers_first_visit(page: object, browser: object) -> None:
     """The lecturer starts the app (or a class wakes it) with prepared links: those pages run.
 
-    Known Streamlit behaviour, kept because the page files must live in ``pages/``: the first
-    script run of a server runs Streamlit's old folder-based navigation, which only knows
-    file-name URLs such as ``/p2_neuron``, and tells the browser "Page not found" before
-    ``app.py`` runs at all; ``app.py``'s ``st.navigation`` then runs the page asked for and
-    switches that navigation off for the whole server. Pinned here: the server's first visit
-    by a deep link gets the notice exactly once, on top of the page it asked for, and closing
-    it leaves that page. Every other visit gets none, also the ones that arrive while that
-    first run is still under way (importing the libraries for the first time), because
-    ``app.py`` calls ``st.navigation`` before anything else: called after its imports, every
-    session opened in those seconds got the notice too.
+    Streamlit's behaviour: the first script run of a server runs its old folder-based
+    navigation (``pages/`` sits next to ``app.py``), which only knows file-name URLs such as
+    ``/p2_neuron``, and sends "Page not found ... Running the app's main page" before ``app.py``
+    runs at all; ``app.py``'s ``st.navigation`` then runs the page asked for and switches that
+    navigation off for the whole server, and ``app.py`` closes that false notice (see its
+    comment). Pinned here: the server's first visit by a deep link ends on its page with no
+    notice; so do the visits that arrive while that first run is still under way (importing the
+    libraries for the first time), and every later one.
     """
     deep = [listed for listed in PAGES if not listed.default]
     if not deep:
@@ -177,25 +170,15 @@ def test_a_bookmarked_link_opens_its_page_even_as_a_fresh_servers_first_visit(pa
     try:
         wait_healthy(url, process)
         page.goto(first.url(url), wait_until="commit")  # type: ignore[attr-defined]
-        # The notice is sent before app.py starts, so once it shows, the server's first run has
-        # just begun app.py; open the other links now, as students arriving with the lecturer.
-        try:
-            page.locator('[role="dialog"]').first.wait_for(state="visible", timeout=90_000)  # type: ignore[attr-defined]
-        except Exception as error:  # Playwright's TimeoutError
-            raise AssertionError(
-                "no notice on a fresh server's first deep link: if Streamlit stopped sending it,"
-                " drop README's 'Known Streamlit behaviour' bullet and assert no dialog here"
-            ) from error
+        # Once the app's frame is up, the server's first run is under way: open the other links
+        # now, as students arriving with the lecturer.
+        page.locator('[data-testid="stApp"]').wait_for(state="attached", timeout=90_000)  # type: ignore[attr-defined]
         for listed in arriving_pages:
             tab = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
             tab.goto(listed.url(url), wait_until="commit")
             tabs.append((listed, tab))
 
         wait_until_idle(page)
-        notices = dialog_texts(page)
-        assert len(notices) == 1 and notices[0].startswith(PAGE_NOT_FOUND), notices
-        shows_page(page, first)
-        close_dialogs(page)
         assert dialog_texts(page) == []
         shows_page(page, first)
 

@@ -217,3 +217,18 @@ def test_a_changed_figure_is_restyled_again() -> None:
     figure.update_layout(title_text="changed")
     second = for_projector(figure)
     assert first is not second and second.layout.title.text == "changed"
+
+
+def test_a_legend_under_the_plot_moves_to_the_figures_bottom_edge_with_room_for_the_x_axis() -> None:
+    from annviz.figure_style import LEGEND_BELOW_PX, projector_dict
+
+    below = {"data": [{"type": "scatter", "y": [1, 2], "name": "a"}],
+             "layout": {"legend": {"orientation": "h", "y": -0.2}, "xaxis": {"title": "x"}, "margin": {"b": 10}}}
+    styled = projector_dict(below)["layout"]
+    assert styled["legend"]["yref"] == "container" and styled["legend"]["y"] == 0 and styled["margin"]["b"] == LEGEND_BELOW_PX
+    beside_a_title = {**below, "layout": {**below["layout"], "title": {"text": "t"}, "legend": {"orientation": "h", "y": 1.0}}}
+    assert projector_dict(beside_a_title)["layout"]["legend"]["yref"] == "container"
+    untitled_above = {**below, "layout": {"legend": {"orientation": "h", "y": 1.02}}}
+    assert "yref" not in projector_dict(untitled_above)["layout"]["legend"]
+    bars = projector_dict({"data": [{"type": "bar", "y": [1], "text": ["1"], "textposition": "outside"}], "layout": {}})
+    assert bars["data"][0]["cliponaxis"] is False

@@ -165,3 +165,44 @@ def test_the_sidebar_switch_turns_lecture_mode_on_and_off_through_the_link() -> 
     assert not at.exception and at.query_params["lecture"] == "1"
     at.toggle(key="lecture_switch").set_value(False).run()
     assert not at.exception and "lecture" not in at.query_params
+
+
+def test_a_step_that_names_a_layers_count_shows_that_count_as_its_headline() -> None:
+    """Layers step 3 says "15,360,512 ... in its first layer alone": its headline is the first layer's
+    count (the whole network with its 10-class head has more), and the page shows both."""
+    from annviz.architecture import ModelSpec, layer_param_rows, parse_hidden_layers
+
+    for step in LECTURE_STEPS["layers"]:
+        settings = step.settings
+        spec = ModelSpec(settings["layers_input"], parse_hidden_layers(settings["layers_hidden"]),
+                         task=settings["layers_task"], n_classes=settings["layers_classes"])
+        shown = {"layers_total": count_model_params(spec), "layers_first": layer_param_rows(spec)[0]["params"]}
+        assert f"{shown[step.headline]:,} parameters" in step.sentence, step.title
+    at = run("layers", lecture="1", step="3")
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["First layer"] == "15,360,512" and metrics["Total parameters"] == "15,365,642"
+
+
+def test_one_learning_rate_for_all_shows_that_rate_in_every_racers_box() -> None:
+    for step in LECTURE_STEPS["optimizers"]:
+        rates = {key: value for key, value in step.settings.items() if key.endswith("_learning_rate")}
+        assert rates, step.title
+        if step.settings["opt_same_lr"]:
+            assert set(rates.values()) == {step.settings["opt_lr_all"]} and f"η = {step.settings['opt_lr_all']:g}" in step.title
+    at = run("optimizers", lecture="1", step="2")
+    boxes = [box.value for box in at.number_input if box.key.endswith("_learning_rate") and box.key != "opt_lr_all"]
+    assert boxes and set(boxes) == {0.1}
+    at.button(key="lecture_next").click().run()  # the saddle: each racer's own rate again
+    assert at.number_input(key="opt_sgd_learning_rate").value == 0.3
+
+
+def test_lecture_mode_keeps_metric_values_large_and_shows_section_5s_update_rules() -> None:
+    at = run("optimizers", lecture="1")
+    assert "stMetricValue" in styles(at) and "2.5rem" in styles(at)
+    from annviz.optimizers import OPTIMIZERS
+
+    on_page = [latex.value.strip("$\n") for latex in at.latex]
+    in_expanders = [latex.value.strip("$\n") for expander in at.expander for latex in expander.latex]
+    for spec in OPTIMIZERS.values():  # lecture mode hides every expander: the rules sit outside them
+        assert spec.update_rule in on_page and spec.update_rule not in in_expanders, spec.name
+    assert any(r"\hat m_t = \frac{m_t}{1 - \beta_1^t}" in rule for rule in on_page)  # Adam's bias correction
