@@ -68,6 +68,10 @@ _FOUNDATIONS, _TRAINING, _EVALUATION = "Foundations", "Training", "Evaluation & 
 PAGES: tuple[ListedPage, ...] = (
     ListedPage("Start", "pages/home.py", "Overview", ":material/home:", "", default=True),
     ListedPage(
+        "Start", "pages/class_page.py", "Class", ":material/groups:", "class",
+        "Join the lecture's class from your phone: follow the lecturer's steps, predict and vote before each demo.",
+    ),
+    ListedPage(
         _FOUNDATIONS, "pages/p1_ann.py", "1 · What is an ANN", ":material/hub:", "ann",
         "Neuron ↔ artificial neuron; the 3-4-1 network and its 16 + 5 = 21 parameters.",
     ),
