@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import BenchRow, format_table  # noqa: E402
 from bench.st_client import StreamlitTab  # noqa: E402
-from conftest import free_port, server_log, start_streamlit, stop_server, wait_healthy  # noqa: E402
+from conftest import free_port, start_streamlit, stop_server, wait_healthy  # noqa: E402
 
 KEY = "bench lecturer key"
 BARE_SCRIPT = """
@@ -163,6 +163,7 @@ async def lecture(args: argparse.Namespace) -> dict[str, Any]:
         figures["joined"] = sum(arrived)
         figures["join_errors"] = sum(1 for r in joins if r.failed)
 
+        print(f"joined: {figures['joined']} in {figures['join_s']:.1f} s", file=sys.stderr, flush=True)
         await asyncio.sleep(2)
         CountingTab.checks = 0
         idle_cpu = await window_cpu(process.pid, args.idle_s)
@@ -187,6 +188,7 @@ async def lecture(args: argparse.Namespace) -> dict[str, Any]:
             move_cpu = spent - figures["baseline_cpu_per_s"] * window - per_check * CountingTab.checks
             step_cpu.append(move_cpu / args.students)
             await asyncio.sleep(1.5)
+        print(f"moves done: {len(latencies)} arrivals, {missing} missing", file=sys.stderr, flush=True)
         figures.update(
             follow_p50_s=percentile(latencies, 0.5), follow_p95_s=percentile(latencies, 0.95),
             follow_max_s=max(latencies, default=float("nan")), follow_missing=missing,
@@ -195,6 +197,12 @@ async def lecture(args: argparse.Namespace) -> dict[str, Any]:
 
         for _ in range(plan[-1][1] - 1 if plan else 0):  # back to step 1, where the question is asked
             await projector.click("lecture_previous")
+        def can_ask(tab: StreamlitTab) -> bool:
+            return tab.widget("class_open_neuron-bias") is not None
+
+        if not await projector.wait_until(can_ask, 30):
+            raise RuntimeError(f"the projector shows no question: {projector.alerts('info')} "
+                               f"{[w.id.rsplit('-', 1)[-1] for w in projector.widgets()]} {projector.query_string}")
         await projector.click("class_open_neuron-bias")
 
         def choice_key(tab: StreamlitTab) -> str | None:
@@ -226,7 +234,10 @@ async def lecture(args: argparse.Namespace) -> dict[str, Any]:
         projected = await projector.wait_until(
             lambda t: any(f"{sum(counted)} answered" in body for body in markdown(t)), 10)
         await projector.click("class_close")
-        charts = [e.plotly_chart for e in projector._elements() if e.WhichOneof("type") == "plotly_chart"]
+        await projector.wait_until(lambda t: any("class_histogram" in e.plotly_chart.id for e in t._elements()
+                                                 if e.WhichOneof("type") == "plotly_chart"), 10)
+        charts = [e.plotly_chart for e in projector._elements()
+                  if e.WhichOneof("type") == "plotly_chart" and "class_histogram" in e.plotly_chart.id]
         histogram = [int(v) for v in plotly.io.from_json(charts[0].spec).data[0].y] if charts else []
         figures.update(
             votes_confirmed=sum(counted), votes_projected_live=projected, histogram=histogram,
@@ -237,7 +248,7 @@ async def lecture(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*(s.close() for s in students))
         await projector.close()
     except BaseException:
-        print(server_log(process)[-4000:], file=sys.stderr)
+        print(json.dumps(figures, indent=1), file=sys.stderr)
         raise
     finally:
         stop_server(process)
