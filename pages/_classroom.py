@@ -202,6 +202,32 @@ def _vote(code: str, round_id: int) -> None:
         st.session_state["class_error"] = "You have voted in this round already: one vote per student."
 
 
+@st.fragment
+def _vote_part(code: str) -> None:
+    """A student's question and vote: a fragment, so choosing and voting rerun only this part."""
+    error = st.session_state.pop("class_error", None)
+    if error:
+        st.error(error, icon=":material/error:")
+    state = room.class_state(shared_store(), code)
+    vote = state and state["vote"]
+    if not vote:
+        return
+    question = QUESTIONS[vote["question"]]
+    round_id = vote["rounds"][-1]
+    if vote["open"] and round_id not in st.session_state.get(VOTED_KEY, set()):
+        label = f"**{question.text}**" + (" (second vote, after the discussion)" if len(vote["rounds"]) > 1 else "")
+        st.radio(label, list(range(len(question.choices))), index=None, key=f"class_choice_{round_id}",
+                 format_func=lambda i: f"{LETTERS[i]} · {question.choices[i]}")
+        st.button("Vote", key=f"class_vote_{round_id}", icon=":material/how_to_vote:", type="primary",
+                  on_click=_vote, args=(code, round_id))
+    elif vote["open"]:
+        st.markdown("Your vote is counted. The answers show on the projector when the lecturer closes the vote.")
+    elif vote["revealed"]:
+        answer = demo_answer(question.key)
+        st.markdown(f"**{question.text}** The demo ran: **{question.choices[answer.choice]}**. {answer.measured}")
+    else:
+        st.markdown("The vote is closed: the answers are on the projector.")
+
 def _student_panel(store: Any, code: str, page: str, number: int) -> None:
     version = room.class_version(store, code)
     state = room.class_state(store, code)
@@ -222,23 +248,7 @@ def _student_panel(store: Any, code: str, page: str, number: int) -> None:
         button.button("Leave to explore" if following else "Follow the lecturer", key="class_follow_toggle",
                       icon=":material/explore:" if following else ":material/co_present:", on_click=_toggle_follow,
                       use_container_width=True)
-        vote = state["vote"]
-        if vote:
-            question = QUESTIONS[vote["question"]]
-            round_id = vote["rounds"][-1]
-            if vote["open"] and round_id not in st.session_state.get(VOTED_KEY, set()):
-                label = f"**{question.text}**" + (" (second vote, after the discussion)" if len(vote["rounds"]) > 1 else "")
-                st.radio(label, list(range(len(question.choices))), index=None, key=f"class_choice_{round_id}",
-                         format_func=lambda i: f"{LETTERS[i]} · {question.choices[i]}")
-                st.button("Vote", key=f"class_vote_{round_id}", icon=":material/how_to_vote:", type="primary",
-                          on_click=_vote, args=(code, round_id))
-            elif vote["open"]:
-                st.markdown("Your vote is counted. The answers show on the projector when the lecturer closes the vote.")
-            elif vote["revealed"]:
-                answer = demo_answer(question.key)
-                st.markdown(f"**{question.text}** The demo ran: **{question.choices[answer.choice]}**. {answer.measured}")
-            else:
-                st.markdown("The vote is closed: the answers are on the projector.")
+        _vote_part(code)
     _watch()
 
 
