@@ -48,7 +48,7 @@ class Classmates:
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.tabs = [StreamlitTab(url) for _ in range(n)]
 
-    def run(self, coroutine: Any, timeout: float = 120) -> Any:
+    def run(self, coroutine: Any, timeout: float = 300) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def join(self, code: str) -> None:
