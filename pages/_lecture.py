@@ -124,6 +124,9 @@ def lecture_frame(page: str | None) -> None:
         st.html("<style>" + "\n".join(rules) + "</style>")
     if steps:
         _step_bar(page or "", steps, number)
+    from pages._classroom import class_bar  # the class in the room (votes, followers): off without a lecturer key
+
+    class_bar(page or "", number)
 
 
 def steps_of(page: str) -> list[tuple[int, LectureStep, str]]:

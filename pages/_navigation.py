@@ -10,7 +10,7 @@ benchmarks visit every row. Only pages that fully work are listed.
 >>> [page.url_path for page in pages if page.lecture_section == 7]
 ['mnist', 'draw']
 >>> list(sections())
-['Start', 'Foundations', 'Training', 'Evaluation & limits']
+['Start', 'Foundations', 'Training', 'Evaluation & limits', 'In the room']
 """
 
 from __future__ import annotations
@@ -110,6 +110,10 @@ PAGES: tuple[ListedPage, ...] = (
     ListedPage(
         _EVALUATION, "pages/p9_limitations.py", "9 · Limitations", ":material/block:", "limitations",
         "A 7 shifted a few pixels, shuffled pixels, 15,360,512 parameters; a first CNN.",
+    ),
+    ListedPage(
+        "In the room", "pages/class_page.py", "Class", ":material/groups:", "class",
+        "Join the lecture's class from your phone: follow the lecturer's steps, predict and vote before each demo.",
     ),
 )
 

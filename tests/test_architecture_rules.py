@@ -41,7 +41,9 @@ def _annviz_modules_imported(path: Path) -> set[str]:
             if node.module == "annviz":
                 names.update(alias.name for alias in node.names)
             else:
-                names.add(node.module.split(".")[1])
+                names.update(node.module.split(".")[1:])  # a subpackage's modules count too (annviz.classroom.room)
+                if node.module.count(".") == 1 and (ROOT / node.module.replace(".", "/")).is_dir():
+                    names.update(alias.name for alias in node.names)  # from annviz.classroom import room
     return names - {path.stem if path.parent.name == "annviz" else ""}
 
 
