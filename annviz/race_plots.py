@@ -191,8 +191,8 @@ def race_figure(
             contours=dict(start=0, end=CONTOUR_DECADES * CONTOUR_UNITS, size=CONTOUR_UNITS // 2, coloring="fill", showlines=True),
             line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
             # Every second decade labelled: seven labels crowded a short (projector) colour bar.
-            colorbar=dict(title=dict(text="loss"), tickvals=(ticks[::-2] - bottom) * CONTOUR_UNITS,
-                          ticktext=[f"1e{int(t)}" for t in ticks[::-2]], len=0.9),
+            colorbar=dict(title=dict(text="loss"), tickvals=(ticks[::-2][::-1] - bottom) * CONTOUR_UNITS,
+                          ticktext=[f"1e{int(t)}" for t in ticks[::-2][::-1]], len=0.9),
         ),
         dict(
             type="scatter", x=typed_array(grid_x.ravel()), y=typed_array(grid_y.ravel()), mode="markers", name=CLICK_TRACE,
