@@ -34,8 +34,9 @@ def _shipped_mlp_says(image: np.ndarray) -> int:
 def _playground_test_accuracy(preset_key: str) -> float:
     from annviz import playground as pg
     from annviz.optimizers import make_racer
+    from annviz.playground_settings import PRESETS
 
-    preset = pg.PRESETS[preset_key]
+    preset = PRESETS[preset_key]
     points = pg.make_points(preset.dataset, points=preset.points, noise=preset.noise, seed=preset.seed)
     train, test = pg.split_points(points, train_percent=preset.train_percent, seed=preset.seed)
     xy_train = (pg.feature_matrix(train.x, preset.features), train.y)

@@ -96,13 +96,14 @@ def _magnitude_outcome(demo: dict[str, Any]) -> Answer:
 def _playground_outcome(demo: dict[str, Any]) -> Answer:
     from annviz import playground as pg
     from annviz.optimizers import make_racer
+    from annviz.playground_settings import PRESETS
 
-    features = tuple(name for name in pg.FEATURES if demo[f"pg_f_{name}"])
+    features = tuple(name for name in pg.FEATURES if name in demo["pg_features"])
     points = pg.make_points(demo["pg_dataset"], points=demo["pg_points"], noise=demo["pg_noise"], seed=demo["pg_seed"])
     setup = pg.make_setup(points, train_percent=demo["pg_train"], seed=demo["pg_seed"], features=features,
                           hidden=pg.parse_hidden_layers(demo["pg_hidden"]), activation=demo["pg_activation"])
     state = pg.start_training(setup.network, make_racer(demo["pg_optimizer"], learning_rate=demo["pg_lr"]), demo["pg_seed"])
-    epochs = pg.PRESETS[demo["pg_preset"]].epochs
+    epochs = PRESETS[demo["pg_preset"]].epochs
     chunk = pg.train_chunk(setup.network, state, setup.train_xy, setup.test_xy, epochs=epochs,
                            batch_size=demo["pg_batch"], regularization=pg.make_regularization(demo["pg_reg"], demo["pg_rate"]))
     accuracy = pg.accuracy(setup.network, chunk.state.parameters, *setup.test_xy)
@@ -187,7 +188,7 @@ def _builder_values(preset: str) -> dict[str, Any]:
 
 
 def _playground_values(preset: str) -> dict[str, Any]:
-    from annviz.playground import preset_settings
+    from annviz.playground_settings import preset_settings
 
     return {"pg_preset": preset, **preset_settings(preset)}
 
