@@ -33,7 +33,7 @@ from annviz.activations import ACTIVATIONS, LEAKY_SLOPE, softmax
 from annviz.answers import ParsedNumber, format_shape, number_matches, parse_number, parse_shape
 from annviz.architecture import TASKS, DenseSpec, ModelSpec, count_dense_params, count_model_params
 from annviz.architecture import layer_param_rows, param_formula_latex, spec_from_sizes
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.limitations import conv_layer_params, first_dense_layer_params
 from annviz.metrics import BINARY_METRICS, always_negative, binary_report
 from annviz.mnist import flatten_and_scale, scale_images
@@ -949,7 +949,7 @@ def questions_for(section: int, seed: int = DEFAULT_SEED) -> tuple[Question, ...
     True
     """
     if section not in EXERCISES:
-        raise InputError(f"There is no section {section}: the sections are {', '.join(map(str, EXERCISES))}.")
+        raise InputError(f"There is no section {echo(section)}: the sections are {', '.join(map(str, EXERCISES))}.")
     seed = check_seed(seed)
     return tuple(
         Question(**vars(row.generate(np.random.default_rng((seed, section, index)))),

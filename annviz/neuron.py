@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from annviz.activations import ACTIVATIONS, activate
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 #: The lecture's single-neuron example: x, w, b and the activation, giving z = a = 4.2.
 LECTURE_NEURON = {"x": (2.0, -1.0, 3.0), "w": (0.5, -0.6, 0.8), "b": 0.2, "activation": "relu"}
@@ -50,7 +50,7 @@ def _vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
 def _finite_scalar(value: float, name: str) -> float:
     number = float(value)
     if not np.isfinite(number):
-        raise InputError(f"The {name} must be a finite number, not {value!r}.")
+        raise InputError(f"The {name} must be a finite number, not {echo(repr(value))}.")
     return number
 
 

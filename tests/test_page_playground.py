@@ -119,7 +119,7 @@ def test_a_learning_rate_that_diverges_stops_with_a_sentence_and_no_nan() -> Non
         (b"a,b\n1,2\n", "header x1,x2,label"),
         (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,nan\n4,4,1\n", "NaN or infinity"),
         (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
-        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "'x' is not a number"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,x,0\n4,4,1\n", "`x` is not a number"),
         (b"x1,x2,label\n" + b"1,2,0\n2,1,1\n" * 20_000, "upload at most"),
     ],
 )

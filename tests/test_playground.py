@@ -88,7 +88,7 @@ def test_a_csv_goes_out_and_comes_back() -> None:
     [
         (b"a,b,c\n1,2,0\n", "header x1,x2,label"),
         (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,0\nnan,1,1\n", "NaN or infinity"),
-        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,zero\n4,4,1\n", "'zero' is not a number"),
+        (b"x1,x2,label\n1,2,0\n2,1,1\n3,3,zero\n4,4,1\n", "`zero` is not a number"),
         (b"x1,x2,label\n1,2,1\n2,1,1\n3,3,1\n4,4,1\n", "at least two classes"),
         (b"x1,x2,label\n1,2\n2,1,1\n3,3,1\n4,4,1\n", "needs three"),
         (b"x1,x2,label\n" + b"1,2,0\n" * 40_000, f"at most {MAX_CSV_BYTES:,}"),
