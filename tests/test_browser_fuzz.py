@@ -22,7 +22,7 @@ from annviz.figure_data import GAPS
 import fuzz
 from pages._navigation import listed_pages
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.fuzz]
 
 #: The fields a page shows that take typed text (text inputs, number inputs, text areas), by key;
 #: fields of an ``st.form`` (the training settings) are AppTest's: Enter there submits the form.

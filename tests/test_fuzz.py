@@ -15,6 +15,8 @@ import fuzz
 from conftest import TEST_OUTPUT
 from pages._navigation import ROOT, listed_pages
 
+pytestmark = pytest.mark.fuzz  # thousands of page runs: the full lane's
+
 PAGES = listed_pages()
 REPORT_FILE = TEST_OUTPUT / "fuzz_report.md"
 _REPORTS: dict[str, fuzz.Report] = {}
