@@ -15,10 +15,11 @@ fuzzed without touching this file. For every widget kind it knows what a browser
 - uploads: a text file named .png, 0 bytes, a truncated PNG, 1×1, CMYK, an animated GIF, a
   36-megapixel image, transparency, a 4000×3 strip;
 - the URL: garbage for every key a widget binds to the query string, and for a number or slider
-  its exact bounds and one step past them (a link is the one way past a widget's bounds);
+  one step past each of its bounds (a link is the one way past them; the exact bounds are set
+  through the widget);
 - Markdown and HTML (:data:`MARKUP_PAYLOADS`: an image, a link with an attacker's words, raw
   HTML, a backtick that tries to close a code span, bare addresses, a 5,000-character link) in
-  every text field and every URL value;
+  every text field, and the image and the long link in every URL value;
 - every number input and slider of a page at its maximum together, and at its minimum together
   (a page's own arithmetic can overflow only when several values are large at once).
 
@@ -76,6 +77,8 @@ HOSTILE_TEXTS = (
 )
 #: Garbage a student pastes into the URL for a bound key.
 HOSTILE_URL_VALUES = ("", "garbage", "1e309", "-1", "99999999999999999999", "x" * 2000)
+#: The payloads a link carries besides typing (see ``_fuzz``): the image, and the long link.
+LINK_PAYLOADS = (MARKUP_PAYLOADS[0], MARKUP_PAYLOADS[-1])
 #: Garbage in the link of a session whose widget is bound already (non-finite readings: what
 #: the page sets aside from a fresh link, and must leave to a widget that holds it).
 HOSTILE_BOUND_URL_VALUES = ("nan", "1e309")
@@ -373,14 +376,14 @@ def _as_url(value: Any) -> str:
     return str(int(value)) if isinstance(value, int) or float(value).is_integer() and abs(value) < 2**63 else repr(float(value))
 
 
-def url_bound_values(kind: str, widget: Any) -> list[str]:
-    """A number's exact bounds and one step past each, as a link writes them (the browser's
-    field refuses what is past them; a link is how such a value arrives)."""
+def url_past_bounds(kind: str, widget: Any) -> list[str]:
+    """One step past each of a number's bounds, as a link writes it (the browser's field refuses
+    such a value; a link is how it arrives)."""
     bounds = _bounds(kind, widget)
     if bounds is None:
         return []
     low, high, step = bounds
-    return [_as_url(low), _as_url(high), _as_url(low - step), _as_url(high + step)]
+    return [_as_url(low - step), _as_url(high + step)]
 
 
 def extremes(at: AppTest) -> list[tuple[str, list[tuple[str, str, Any]]]]:
@@ -511,11 +514,14 @@ def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
             _record(report, case, together)
         for kind, widget in _keyed_widgets(at):
             if getattr(widget.proto, "query_param_key", "") and widget.key in {k for _, k in widgets}:
-                # Markup in the link of a number, a slider or a switch is only text Streamlit cannot
-                # read: one payload for those, all of them for what a page may read as text.
+                # Sampled where the link repeats what typing tried: a widget reads a link's text as
+                # it reads typed text (every payload was typed above), so the link gets the image and
+                # the long one, or only the image where Streamlit cannot read text at all (numbers,
+                # switches); a number's bounds were set through the widget, one step past them only
+                # a link can send.
                 typed = kind in ("text_input", "text_area", "selectbox", "radio", "multiselect", "select_slider")
-                link_values = (*HOSTILE_URL_VALUES, *(MARKUP_PAYLOADS if typed else MARKUP_PAYLOADS[:1]),
-                               *url_bound_values(kind, widget))
+                link_values = (*HOSTILE_URL_VALUES, *(LINK_PAYLOADS if typed else LINK_PAYLOADS[:1]),
+                               *url_past_bounds(kind, widget))
                 for garbage in link_values:
                     case = Case(name, tab, "url", widget.key, garbage)
                     url_at = _opened(make, {**query, widget.proto.query_param_key: garbage}, run=False)
