@@ -50,8 +50,12 @@ def test_every_widget_of_the_parameter_calculator_at_its_bounds_gives_the_page()
     cases = [{name: bound[end]} for name, bound in bounds.items() for end in (0, 1)]
     cases += [{name: bound[end] for name, bound in bounds.items()} for end in (0, 1)]  # all at min, all at max
     cases += [{"height": bounds["height"][1], "width": bounds["width"][1]}]  # the case
-    for sizes in cases:
-        at = _calculator(**sizes)
+    at = _calculator()
+    defaults = {field.name: field.default for field in lim.CALCULATOR_FIELDS}
+    for sizes in cases:  # one page, every field set for each case: a student moving the widgets
+        for name, value in {**defaults, **sizes}.items():
+            at.number_input(key=f"lim_{name}").set_value(value)
+        at.run()
         assert not at.exception, (sizes, at.exception)
         assert [c for c in at.get("plotly_chart") if c.proto.id and "lim_params" in c.proto.id], sizes
         # The only sentence a valid value may bring is about the student's own combination: a
