@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from annviz.activations import ACTIVATIONS
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.figure_data import GAPS, FinishedFigure
 from annviz.neuron import StackedLayersDemo
 
@@ -42,7 +42,7 @@ def activation_figure(
         raise InputError("Choose at least one activation function to plot.")
     unknown = [n for n in names if n not in ACTIVATIONS]
     if unknown:
-        raise InputError(f"Unknown activation '{unknown[0]}': choose from {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {echo(unknown[0])}: choose from {', '.join(ACTIVATIONS)}.")
     low, high = float(z_range[0]), float(z_range[1])
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise InputError("The z range must go from a smaller to a larger finite number.")

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import ndtr
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 ArrayLike = float | np.ndarray
 #: The z values of the lecture's table of ReLU and sigmoid.
@@ -299,7 +299,7 @@ def activate(name: str, z: ArrayLike) -> np.ndarray:
     array([0. , 4.2])
     """
     if name not in ACTIVATIONS:
-        raise InputError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {echo(name)}: choose one of {', '.join(ACTIVATIONS)}.")
     return ACTIVATIONS[name].value(z)
 
 
@@ -315,7 +315,7 @@ def softmax(logits: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     array([1., 0.])
     """
     if not (isinstance(temperature, (int, float, np.floating)) and math.isfinite(temperature) and temperature > 0):
-        raise InputError(f"The temperature must be a positive number, not {temperature!r}.")
+        raise InputError(f"The temperature must be a positive number, not {echo(repr(temperature))}.")
     z = _as_float(logits)
     if z.size == 0:
         raise InputError("Softmax needs at least one logit.")
@@ -342,7 +342,7 @@ def keras_activation_values(name: str, z: ArrayLike) -> np.ndarray:
     ``keras.activations.softmax`` directly.
     """
     if name not in ACTIVATIONS:
-        raise InputError(f"Unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {echo(name)}: choose one of {', '.join(ACTIVATIONS)}.")
     import keras
 
     values = keras.activations.get(ACTIVATIONS[name].keras_name)(np.asarray(z, dtype=np.float32))

@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 #: What every "cannot read this number" sentence offers as examples.
 NUMBER_EXAMPLES = "0.714, 71.4 %, 5/7, 1e-3 or 109,386"
@@ -47,14 +47,8 @@ class ParsedNumber:
     percent: bool = False
 
 
-def _shown(text: str) -> str:
-    """The student's text as quoted back in a sentence: short, one line."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= 20 else one_line[:20] + "…"
-
-
 def _unreadable(text: str) -> InputError:
-    return InputError(f"“{_shown(text)}” is not a number I can read: write it like {NUMBER_EXAMPLES}.")
+    return InputError(f"{echo(text)} is not a number I can read: write it like {NUMBER_EXAMPLES}.")
 
 
 def _plain_number(text: str, original: str) -> float:
@@ -85,7 +79,7 @@ def parse_number(text: str) -> ParsedNumber:
     >>> parse_number("seven")
     Traceback (most recent call last):
     ...
-    annviz.errors.InputError: “seven” is not a number I can read: write it like 0.714, 71.4 %, 5/7, 1e-3 or 109,386.
+    annviz.errors.InputError: `seven` is not a number I can read: write it like 0.714, 71.4 %, 5/7, 1e-3 or 109,386.
     """
     original = text or ""
     cleaned = original.translate(_MINUS).strip()
@@ -99,14 +93,14 @@ def parse_number(text: str) -> ParsedNumber:
     if cleaned.count("/") == 1:
         numerator, denominator = (_plain_number(part, original) for part in cleaned.split("/"))
         if denominator == 0:
-            raise InputError(f"“{_shown(original)}” divides by zero: write a fraction with a non-zero denominator, e.g. 5/7.")
+            raise InputError(f"{echo(original)} divides by zero: write a fraction with a non-zero denominator, e.g. 5/7.")
         value = numerator / denominator
     else:
         value = _plain_number(cleaned, original)
     if percent:
         value = float(f"{value / 100.0:.15g}")  # 71.4 % is 0.714, not 0.7140000000000001
     if not math.isfinite(value) or abs(value) > MAX_ABS_ANSWER:
-        raise InputError(f"“{_shown(original)}” is not a finite number of a sensible size: write it like {NUMBER_EXAMPLES}.")
+        raise InputError(f"{echo(original)} is not a finite number of a sensible size: write it like {NUMBER_EXAMPLES}.")
     return ParsedNumber(value, percent)
 
 
@@ -142,11 +136,11 @@ def parse_shape(text: str) -> tuple[int, ...]:
     >>> parse_shape("big")
     Traceback (most recent call last):
     ...
-    annviz.errors.InputError: “big” is not a shape I can read: write the sizes like (60000, 784) or 60000x784.
+    annviz.errors.InputError: `big` is not a shape I can read: write the sizes like (60000, 784) or 60000x784.
     """
     original = text or ""
     cleaned = original.translate(_MINUS).strip()
-    unreadable = InputError(f"“{_shown(original)}” is not a shape I can read: write the sizes like (60000, 784) or 60000x784.")
+    unreadable = InputError(f"{echo(original)} is not a shape I can read: write the sizes like (60000, 784) or 60000x784.")
     if not cleaned:
         raise InputError("The answer is empty: type the shape, for example (60000, 784) or 60000x784.")
     if len(cleaned) > MAX_ANSWER_CHARS:
@@ -166,7 +160,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
             raise unreadable
         size = int(part)
         if size < 1:
-            raise InputError(f"A shape's sizes are at least 1, and “{_shown(original)}” has a {size}: write e.g. (60000, 784).")
+            raise InputError(f"A shape's sizes are at least 1, and {echo(original)} has a {size}: write e.g. (60000, 784).")
         sizes.append(size)
     if not sizes:
         raise unreadable

@@ -21,12 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from annviz.activations import ACTIVATIONS
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 #: Largest layer width (or input size) annviz will count; beyond it the numbers stop meaning anything.
 MAX_UNITS = 10**12
 #: Most hidden layers a spec may have (the drawing and the table stay readable).
 MAX_HIDDEN_LAYERS = 20
+#: Longest hidden-layer list read (20 layers of "1000000000000 softmax" fit, with spaces): a
+#: field that takes the list has room for one character more, so text cut at the field's limit
+#: still reads as too long here, not as a word cut in half.
+MAX_HIDDEN_LAYERS_CHARS = 500
 #: Largest model :func:`build_keras_model` builds: 20 M float32 parameters ≈ 80 MB, safe on a
 #: 2.7 GB Community Cloud container even with a few students building at once.
 MAX_BUILD_PARAMS = 20_000_000
@@ -57,11 +61,11 @@ TASKS: dict[str, Task] = {
 def _check_size(value: Any, what: str) -> int:
     """Return ``value`` as a Python int if it is a whole number in [1, MAX_UNITS], else raise."""
     if isinstance(value, (bool, float)):
-        raise InputError(f"The {what} must be a whole number, not {value!r}.")
+        raise InputError(f"The {what} must be a whole number, not {echo(repr(value))}.")
     try:
         number = operator.index(value)
     except TypeError:
-        raise InputError(f"The {what} must be a whole number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a whole number, not {echo(repr(value))}.") from None
     if number < 1:
         raise InputError(f"The {what} must be at least 1, not {number}.")
     if number > MAX_UNITS:
@@ -77,12 +81,12 @@ def _typed_whole_number(text: str, sentence: str) -> int:
     >>> _typed_whole_number("9" * 5000, "no")
     Traceback (most recent call last):
     ...
-    annviz.errors.InputError: 99999999999999… is absurdly large: keep each size at most 1,000,000,000,000.
+    annviz.errors.InputError: `99999999999999…` is absurdly large: keep each size at most 1,000,000,000,000.
     """
     if not re.fullmatch(r"[0-9]+", text):
         raise InputError(sentence)
     if len(text.lstrip("0")) > len(str(MAX_UNITS)):
-        raise InputError(f"{text[:14]}… is absurdly large: keep each size at most {MAX_UNITS:,}.")
+        raise InputError(f"{echo(text, limit=15)} is absurdly large: keep each size at most {MAX_UNITS:,}.")
     return int(text)
 
 
@@ -101,7 +105,7 @@ class DenseSpec:
         object.__setattr__(self, "units", _check_size(self.units, "number of neurons in a layer"))
         if self.activation not in ACTIVATIONS and self.activation != "softmax":
             known = ", ".join([*ACTIVATIONS, "softmax"])
-            raise InputError(f"Unknown activation '{self.activation}': choose one of {known}.")
+            raise InputError(f"Unknown activation {echo(self.activation)}: choose one of {known}.")
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class ModelSpec:
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
             raise InputError(f"{len(self.hidden)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
         if self.task not in TASKS:
-            raise InputError(f"Unknown task '{self.task}': choose one of {', '.join(TASKS)}.")
+            raise InputError(f"Unknown task {echo(self.task)}: choose one of {', '.join(TASKS)}.")
         if self.task == "multiclass":
             n_classes = _check_size(self.n_classes, "number of classes")
             if n_classes < 2:
@@ -279,7 +283,14 @@ def parse_hidden_layers(text: str) -> tuple[DenseSpec, ...]:
     (DenseSpec(units=4, activation='relu'),)
     >>> parse_hidden_layers(" ")
     ()
+
+    A list longer than :data:`MAX_HIDDEN_LAYERS_CHARS` is refused whole, before a word of it is read.
     """
+    if len(text) > MAX_HIDDEN_LAYERS_CHARS:
+        raise InputError(
+            f"The hidden-layer list is longer than {MAX_HIDDEN_LAYERS_CHARS} characters: write at most "
+            f"{MAX_HIDDEN_LAYERS} layers as 'units activation', e.g. 128 relu, 64 relu."
+        )
     stripped = text.strip()
     if stripped.lower() in ("", "none"):
         return ()
@@ -288,9 +299,9 @@ def parse_hidden_layers(text: str) -> tuple[DenseSpec, ...]:
         words = part.split()
         if not words or len(words) > 2:
             raise InputError(
-                f"Could not read the hidden layer '{part.strip()}': write each as 'units activation', e.g. 128 relu, 64 relu."
+                f"Could not read the hidden layer {echo(part)}: write each as 'units activation', e.g. 128 relu, 64 relu."
             )
-        units = _typed_whole_number(words[0].replace("_", ""), f"'{words[0]}' is not a whole number of neurons: write e.g. 128 relu.")
+        units = _typed_whole_number(words[0].replace("_", ""), f"{echo(words[0])} is not a whole number of neurons: write e.g. 128 relu.")
         layers.append(DenseSpec(units, words[1].lower() if len(words) == 2 else "relu"))
     if len(layers) > MAX_HIDDEN_LAYERS:
         raise InputError(f"{len(layers)} hidden layers is too many: use at most {MAX_HIDDEN_LAYERS}.")
@@ -321,7 +332,7 @@ def parse_layer_sizes(text: str) -> tuple[int, ...]:
         raise InputError(f"{len(parts)} layers is too many: use at most {MAX_HIDDEN_LAYERS + 2}.")
     sizes = []
     for part in parts:
-        number = _typed_whole_number(part, f"'{part}' is not a whole number of neurons: write sizes like 3-4-1.")
+        number = _typed_whole_number(part, f"{echo(part)} is not a whole number of neurons: write sizes like 3-4-1.")
         sizes.append(_check_size(number, "size of each layer"))
     return tuple(sizes)
 
@@ -352,7 +363,7 @@ def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:
     ])
     """
     if not var.isidentifier():
-        raise InputError(f"'{var}' is not a valid Python variable name.")
+        raise InputError(f"{echo(var)} is not a valid Python variable name.")
     lines = [f"{var} = keras.Sequential([", f"    keras.Input(shape=({spec.input_size},)),"]
     lines += [f"    keras.layers.Dense({layer.units}, activation={layer.activation!r})," for layer in spec.layers]
     lines.append("])")

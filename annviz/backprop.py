@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.optimizers import make_racer
 from annviz.playground import Network, backward, evaluate, layer_views, make_network
 
@@ -81,7 +81,7 @@ def _name(layer: int, index: int, network: Network) -> str:
 def backprop_steps(example: str, *, target: float, learning_rate: float) -> BackpropSteps:
     """Forward, backward and one SGD step (``keras.optimizers.SGD(learning_rate)``) on the example's point."""
     if example not in BACKPROP_EXAMPLES:
-        raise InputError(f"There is no example '{example}': choose one of {', '.join(BACKPROP_EXAMPLES)}.")
+        raise InputError(f"There is no example {echo(example)}: choose one of {', '.join(BACKPROP_EXAMPLES)}.")
     spec = BACKPROP_EXAMPLES[example]
     if spec.targets is not None and target not in spec.targets:
         raise InputError(f"The target of a binary classification is 0 or 1, not {target:g}.")

@@ -33,7 +33,7 @@ from annviz.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_SLOPE, softmax
 from annviz.answers import ParsedNumber, format_shape, number_matches, parse_number, parse_shape
 from annviz.architecture import TASKS, DenseSpec, ModelSpec, count_dense_params, count_model_params
 from annviz.architecture import layer_param_rows, param_formula_latex, spec_from_sizes
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 # The one rule for numbers in formulas (no −0, a sign written once, negative factors in parentheses):
 from annviz.formatting import format_factor as _par
 from annviz.formatting import format_fixed as _fixed
@@ -959,7 +959,7 @@ def questions_for(section: int, seed: int = DEFAULT_SEED) -> tuple[Question, ...
     True
     """
     if section not in EXERCISES:
-        raise InputError(f"There is no section {section}: the sections are {', '.join(map(str, EXERCISES))}.")
+        raise InputError(f"There is no section {echo(section)}: the sections are {', '.join(map(str, EXERCISES))}.")
     seed = check_seed(seed)
     return tuple(
         Question(**vars(row.generate(np.random.default_rng((seed, section, index)))),

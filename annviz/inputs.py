@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 #: Largest magnitude accepted for a typed number; beyond it float32 maths and plots break down.
 MAX_ABS_VALUE = 1e6
@@ -41,11 +41,11 @@ def parse_vector(
         try:
             value = float(token)
         except ValueError:
-            raise InputError(f"'{token}' in {name} is not a number: use digits like 0.5 or -2.") from None
+            raise InputError(f"{echo(token)} in {name} is not a number: use digits like 0.5 or -2.") from None
         if not math.isfinite(value):
-            raise InputError(f"{name.capitalize()} contains '{token}': only finite numbers are allowed.")
+            raise InputError(f"{name.capitalize()} contains {echo(token)}: only finite numbers are allowed.")
         if abs(value) > max_abs:
-            raise InputError(f"{token} in {name} is too large: keep every value within ±{max_abs:g}.")
+            raise InputError(f"{echo(token)} in {name} is too large: keep every value within ±{max_abs:g}.")
         values.append(value)
     if not min_length <= len(values) <= max_length:
         raise InputError(

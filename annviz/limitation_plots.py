@@ -288,11 +288,13 @@ def params_figure(curves: dict[str, np.ndarray], *, current_side: float | None =
         layout["annotations"].append(_subplot_title(title, domain))
     if current_side is not None:
         index = int(np.argmin(np.abs(curves["side"] - current_side)))
+        # At the top of the curve (the calculator at its largest image), the label goes below the point.
+        position = "bottom left" if curves["dense"][index] >= curves["dense"].max() else "top left"
         for suffix, x_key, *_ in panels:
             data.append({
                 "type": "scatter", "x": [curves[x_key][index]], "y": [curves["dense"][index]], "mode": "markers+text",
                 "marker": {"size": 12, "color": "#0f172a"}, "text": [format_count(curves["dense"][index])],
-                "textposition": "top left", "showlegend": False, "hoverinfo": "skip",
+                "textposition": position, "showlegend": False, "hoverinfo": "skip",
                 "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
             })
     return FinishedFigure({"data": data, "layout": layout})

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from annviz.architecture import ParamCount, dense_param_count
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.metrics import accuracy
 from annviz.numpy_mlp import DenseLayer, mlp_probabilities
 from annviz.mnist import IMAGE_SIDE
@@ -80,12 +80,12 @@ Predictor = Callable[[np.ndarray], np.ndarray]
 def _whole_pixels(value: Any, name: str) -> int:
     """Accept an integral number of pixels (int, numpy int, or a float like 3.0)."""
     if isinstance(value, bool):
-        raise InputError(f"{name} must be a whole number of pixels, not {value}.")
+        raise InputError(f"{name} must be a whole number of pixels, not {echo(value)}.")
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
         return int(value)
-    raise InputError(f"{name} = {value} is not a whole number of pixels: shift by an integer such as 3 or -2.")
+    raise InputError(f"{name} = {echo(value)} is not a whole number of pixels: shift by an integer such as 3 or -2.")
 
 
 def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -364,12 +364,12 @@ def shift_accuracy_curves(
 
 def _size(value: Any, name: str) -> int:
     if isinstance(value, bool):
-        raise InputError(f"{name} must be a whole number, not {value}.")
+        raise InputError(f"{name} must be a whole number, not {echo(value)}.")
     if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:
-            raise InputError(f"{name} must be a whole number, not {value}.")
+            raise InputError(f"{name} must be a whole number, not {echo(value)}.")
     value = int(value)
     if not 1 <= value <= MAX_CALCULATOR_SIZE:
         raise InputError(f"{name} must be between 1 and {MAX_CALCULATOR_SIZE:,}, not {value:,}.")
@@ -426,6 +426,22 @@ def conv_with_head_params(height: int, width: int, channels: int, kernel_size: i
     features = (height - kernel_size + 1) * (width - kernel_size + 1) * filters
     classes = _size(classes, "The number of classes")
     return conv, dense_param_count(features, classes)
+
+
+def chart_sides(height: int, width: int, *, points: int = 120) -> tuple[float, np.ndarray]:
+    """The calculator's image as the side of a square with as many pixels, and the sides its chart
+    draws: from 1 to twice that side (at least 64), never beyond :data:`MAX_CALCULATOR_SIZE`, the
+    largest side the counts take.
+
+    >>> side, sides = chart_sides(100, 100)
+    >>> side, float(sides[0]), float(sides[-1]), len(sides)
+    (100.0, 1.0, 200.0, 120)
+    >>> float(chart_sides(MAX_CALCULATOR_SIZE, MAX_CALCULATOR_SIZE)[1][-1]) == MAX_CALCULATOR_SIZE
+    True
+    """
+    side = (_size(height, "The image height") * _size(width, "The image width")) ** 0.5
+    top = min(max(2 * side, 64.0), float(MAX_CALCULATOR_SIZE))
+    return side, np.unique(np.linspace(1, top, points).round())
 
 
 def params_against_side(sides: np.ndarray, *, channels: int, neurons: int, kernel_size: int, filters: int) -> dict[str, np.ndarray]:

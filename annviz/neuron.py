@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from annviz.activations import ACTIVATIONS, activate
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.formatting import format_number, format_product, format_sum
 
 #: The lecture's single-neuron example: x, w, b and the activation, giving z = a = 4.2.
@@ -51,7 +51,7 @@ def _vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
 def _finite_scalar(value: float, name: str) -> float:
     number = float(value)
     if not np.isfinite(number):
-        raise InputError(f"The {name} must be a finite number, not {value!r}.")
+        raise InputError(f"The {name} must be a finite number, not {echo(repr(value))}.")
     return number
 
 

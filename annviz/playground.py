@@ -40,7 +40,7 @@ import numpy as np
 from annviz.activations import ACTIVATIONS, softmax_values
 from annviz import metrics
 from annviz.architecture import TASKS
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.optimizers import Racer, as_keras_float
 
 #: The square the built-in datasets live in, [−6, 6]² (as in TensorFlow Playground).
@@ -173,7 +173,7 @@ def make_points(dataset: str, *, points: int, noise: float, seed: int) -> PointS
     ((10, 2), 'binary', True)
     """
     if dataset not in DATASETS:
-        raise InputError(f"There is no dataset '{dataset}': choose one of {', '.join(DATASETS)}.")
+        raise InputError(f"There is no dataset {echo(dataset)}: choose one of {', '.join(DATASETS)}.")
     if not (isinstance(points, (int, np.integer)) and MIN_POINTS <= points <= MAX_POINTS):
         raise InputError(f"Use between {MIN_POINTS} and {MAX_POINTS:,} points, not {points}.")
     if not (math.isfinite(noise) and 0 <= noise <= 50):
@@ -205,17 +205,6 @@ def split_points(points: PointSet, *, train_percent: float, seed: int) -> tuple[
     return pick(order[:n_train]), pick(order[n_train:])
 
 
-def quoted(text: str, limit: int = 20) -> str:
-    """What a student typed or uploaded, for a sentence: cut to ``limit`` characters, in a code span so that the
-    page's markdown shows it as text (never a link or an image).
-
-    >>> quoted("[log in](https://example.org)")
-    '`[log in](https://exa…`'
-    """
-    cut = text[:limit].replace("`", "'")
-    return f"`{cut}{'…' if len(text) > limit else ''}`"
-
-
 def parse_points_csv(data: bytes) -> PointSet:
     """An uploaded CSV of ``x1,x2,label`` rows (header first) as points; a sentence for anything else.
 
@@ -240,7 +229,7 @@ def parse_points_csv(data: bytes) -> PointSet:
         raise InputError("The file is empty: upload a CSV file with the columns x1, x2, label.")
     header = [cell.strip().lower() for cell in rows[0]]
     if header != ["x1", "x2", "label"]:
-        raise InputError(f"The first line must be the header x1,x2,label, not {quoted(','.join(rows[0]), 60)}.")
+        raise InputError(f"The first line must be the header x1,x2,label, not {echo(','.join(rows[0]))}.")
     body = rows[1:]
     if len(body) < 4:
         raise InputError(f"The file has {len(body)} data rows: upload at least 4 points.")
@@ -254,7 +243,7 @@ def parse_points_csv(data: bytes) -> PointSet:
             try:
                 values[number - 2, column] = float(cell)
             except ValueError:
-                raise InputError(f"Line {number}: {quoted(cell.strip())} is not a number.") from None
+                raise InputError(f"Line {number}: {echo(cell)} is not a number.") from None
     if not np.isfinite(values).all():
         line = int(np.argwhere(~np.isfinite(values))[0, 0]) + 2
         raise InputError(f"Line {line} holds NaN or infinity: every value must be a finite number.")
@@ -333,7 +322,7 @@ def feature_matrix(x: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         raise InputError("Switch on at least one input feature: the network needs something to look at.")
     unknown = [f for f in features if f not in FEATURES]
     if unknown:
-        raise InputError(f"There is no feature '{unknown[0]}': choose from {', '.join(FEATURES)}.")
+        raise InputError(f"There is no feature {echo(unknown[0])}: choose from {', '.join(FEATURES)}.")
     return np.column_stack([FEATURES[f].value(x) for f in features]).astype(np.float64)
 
 
@@ -408,9 +397,9 @@ def make_network(n_inputs: int, hidden: tuple[int, ...], activation: str, task: 
         if units > MAX_NEURONS:
             raise InputError(f"A hidden layer has at most {MAX_NEURONS} neurons, not {units}.")
     if activation not in ACTIVATIONS:
-        raise InputError(f"Unknown activation '{activation}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {echo(activation)}: choose one of {', '.join(ACTIVATIONS)}.")
     if task not in PLAYGROUND_TASKS:
-        raise InputError(f"Unknown task '{task}': choose one of {', '.join(PLAYGROUND_TASKS)}.")
+        raise InputError(f"Unknown task {echo(task)}: choose one of {', '.join(PLAYGROUND_TASKS)}.")
     if n_inputs < 1:
         raise InputError("Switch on at least one input feature: the network needs something to look at.")
     return Network(int(n_inputs), tuple(int(u) for u in hidden), activation, task, int(n_classes))
@@ -433,10 +422,10 @@ def parse_hidden_layers(text: str) -> tuple[int, ...]:
     for token in tokens:
         token = token.strip()
         if not token.isascii() or not token.isdigit() or len(token) > 3:
-            raise InputError(f"{quoted(token)} is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
+            raise InputError(f"{echo(token)} is not a number of neurons: type whole numbers from 1 to {MAX_NEURONS}, e.g. 4, 2.")
         units = int(token)
         if not 1 <= units <= MAX_NEURONS:
-            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {quoted(token)}.")
+            raise InputError(f"A hidden layer has 1 to {MAX_NEURONS} neurons, not {echo(token)}.")
         sizes.append(units)
     return tuple(sizes)
 
@@ -551,7 +540,7 @@ def make_regularization(kind: str, rate: float) -> Regularization:
     if kind == "none":
         return Regularization()
     if kind not in ("L1", "L2"):
-        raise InputError(f"Regularization is none, L1 or L2, not '{kind}'.")
+        raise InputError(f"Regularization is none, L1 or L2, not {echo(kind)}.")
     return Regularization(l1=rate) if kind == "L1" else Regularization(l2=rate)
 
 
@@ -815,7 +804,7 @@ def gradient_sizes(depth: int, activation: str, *, width: int = 8, seed: int = 0
         raise InputError(f"The depth goes from 1 to 10 hidden layers, not {depth}.")
     network = Network(2, (width,) * int(depth), activation, "binary")
     if activation not in ACTIVATIONS:
-        raise InputError(f"Unknown activation '{activation}': choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {echo(activation)}: choose one of {', '.join(ACTIVATIONS)}.")
     points = make_points("circle", points=200, noise=0, seed=seed)
     flat = initial_parameters(network, seed)
     result = backward(network, flat, feature_matrix(points.x, ("x1", "x2")), points.y)

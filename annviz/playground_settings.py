@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from annviz.activations import ACTIVATIONS
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.optimizers import MAX_LEARNING_RATE, OPTIMIZERS
 from annviz.playground import (
     DATASETS,
@@ -30,7 +30,6 @@ from annviz.playground import (
     MAX_POINTS,
     MIN_POINTS,
     parse_hidden_layers,
-    quoted,
 )
 
 MAX_SEED = 100_000
@@ -283,7 +282,7 @@ def edited_settings(values: Mapping[str, Any], edit: Edit) -> dict[str, Any]:
     """
     if edit.what == "feature":
         if edit.name not in FEATURES:
-            raise InputError(f"There is no feature {quoted(edit.name)}.")
+            raise InputError(f"There is no feature {echo(edit.name)}.")
         features = list(values.get("pg_features", []))
         if edit.name in features:
             if len(features) == 1:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.mnist import N_PIXELS, flatten_and_scale, pixel_permutation, scale_images
 
 MODEL_DIR = Path(__file__).parent / "models"
@@ -93,7 +93,7 @@ PRETRAINED: dict[str, PretrainedSpec] = {
 
 def _spec(name: str) -> PretrainedSpec:
     if name not in PRETRAINED:
-        raise InputError(f"There is no shipped model called {name!r}; choose one of {sorted(PRETRAINED)}.")
+        raise InputError(f"There is no shipped model called {echo(name)}; choose one of {sorted(PRETRAINED)}.")
     return PRETRAINED[name]
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 
 #: Loss and gradient take numbers, arrays or tensors (see the module docstring).
 Scalar = Any
@@ -197,7 +197,7 @@ def get_surface(key: str) -> Surface:
     try:
         return SURFACES[key]
     except KeyError:
-        raise InputError(f"There is no surface '{key}': choose one of {', '.join(SURFACES)}.") from None
+        raise InputError(f"There is no surface {echo(key)}: choose one of {', '.join(SURFACES)}.") from None
 
 
 def check_start(surface: Surface, start: tuple[float, float]) -> tuple[float, float]:

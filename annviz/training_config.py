@@ -27,7 +27,7 @@ from annviz.architecture import (
     format_hidden_layers,
     parse_hidden_layers,
 )
-from annviz.errors import InputError
+from annviz.errors import InputError, echo
 from annviz.mnist import N_CLASSES, N_PIXELS
 from annviz.optimizers import MAX_LEARNING_RATE, OPTIMIZERS
 
@@ -104,11 +104,11 @@ LECTURE_MODEL = ModelSpec(N_PIXELS, (DenseSpec(128, "relu"), DenseSpec(64, "relu
 
 def _whole(value: Any, what: str, low: int, high: int, advice: str) -> int:
     if isinstance(value, (bool, float)) and not (isinstance(value, float) and value.is_integer()):
-        raise InputError(f"The {what} must be a whole number, not {value!r}.")
+        raise InputError(f"The {what} must be a whole number, not {echo(repr(value))}.")
     try:
         number = operator.index(int(value) if isinstance(value, float) else value)
     except TypeError:
-        raise InputError(f"The {what} must be a whole number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a whole number, not {echo(repr(value))}.") from None
     if not low <= number <= high:
         raise InputError(f"The {what} is {number:,}: {advice}")
     return number
@@ -118,7 +118,7 @@ def _real(value: Any, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"The {what} must be a number, not {value!r}.") from None
+        raise InputError(f"The {what} must be a number, not {echo(repr(value))}.") from None
     if not math.isfinite(number):
         raise InputError(f"The {what} must be a finite number, not {number}.")
     return number
@@ -166,17 +166,17 @@ class TrainingConfig:
                 f"{MAX_TRAIN_PARAMS:,} (the lecture's has 109,386)."
             )
         if self.optimizer not in TRAINING_OPTIMIZERS:
-            raise InputError(f"Unknown optimizer '{self.optimizer}': choose one of {', '.join(TRAINING_OPTIMIZERS)}.")
+            raise InputError(f"Unknown optimizer {echo(self.optimizer)}: choose one of {', '.join(TRAINING_OPTIMIZERS)}.")
         rate = _real(self.learning_rate, "learning rate")
         if not 0 < rate <= MAX_LEARNING_RATE:
             raise InputError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {rate:g}.")
         object.__setattr__(self, "learning_rate", rate)
         if self.loss not in LOSSES:
-            raise InputError(f"Unknown loss '{self.loss}': choose one of {', '.join(LOSSES)}.")
+            raise InputError(f"Unknown loss {echo(self.loss)}: choose one of {', '.join(LOSSES)}.")
         metrics = tuple(self.metrics)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
-            raise InputError(f"Unknown metric '{unknown[0]}': choose from {', '.join(METRICS)}.")
+            raise InputError(f"Unknown metric {echo(unknown[0])}: choose from {', '.join(METRICS)}.")
         if len(set(metrics)) != len(metrics):
             raise InputError("Each metric can be chosen only once.")
         object.__setattr__(self, "metrics", metrics)
@@ -203,7 +203,7 @@ class TrainingConfig:
         object.__setattr__(self, "batch_size", batch)
         object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, MAX_SEED, f"use between 0 and {MAX_SEED:,}."))
         if not isinstance(self.scale_inputs, (bool, np.bool_)):
-            raise InputError(f"Dividing by 255 is on or off (True or False), not {self.scale_inputs!r}.")
+            raise InputError(f"Dividing by 255 is on or off (True or False), not {echo(repr(self.scale_inputs))}.")
         object.__setattr__(self, "scale_inputs", bool(self.scale_inputs))
 
     @property

@@ -15,6 +15,7 @@ from annviz.errors import InputError
 from annviz.exercises import DEFAULT_SEED, EXERCISES, MAX_SEED, Question, check_answer, exercise_sheet_html, feedback
 from annviz.exercises import questions_for
 from pages._lecture import lecture_on
+from pages._ui import show_input_error
 
 #: The question set's widget and URL key, the same on every page: ``?quiz_seed=7`` on any
 #: section's link opens set 7, the set the printed sheet of set 7 holds.
@@ -82,7 +83,7 @@ def _ask(question: Question, score: dict) -> None:
             try:
                 verdict = check_answer(question, given)
             except InputError as error:
-                st.error(str(error), icon=":material/help:")
+                show_input_error(error, icon=":material/help:")
                 return
             if not tries or tries[-1] != given:  # a rerun with the same text is not another try
                 tries.append(given)

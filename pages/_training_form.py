@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from annviz.architecture import MAX_HIDDEN_LAYERS_CHARS
 from annviz.optimizers import OPTIMIZERS
 from annviz.training_config import LOSSES, METRICS, SETTINGS, TRAINING_OPTIMIZERS, Setting, TrainingConfig, config_from_settings
 from annviz.training_config import settings_of
@@ -39,7 +40,9 @@ def _widget(setting: Setting, key: str, *, set_by_code: bool) -> Any:
     help_text = f"{setting.help}\n\n{options}" if options else setting.help
     common = {"key": key, "help": help_text, "bind": "query-params"}
     if setting.kind == "layers":
-        return st.text_input(setting.label, "" if set_by_code else default, max_chars=200, **common)
+        # One character more than the parser reads: text cut at the field's limit is still too long
+        # there, and said to be, instead of ending in a word cut in half.
+        return st.text_input(setting.label, "" if set_by_code else default, max_chars=MAX_HIDDEN_LAYERS_CHARS + 1, **common)
     if setting.kind == "choice":
         return st.selectbox(setting.label, setting.options, index=0 if set_by_code else setting.options.index(default), **common)
     if setting.kind == "choices":

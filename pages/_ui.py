@@ -9,7 +9,7 @@ from typing import Iterator
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from annviz.errors import InputError
+from annviz.errors import InputError, echo, error_markdown
 from pages._lecture import lecture_frame
 
 
@@ -59,7 +59,7 @@ def ignore_non_finite_link_values() -> None:
             continue
         dropped[key] = value
     if dropped:
-        shown = ", ".join(f"{key} = {value[:20]}" for key, value in dropped.items())
+        shown = ", ".join(f"{echo(key)} = {echo(value)}" for key, value in dropped.items())
         st.session_state[_DROPPED_KEY] = f"The link's {shown} is not a finite number; the page uses its default instead."
         # Streamlit seeds the widgets from the URL this run began with: begin again without them.
         st.rerun()
@@ -87,4 +87,12 @@ def shown_as_error() -> Iterator[None]:
     try:
         yield
     except InputError as error:
-        st.error(str(error), icon=":material/error:")
+        show_input_error(error)
+
+
+def show_input_error(error: InputError, *, icon: str = ":material/error:") -> None:
+    """``st.error`` with the sentence of ``error``, as text: whatever a student typed or a link
+    carried is quoted in it (:func:`annviz.errors.echo`), and nothing of it renders as Markdown
+    (:func:`annviz.errors.error_markdown`), even in a sentence that forgot to quote it.
+    """
+    st.error(error_markdown(str(error)), icon=icon)

@@ -309,8 +309,7 @@ def parameter_explosion() -> None:
                 f"head: in the shipped small CNN (two conv and two pooling layers on 28×28) the dense head is still "
                 f"**{shipped_head:,} of its {shipped_total:,} parameters** ({shipped_head / shipped_total:.0%})."
             )
-        side = (sizes["height"] * sizes["width"]) ** 0.5
-        sides = np.unique(np.linspace(1, max(2 * side, 64), 120).round())
+        side, sides = lim.chart_sides(sizes["height"], sizes["width"])
         curves = lim.params_against_side(
             sides, channels=sizes["channels"], neurons=sizes["neurons"],
             kernel_size=sizes["kernel_size"], filters=sizes["filters"],

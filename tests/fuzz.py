@@ -14,9 +14,18 @@ fuzzed without touching this file. For every widget kind it knows what a browser
 - selections, radios, multiselects, checkboxes and toggles: every choice they offer;
 - uploads: a text file named .png, 0 bytes, a truncated PNG, 1×1, CMYK, an animated GIF, a
   36-megapixel image, transparency, a 4000×3 strip;
-- the URL: garbage for every key a widget binds to the query string.
+- the URL: garbage for every key a widget binds to the query string, and for a number or slider
+  one step past each of its bounds (a link is the one way past them; the exact bounds are set
+  through the widget);
+- Markdown and HTML (:data:`MARKUP_PAYLOADS`: an image, a link with an attacker's words, raw
+  HTML, a backtick that tries to close a code span, bare addresses, a 5,000-character link) in
+  every text field, and the image and the long link in every URL value;
+- every number input and slider of a page at its maximum together, and at its minimum together
+  (a page's own arithmetic can overflow only when several values are large at once).
 
-A case is bad when the page shows an exception, a traceback reaches the log (what a server's log
+A case is bad when the page shows an exception, a live link, image or HTML tag from a payload
+(:func:`live_markup`, in any text, caption or alert), an echo of a payload more than
+:data:`LONG_ECHO` characters long, a traceback reaches the log (what a server's log
 would show), a chart holds NaN or ±inf (in numbers or typed arrays), a metric or text shows
 "nan"/"inf", the run does not finish, or another widget stops answering after it; a clear
 ``st.error`` (or a refusal by the widget) is the expected answer to nonsense.
@@ -46,14 +55,30 @@ CASE_TIMEOUT_S = 60
 MAX_SAFE_INTEGER = 2**53 - 1
 #: Choices tried per selection widget (the first ones and the last).
 MAX_CHOICES = 6
+#: Where every payload points: a reserved name (RFC 2606), so a live link or image is easy to find.
+PAYLOAD_HOST = "fuzz.invalid"
+#: A run of this in any text of the page is a long payload echoed in full.
+LONG_ECHO = "z" * 100
+#: Markdown and HTML a student (or a link shared with the class) sends in a text or URL value.
+MARKUP_PAYLOADS = (
+    f"![x](https://{PAYLOAD_HOST}/pixel.png)",
+    f"[Session expired: log in here](https://{PAYLOAD_HOST}/login)",
+    f'<img src="https://{PAYLOAD_HOST}/p.png"><a href="https://{PAYLOAD_HOST}/a">here</a>',
+    f"a` [x](https://{PAYLOAD_HOST}/tick) `b",
+    f"1, 2 https://{PAYLOAD_HOST}/bare <https://{PAYLOAD_HOST}/auto>",
+    f"128 relu\n\n# [x](https://{PAYLOAD_HOST}/line)",
+    f"[x](https://{PAYLOAD_HOST}/{'z' * 5000})",
+)
 #: What a student types into a text field, besides edits of its current value.
 HOSTILE_TEXTS = (
     "", "   ", "abc", "nan", "inf", "-inf", "1e308", "1e-320", "-1", "0",
     "99999999999999999999999", "-99999999999999999999999", "1000000000000-1000000000000-1",
-    "١٢٣", "1;2|3 4", "1,,2", "9" * 10_000,
+    "١٢٣", "1;2|3 4", "1,,2", "9" * 10_000, *MARKUP_PAYLOADS,
 )
 #: Garbage a student pastes into the URL for a bound key.
 HOSTILE_URL_VALUES = ("", "garbage", "1e309", "-1", "99999999999999999999", "x" * 2000)
+#: The payloads a link carries besides typing (see ``_fuzz``): the image, and the long link.
+LINK_PAYLOADS = (MARKUP_PAYLOADS[0], MARKUP_PAYLOADS[-1])
 #: Garbage in the link of a session whose widget is bound already (non-finite readings: what
 #: the page sets aside from a fresh link, and must leave to a widget that holds it).
 HOSTILE_BOUND_URL_VALUES = ("nan", "1e309")
@@ -209,9 +234,48 @@ class TracebackLog(logging.Handler):
 _LOG = TracebackLog()
 
 
+_AUTOLINK_LITERAL = re.compile(rf"(https?://|www\.)[^\s]*{re.escape(PAYLOAD_HOST)}", re.IGNORECASE)
+
+
+def live_markup(markdown: str) -> list[str]:
+    """What of a payload (:data:`PAYLOAD_HOST`) ``markdown`` renders live: a link, an image, an
+    HTML tag, or a bare address that GitHub-flavoured Markdown (Streamlit's) would make a link.
+
+    Rendered by markdown-it (CommonMark with HTML on, as the strictest reading); text inside code
+    spans is text.
+    """
+    from markdown_it import MarkdownIt
+
+    found = []
+    for token in MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"]).parse(markdown):
+        if token.type == "html_block" and PAYLOAD_HOST in token.content:
+            found.append(f"an HTML block {token.content[:40]!r}")
+        for child in token.children or []:
+            where = f"{child.attrs.get('href', '')}{child.attrs.get('src', '')}"
+            if child.type in ("link_open", "image") and PAYLOAD_HOST in where:
+                found.append(f"a live {'image' if child.type == 'image' else 'link'} to {where[:40]!r}")
+            elif child.type == "html_inline" and PAYLOAD_HOST in child.content:
+                found.append(f"an HTML tag {child.content[:40]!r}")
+            elif child.type == "text" and _AUTOLINK_LITERAL.search(child.content):
+                found.append(f"a bare address {_AUTOLINK_LITERAL.search(child.content).group(0)[:40]!r}")
+    return found
+
+
+def _texts(at: AppTest) -> list[tuple[str, str]]:
+    """Every piece of Markdown the page shows: (what it is, its source)."""
+    shown = [("text", m.value) for m in at.markdown] + [("caption", c.value) for c in at.caption]
+    for kind in ("error", "warning", "info", "success"):
+        shown += [(kind, str(alert.value)) for alert in getattr(at, kind)]
+    return shown
+
+
 def problems(at: AppTest) -> list[str]:
     """Everything on the page that a student should never see after a run, and tracebacks logged."""
     found = [f"exception: {e.value}" if hasattr(e, "value") else "exception" for e in at.exception]
+    for kind, text in _texts(at):
+        found += [f"{kind} renders {live}: {text[:80]!r}" for live in live_markup(text)]
+        if LONG_ECHO in text:
+            found.append(f"{kind} echoes a long value in full ({len(text):,} characters): {text[:60]!r}")
     found += _LOG.take()
     for chart in at.get("plotly_chart"):
         where = non_finite_in_figure(json.loads(chart.proto.spec))
@@ -294,6 +358,41 @@ def values_for(kind: str, widget: Any) -> tuple[list[Any], int]:
 
 def _set(at: AppTest, kind: str, key: str, value: Any) -> None:
     getattr(at, kind)(key=key).set_value(value)
+
+
+def _bounds(kind: str, widget: Any) -> tuple[Any, Any, Any] | None:
+    """(lowest, highest, step) a number input or a one-value slider lets through, or None."""
+    if kind == "number_input":
+        values, _ = _numbers(widget)
+        numbers = [v for v in values if v not in (1e-320,)]
+        step = widget.proto.step or 1
+        return min(numbers), max(numbers), int(step) if _is_int(widget) else float(step)
+    if kind == "slider" and not isinstance(widget.value, (tuple, list)) and isinstance(widget.min, (int, float)):
+        return widget.min, widget.max, widget.proto.step or 1
+    return None
+
+
+def _as_url(value: Any) -> str:
+    return str(int(value)) if isinstance(value, int) or float(value).is_integer() and abs(value) < 2**63 else repr(float(value))
+
+
+def url_past_bounds(kind: str, widget: Any) -> list[str]:
+    """One step past each of a number's bounds, as a link writes it (the browser's field refuses
+    such a value; a link is how it arrives)."""
+    bounds = _bounds(kind, widget)
+    if bounds is None:
+        return []
+    low, high, step = bounds
+    return [_as_url(low - step), _as_url(high + step)]
+
+
+def extremes(at: AppTest) -> list[tuple[str, list[tuple[str, str, Any]]]]:
+    """Every number input and one-value slider of the page at its minimum together, and at its
+    maximum together: ("min" or "max", [(kind, key, value)])."""
+    bounded = [(kind, widget.key, _bounds(kind, widget)) for kind, widget in _keyed_widgets(at)]
+    bounded = [(kind, key, bounds) for kind, key, bounds in bounded if bounds is not None]
+    return [(end, [(kind, key, bounds[index]) for kind, key, bounds in bounded]) for index, end in ((0, "min"), (1, "max"))
+            if bounded]
 
 
 # ----------------------------------------------------------------------------- the harness
@@ -402,9 +501,28 @@ def _fuzz(make: Callable[[], AppTest], name: str, budget: int | None) -> Report:
                     case_at = _opened(make, query)
             if fine and values:
                 _still_answering(report, Case(name, tab, kind, key, values[-1]), case_at, skip=key)
+        for end, settings in extremes(at):
+            case = Case(name, tab, f"all at {end}", ", ".join(key for _, key, _ in settings), [v for _, _, v in settings])
+            together = _opened(make, query)
+            try:
+                for kind, key, value in settings:
+                    _set(together, kind, key, value)
+                together.run()
+            except Exception as error:
+                _crashed(report, case, error)
+                continue
+            _record(report, case, together)
         for kind, widget in _keyed_widgets(at):
             if getattr(widget.proto, "query_param_key", "") and widget.key in {k for _, k in widgets}:
-                for garbage in HOSTILE_URL_VALUES:
+                # Sampled where the link repeats what typing tried: a widget reads a link's text as
+                # it reads typed text (every payload was typed above), so the link gets the image and
+                # the long one, or only the image where Streamlit cannot read text at all (numbers,
+                # switches); a number's bounds were set through the widget, one step past them only
+                # a link can send.
+                typed = kind in ("text_input", "text_area", "selectbox", "radio", "multiselect", "select_slider")
+                link_values = (*HOSTILE_URL_VALUES, *(LINK_PAYLOADS if typed else LINK_PAYLOADS[:1]),
+                               *url_past_bounds(kind, widget))
+                for garbage in link_values:
                     case = Case(name, tab, "url", widget.key, garbage)
                     url_at = _opened(make, {**query, widget.proto.query_param_key: garbage}, run=False)
                     try:

@@ -22,7 +22,7 @@ from annviz.figure_data import GAPS
 import fuzz
 from pages._navigation import listed_pages
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.fuzz]
 
 #: The fields a page shows that take typed text (text inputs, number inputs, text areas), by key;
 #: fields of an ``st.form`` (the training settings) are AppTest's: Enter there submits the form.
@@ -32,12 +32,13 @@ TYPED_FIELDS_JS = """
                  && !box.querySelector('[class*="st-key-"]') && !box.closest('[data-testid="stForm"]'))
   .map(box => [...box.classList].find(c => c.startsWith('st-key-')).slice('st-key-'.length))
 """
-#: Per field, the worst of the harness's texts (a browser pass is slower than AppTest).
-TYPED = ("", "nan", "١٢٣", "9" * 10_000)
+#: Per field, the worst of the harness's texts (a browser pass is slower than AppTest), and two
+#: of its Markdown payloads (an image, a link with an attacker's words).
+TYPED = ("", "nan", "١٢٣", "9" * 10_000, *fuzz.MARKUP_PAYLOADS[:2])
 #: A number field refuses letters as it is typed (the browser's own answer): it gets numbers only.
 TYPED_NUMBERS = ("-99999999999999999999999", "1e308")
 #: Per field, garbage for its URL key.
-URL_GARBAGE = ("1e309",)
+URL_GARBAGE = ("1e309", fuzz.MARKUP_PAYLOADS[0], fuzz.MARKUP_PAYLOADS[-1])
 #: Fields per page (the first ones the page shows).
 MAX_FIELDS = 3
 
@@ -70,16 +71,42 @@ NON_FINITE_JS = """
 """
 
 
+#: JS: links and images of the page that point where the payloads point (what Streamlit's own
+#: Markdown renderer made of them), and raw HTML of theirs.
+LIVE_PAYLOAD_JS = """
+(host) => [
+  ...[...document.querySelectorAll('a[href]')].filter(a => (a.getAttribute('href') || '').includes(host)).map(a => `a live link: ${a.outerHTML.slice(0, 80)}`),
+  ...[...document.querySelectorAll('img[src]')].filter(i => (i.getAttribute('src') || '').includes(host)).map(i => `a live image: ${i.outerHTML.slice(0, 80)}`),
+]
+"""
+
+
 def _settled(page) -> list[str]:
     wait_until_idle(page, timeout_s=90)
     close_dialogs(page)
-    return exception_texts(page) + [f"NaN or inf on {where}" for where in page.evaluate(NON_FINITE_JS, GAPS)]
+    return (exception_texts(page) + [f"NaN or inf on {where}" for where in page.evaluate(NON_FINITE_JS, GAPS)]
+            + page.evaluate(LIVE_PAYLOAD_JS, fuzz.PAYLOAD_HOST) + _long_echoes(page))
+
+
+def _long_echoes(page) -> list[str]:
+    """An alert or text that shows a long payload in full (a field may hold it; nothing else)."""
+    shown = page.locator('[data-testid="stAlert"], [data-testid="stMarkdown"], [data-testid="stCaptionContainer"]').all_inner_texts()
+    return [f"a long value echoed in full: {text[:60]!r}" for text in shown if fuzz.LONG_ECHO in text]
+
+
+def _requests_to_payload_host(page) -> list[str]:
+    """Every request the page makes to the payloads' host, from now on (a live image loads itself)."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url)
+            if urllib.parse.urlsplit(request.url).hostname == fuzz.PAYLOAD_HOST else None)
+    return asked
 
 
 @pytest.mark.parametrize("listed", PAGES, ids=[p.name for p in PAGES])
 def test_hostile_typing_and_links_in_chromium(app_server, page, listed) -> None:
     base_url, process = app_server
     since = len(server_log(process).splitlines())
+    asked = _requests_to_payload_host(page)
     page.goto(listed.url(base_url))
     assert _settled(page) == []
     if "draw" not in listed.name:  # a fragment may draw its fields just after the page is idle
@@ -106,6 +133,31 @@ def test_hostile_typing_and_links_in_chromium(app_server, page, listed) -> None:
         _settled(page)
     assert fields or "draw" in listed.name, f"{listed.name}: no typed field found; the page's inputs changed?"
     assert bad == []
+    assert asked == []
+    assert _tracebacks(process, since) == []
+
+
+#: The issue's links (#28): Markdown from a link in the app's own red box; the calculator at its maxima.
+ISSUE_LINKS = {
+    "an image in the layers page's sentence": f"/layers?layers_hidden={urllib.parse.quote(fuzz.MARKUP_PAYLOADS[0])}",
+    "a link in the neuron page's sentence": f"/neuron?{urllib.parse.urlencode({'neuron_x': fuzz.MARKUP_PAYLOADS[1]})}",
+    "the parameter calculator at its maxima": "/limitations?lim_tab=Parameter+explosion&lim_height=1000000000&lim_width=1000000000",
+}
+
+
+@pytest.mark.parametrize("link", ISSUE_LINKS.values(), ids=ISSUE_LINKS.keys())
+def test_the_issues_links_show_text_and_the_whole_page_in_chromium(app_server, page, link: str) -> None:
+    base_url, process = app_server
+    since = len(server_log(process).splitlines())
+    asked = _requests_to_payload_host(page)
+    page.goto(base_url + link)
+    assert _settled(page) == []
+    assert asked == []
+    if "lim_height" in link:
+        assert page.locator(".st-key-lim_params .js-plotly-plot").count() == 1
+        assert page.locator('[data-testid="stAlert"]').filter(has_text="must be between").count() == 0
+    else:
+        assert page.locator('[data-testid="stAlert"] code').count() >= 1  # the value is quoted, as text
     assert _tracebacks(process, since) == []
 
 

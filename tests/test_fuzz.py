@@ -58,6 +58,13 @@ def test_the_harness_catches_an_exception_a_non_finite_chart_and_a_logged_traceb
     assert any("exception" in why and "could not convert" in why for why in reasons), reasons
     assert any("NaN or inf on a chart" in why for why in reasons), reasons
     assert any("traceback in the log" in why for why in reasons), reasons
+    assert any("renders a live image" in why for why in reasons), reasons
+    assert any("renders a live link" in why for why in reasons), reasons
+    assert any("echoes a long value in full" in why for why in reasons), reasons
+    assert any(case.kind == "url" and "renders a live" in why for case, why in report.bad), reasons
+    # Width and height are fine one at a time; the case with every number at its maximum finds it.
+    overflow = {case.kind for case, why in report.bad if "beyond what this page computes" in why}
+    assert overflow == {"all at max"}, overflow
     generated = fuzz.fuzz_page_generated(str(Path(__file__).parent / "fuzz_fixtures" / "broken_page.py"), "broken")
-    assert generated.tried == fuzz.GENERATED_PER_FIELD
+    assert generated.tried == 4 * fuzz.GENERATED_PER_FIELD  # two text fields, two number fields
     assert any("exception" in why for _, why in generated.bad), generated.outcomes

@@ -254,7 +254,7 @@ BAD_BINARY_TEXT = [
     ("1, 0, 2", "1, 0, 1", "y_true contains 2"),
     ("1, -1", "1, 0", "y_true contains -1"),
     ("1, 0.5", "1, 0", "y_true contains 0.5"),
-    ("1, a", "1, 0", "'a' in y_true is not a number"),
+    ("1, a", "1, 0", "`a` in y_true is not a number"),
     ("1, nan", "1, 0", "only finite numbers"),
     ("1, inf", "1, 0", "only finite numbers"),
     (", ".join(["1"] * 1001), ", ".join(["1"] * 1001), "between 1 and 1000"),

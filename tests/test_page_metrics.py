@@ -98,7 +98,7 @@ def test_worked_example_opens_without_tensorflow():
         ("1, 0, 1", "1, 0", "y_true has 3 labels but y_pred has 2"),
         ("", "1, 0", "y_true is empty"),
         ("1, 0, 2", "1, 0, 1", "y_true contains 2"),
-        ("1, 0, yes", "1, 0, 1", "'yes' in y_true is not a number"),
+        ("1, 0, yes", "1, 0, 1", "`yes` in y_true is not a number"),
     ],
 )
 def test_bad_lists_show_an_error_and_keep_the_text(y_true, y_pred, message):
