@@ -212,9 +212,9 @@ def test_a_links_text_is_named_never_echoed_into_the_lessons_line() -> None:
     texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
     assert not any("example.org" in text for text in texts), texts
     assert any("text that is not a list of layers" in c.value for c in at.caption)
-    linked = opened(pg_hidden="[login](https://example.org)")  # the error quotes it as code, cut to 20 characters
+    linked = opened(pg_hidden="[login](https://example.org)")  # the error quotes it as code, cut to 24 characters
     assert [e.value for e in linked.error] == [
-        "`[login](https://exam…` is not a number of neurons: type whole numbers from 1 to 8, e.g. 4, 2."]
+        "`[login](https://example…` is not a number of neurons: type whole numbers from 1 to 8, e.g. 4, 2."]
 
 
 def test_the_settings_the_diagram_writes_build_the_network_it_draws() -> None:
