@@ -20,7 +20,7 @@ import pytest
 from annviz import serving
 from bench.app_server import serving_children
 from annviz.architecture import parse_hidden_layers
-from annviz.training import compile_model
+from annviz.serving.keras_training import compile_model
 from annviz.training_config import TrainingConfig
 
 TINY = TrainingConfig(subset_size=3000, epochs=1)
@@ -179,7 +179,8 @@ def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(serv
     # process has run other Keras work, which may change its kernels' settings).
     bare_fit = (
         "import sys, numpy as np, keras\n"
-        "from annviz.training import compile_model, prepare_training_data\n"
+        "from annviz.serving.keras_training import compile_model\n"
+        "from annviz.training import prepare_training_data\n"
         "from annviz.training_config import TrainingConfig\n"
         "config = TrainingConfig(subset_size=4000, epochs=2, seed=7)\n"
         "data = prepare_training_data()\n"
@@ -248,7 +249,7 @@ def test_a_training_waits_for_memory_even_with_a_free_slot() -> None:
 
 def test_the_memory_headroom_is_read_from_the_containers_cgroup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
-    monkeypatch.setattr(serving, "CGROUP_MEMORY_FILES", ((limit, usage),))
+    monkeypatch.setattr(serving.limits, "CGROUP_MEMORY_FILES", ((limit, usage),))
     assert serving.memory_headroom_bytes() is None  # no cgroup files: no known limit
     limit.write_text("2899102924\n")  # Community Cloud's 2.7 GB
     usage.write_text("2000000000\n")
@@ -305,3 +306,53 @@ def test_the_served_rule_reads_both_variables(monkeypatch) -> None:
     assert serving.configured_training_slots() == 3
     monkeypatch.setenv(serving.SLOTS_VARIABLE, "1")
     assert serving.configured_training_slots() == 1
+
+
+@pytest.mark.slow
+def test_a_job_that_hangs_forever_delays_the_next_students_check_by_no_more_than_a_restart() -> None:
+    from annviz.serving.jobs import hang_forever, worker_pid
+
+    worker = serving.KerasWorker()
+    try:
+        started = time.monotonic()
+        first = worker.pid()
+        restart_s = time.monotonic() - started  # a worker's start: Keras's import
+        hung_at = time.monotonic()
+        with pytest.raises(serving.WorkerLost, match="did not answer within 2 s; it was restarted"):
+            worker.run(hang_forever, timeout=2)
+        asked = time.monotonic()
+        second = worker.run(worker_pid, timeout=60)  # the next student's check
+        waited = time.monotonic() - asked
+        assert second != first and first not in worker_processes()
+        assert asked - hung_at < 3 and waited < restart_s + 5, (restart_s, waited)
+    finally:
+        worker.shutdown()
+
+
+@pytest.mark.slow
+def test_a_worker_whose_server_has_gone_ends_at_once_even_in_the_middle_of_a_job(tmp_path: Path) -> None:
+    pid_file = tmp_path / "worker.pid"
+    server = (
+        "import sys, time\n"
+        "from annviz.serving import KerasWorker\n"
+        "from annviz.serving.jobs import hang_forever\n"
+        "worker = KerasWorker()\n"
+        "open(sys.argv[1], 'w').write(str(worker.pid()))\n"
+        "worker.submit(hang_forever)\n"
+        "time.sleep(3600)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", server, str(pid_file)], cwd=serving.PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker_pid = int(pid_file.read_text())
+        time.sleep(1.0)  # the worker is inside hang_forever now
+        process.kill()
+        process.wait()
+        gone = time.monotonic()
+        while alive_pids([worker_pid]) and time.monotonic() < gone + 10:
+            time.sleep(0.05)
+        assert alive_pids([worker_pid]) == [] and time.monotonic() - gone < 2.0
+    finally:
+        process.kill()
