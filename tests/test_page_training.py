@@ -154,6 +154,21 @@ def test_mnist_bad_settings_disable_start_with_a_sentence():
     assert at.button(key="mnist_start").disabled
 
 
+@pytest.mark.parametrize("key, typed, words", [
+    ("mnist_learning_rate", 5_000_000.0, "learning rate must be above 0 and at most"),
+    ("mnist_epochs", 99_999, "99,999"),
+    ("mnist_batch_size", 10**9, "batch size"),
+])
+def test_a_number_typed_beyond_a_fields_range_is_not_silently_replaced(key, typed, words):
+    """Issue #28.5: the value stays what was typed and the page says why it cannot train with it."""
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
+    at.number_input(key=key).set_value(typed).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key=key).value == typed
+    assert any(words in error.value for error in at.error), [e.value for e in at.error]
+    assert at.button(key="mnist_start").disabled
+
+
 def start_training(at: AppTest, subset: int, epochs: int):
     at.number_input(key="mnist_subset_size").set_value(subset)
     at.number_input(key="mnist_epochs").set_value(epochs)
@@ -216,7 +231,8 @@ def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
     sessions = [run_page(MNIST, mnist_tab=TRAIN_TAB) for _ in range(MAX_TRAININGS + 1)]
     runs = []
     try:
-        for at in sessions:
+        for seed, at in enumerate(sessions):  # different seeds: one identity would be one shared run
+            at.number_input(key="mnist_seed").set_value(seed)
             runs.append(start_training(at, subset=60_000, epochs=10))
         time.sleep(0.5)
         sessions[-1].run()

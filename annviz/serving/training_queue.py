@@ -409,7 +409,9 @@ class TrainingService:
                 return None, None
             ahead = self._queue[: self._queue.index(job)]
             running = list(self._running)
-            rate, overhead = self._seconds_per_unit, self._overhead_s
+            rate, overhead, timed = self._seconds_per_unit, self._overhead_s, self.timed_runs
+        if not timed and (ahead or any(other._progress is None or other._progress.eta_s is None for other in running)):
+            return len(ahead) + 1, None  # no run of this server timed yet: no guess is said
         slots = [other.remaining_s(rate, overhead) for other in running]
         slots += [0.0] * (self.limit - len(slots))
         heapq.heapify(slots)
