@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -98,10 +99,13 @@ def test_a_server_wide_result_is_computed_once_and_again_after_its_worker_died()
 def test_trainings_start_first_come_first_served_with_places_and_expected_waits() -> None:
     service = serving.TrainingService(1, watch_s=0.2)
     try:
-        jobs = [service.submit(TINY, owner=f"student {i}") for i in range(3)]
+        jobs = [service.submit(replace(TINY, seed=i), owner=f"student {i}") for i in range(3)]
         time.sleep(0.3)
         places = [job.snapshot().position for job in jobs]
         assert places == [None, 1, 2]
+        # Before this server has timed a run of its own, no wait is guessed (issue #26.7) ...
+        assert [job.snapshot().expected_wait_s for job in jobs[1:]] == [None, None]
+        service.timed_runs = 1  # ... once it has, its measured rate gives one
         waits = [job.snapshot().expected_wait_s for job in jobs[1:]]
         assert 0 < waits[0] < waits[1]
         started = []
@@ -142,7 +146,7 @@ def test_stop_ends_the_fit_within_a_second_and_keeps_the_model(service: serving.
 def test_a_session_that_goes_away_has_its_training_cancelled_and_its_process_ended(service: serving.TrainingService) -> None:
     connected = {"yes": True}
     job = service.submit(TrainingConfig(epochs=50), owner="leaver", alive=lambda: connected["yes"])
-    queued = service.submit(TrainingConfig(epochs=50), owner="second leaver", alive=lambda: connected["yes"])
+    queued = service.submit(TrainingConfig(epochs=50, seed=1), owner="second leaver", alive=lambda: connected["yes"])
     deadline = time.monotonic() + 60
     while job.pid is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -151,7 +155,11 @@ def test_a_session_that_goes_away_has_its_training_cancelled_and_its_process_end
     while (job.snapshot().active or queued.snapshot().active) and time.monotonic() < gone + 10:
         time.sleep(0.05)
     assert time.monotonic() - gone < 10
-    assert job.status == queued.status == "cancelled" and "went away" in job.snapshot().error
+    # Nobody watches any more: the queued run is cancelled; the training one ends as Stop ends it,
+    # kept (partial) for a student who comes back, its process and slot freed.
+    assert queued.status == "cancelled" and job.status in ("done", "cancelled")
+    if job.status == "done":
+        assert job.snapshot().result.outcome == "stopped"
     time.sleep(0.5)
     assert alive_pids([job.pid]) == [] and service.running == 0
 
@@ -173,6 +181,8 @@ def test_a_training_process_killed_by_the_os_is_failed_with_a_sentence(service: 
 def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(service: serving.TrainingService, tmp_path: Path) -> None:
     config = TrainingConfig(subset_size=4000, epochs=2, seed=7)
     jobs = [service.submit(config, owner=f"twin {i}") for i in range(2)]
+    assert jobs[0] is jobs[1]  # one identity, one shared run
+    jobs.append(serving.TrainingService(1).submit(config, owner="twin in another service"))
     assert all(job.join(180) for job in jobs)
     twins = [job.snapshot().result.model.layers for job in jobs]
     # The reference: a bare model.fit of the same program in a fresh interpreter (this test

@@ -54,8 +54,9 @@ def test_one_identity_trained_in_two_processes_gives_identical_weights() -> None
     services = [serving.TrainingService(1) for _ in range(2)]
     try:
         jobs = [service.submit(SMALL, owner="twin") for service in services]
-        assert jobs[0] is not jobs[1] and jobs[0].pid != jobs[1].pid
+        assert jobs[0] is not jobs[1]
         assert all(job.join(240) for job in jobs)
+        assert jobs[0].pid != jobs[1].pid
         first, second = (job.snapshot().result.model.layers for job in jobs)
         for a, b in zip(first, second):
             np.testing.assert_array_equal(a.kernel, b.kernel)
@@ -162,3 +163,39 @@ def test_a_reload_three_seconds_into_a_training_finds_it_again() -> None:
     assert kept.model is run.snapshot().result.model
     training_service().close()
     training_service.clear()
+
+
+def seconds_to_first_progress(service: serving.TrainingService, config: TrainingConfig) -> float:
+    asked = time.monotonic()
+    job = service.submit(config, owner=f"student {config.seed}")
+    while job.snapshot().progress is None and job.snapshot().active and time.monotonic() < asked + 300:
+        time.sleep(0.02)
+    waited = time.monotonic() - asked
+    job.request_stop()
+    assert job.join(120) and job.snapshot().status == "done", job.snapshot().error
+    return waited
+
+
+@pytest.mark.slow
+def test_a_warm_start_shows_the_first_progress_without_waiting_for_tensorflow() -> None:
+    cold = serving.TrainingService(1)
+    warm = serving.TrainingService(1, warm=True)
+    try:
+        deadline = time.monotonic() + 300
+        while warm._spare is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        config = replace(SMALL, subset_size=60_000, epochs=10)
+        warm_s = seconds_to_first_progress(warm, replace(config, seed=1))
+        cold_s = seconds_to_first_progress(cold, replace(config, seed=2))
+        import os
+
+        quiet = os.getloadavg()[0] < len(os.sched_getaffinity(0))
+        print(f"first progress: warm {warm_s:.1f} s, cold {cold_s:.1f} s, load {os.getloadavg()[0]:.1f}")
+        assert warm_s <= 3.0 if quiet else warm_s < cold_s / 2, (warm_s, cold_s)
+        deadline = time.monotonic() + 300  # the next Start's process warms up meanwhile
+        while warm._spare is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert warm._spare is not None and warm._spare.alive()
+    finally:
+        cold.close()
+        warm.close()
