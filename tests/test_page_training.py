@@ -169,6 +169,43 @@ def test_a_number_typed_beyond_a_fields_range_is_not_silently_replaced(key, type
     assert at.button(key="mnist_start").disabled
 
 
+def test_durations_are_said_only_from_this_servers_own_runs():
+    """Issue #26.7: no promised "about 10 s"; a duration once this server has timed a run of its own."""
+    from pages._serving import training_service
+
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
+    page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "about 10 s" not in page_text and "last runs say" not in page_text
+    service = training_service()
+    service.timed_runs, service._seconds_per_unit, service._overhead_s = 1, 12.0 / 59_068_440_000, 2.0
+    try:
+        at.run()
+        assert any("this server’s own last runs say about 12 s of fitting, after 2 s to start" in c.value for c in at.caption)
+    finally:
+        service.timed_runs = 0
+
+
+@pytest.mark.slow
+def test_the_wait_before_the_first_epoch_is_said_while_it_happens():
+    """Issue #26.8: while the process starts, the page says what it is doing; Stop then says where it was."""
+    from pages._serving import training_service
+
+    training_service().close()
+    training_service.clear()  # a new service: its warm process is not ready yet, so this Start starts cold
+    at = run_page(MNIST, mnist_tab=TRAIN_TAB)
+    at.number_input(key="mnist_seed").set_value(4321)  # a run of its own
+    run = start_training(at, subset=600, epochs=1)
+    at.run()
+    snapshot = run.snapshot()
+    assert snapshot.status == "starting"  # TensorFlow takes seconds to import in a new process
+    text = at.get("progress")[0].proto.text
+    assert "since Start)" in text and (snapshot.phase or "Starting a training process") in text
+    run.request_stop()
+    assert run.join(60)
+    at.run()
+    assert run.snapshot().status == "cancelled" and "Stopped before training began" in run.snapshot().error
+
+
 def start_training(at: AppTest, subset: int, epochs: int):
     at.number_input(key="mnist_subset_size").set_value(subset)
     at.number_input(key="mnist_epochs").set_value(epochs)

@@ -371,7 +371,9 @@ class TrainingService:
                 job._gone_since.pop(owner, None)
             left = len(job.watchers)
         if left == 0:
-            self.stop(job, "Stopped before training began: nothing was trained.")
+            phase = job.snapshot().phase.rstrip("…. ")
+            doing = f" (the process was at: {phase[0].lower() + phase[1:]})" if phase else ""
+            self.stop(job, f"Stopped before training began{doing}: nothing was trained.")
         return left
 
     def stop(self, job: TrainingJob, reason: str) -> None:
