@@ -182,8 +182,12 @@ def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(serv
     config = TrainingConfig(subset_size=4000, epochs=2, seed=7)
     jobs = [service.submit(config, owner=f"twin {i}") for i in range(2)]
     assert jobs[0] is jobs[1]  # one identity, one shared run
-    jobs.append(serving.TrainingService(1).submit(config, owner="twin in another service"))
-    assert all(job.join(180) for job in jobs)
+    other = serving.TrainingService(1)
+    jobs.append(other.submit(config, owner="twin in another service"))
+    try:
+        assert all(job.join(180) for job in jobs)
+    finally:
+        other.close()
     twins = [job.snapshot().result.model.layers for job in jobs]
     # The reference: a bare model.fit of the same program in a fresh interpreter (this test
     # process has run other Keras work, which may change its kernels' settings).
