@@ -199,7 +199,7 @@ def test_the_wait_before_the_first_epoch_is_said_while_it_happens():
     snapshot = run.snapshot()
     assert snapshot.status == "starting"  # TensorFlow takes seconds to import in a new process
     text = at.get("progress")[0].proto.text
-    assert "since Start)" in text and (snapshot.phase or "Starting a training process") in text
+    assert "since this run was started)" in text and (snapshot.phase or "Starting a training process") in text
     run.request_stop()
     assert run.join(60)
     at.run()

@@ -38,9 +38,9 @@ def starting_sentence(snapshot: JobSnapshot) -> str:
 
     >>> starting_sentence(JobSnapshot("starting", None, None, None, "", 0.0, None, None, elapsed_s=4.2,
     ...                               phase="Loading the 60,000 MNIST training images into TensorFlow…"))
-    'Loading the 60,000 MNIST training images into TensorFlow… (4 s since Start)'
+    'Loading the 60,000 MNIST training images into TensorFlow… (4 s since this run was started)'
     """
-    return f"{snapshot.phase or STARTING} ({format_seconds(snapshot.elapsed_s)} since Start)"
+    return f"{snapshot.phase or STARTING} ({format_seconds(snapshot.elapsed_s)} since this run was started)"
 
 
 def duration_sentence(expected: tuple[float, float] | None) -> str:
