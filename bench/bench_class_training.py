@@ -93,13 +93,14 @@ async def open_tab(base_url: str, query: str) -> StreamlitTab:
     return tab
 
 
-async def class_of(base_url: str, report: Report, spread_s: float, settle_s: float) -> None:
-    quiet = await open_tab(base_url, "mnist_tab=Train+and+test&mnist_seed=7")
-    await asyncio.sleep(settle_s)  # the server's first page runs, the warm process
-    alone = Press()
-    await press_and_follow(quiet, alone, 0.0)
-    report.quiet_first_epoch_s, report.quiet_result_s = alone.first_epoch_s, alone.result_s
-    await quiet.close()
+async def class_of(base_url: str, report: Report, spread_s: float, settle_s: float, quiet_first: bool) -> None:
+    if quiet_first:
+        quiet = await open_tab(base_url, "mnist_tab=Train+and+test&mnist_seed=7")
+        await asyncio.sleep(settle_s)  # the server's first page runs, the warm process
+        alone = Press()
+        await press_and_follow(quiet, alone, 0.0)
+        report.quiet_first_epoch_s, report.quiet_result_s = alone.first_epoch_s, alone.result_s
+        await quiet.close()
     tabs = [await open_tab(base_url, "mnist_tab=Train+and+test") for _ in range(report.tabs)]
     await asyncio.sleep(settle_s)
     report.load_before = os.getloadavg()[0]
@@ -114,7 +115,8 @@ async def class_of(base_url: str, report: Report, spread_s: float, settle_s: flo
         await tab.close()
 
 
-def measure(root: Path, tabs: int, spread_s: float, settle_s: float) -> Report:
+def measure(root: Path, tabs: int, spread_s: float, settle_s: float, quiet_first: bool = True,
+            progress: Path | None = None) -> Report:
     report = Report(str(root), tabs, len(os.sched_getaffinity(0)))
     with running_server(cwd=root) as (base_url, process):
         done = threading.Event()
@@ -123,14 +125,19 @@ def measure(root: Path, tabs: int, spread_s: float, settle_s: float) -> Report:
             while not done.is_set():
                 try:
                     report.peak_pss_bytes = max(report.peak_pss_bytes, tree_pss_bytes(process.pid))
+                    maps = Path(f"/proc/{process.pid}/maps").read_text()
+                    report.server_tensorflow_maps = sum("tensorflow" in line.lower() for line in maps.splitlines())
                 except OSError:
                     pass
+                if progress is not None:  # what is known so far, for a run cut short
+                    progress.write_text(json.dumps({"summary": summary(report), "report": asdict(report)}, indent=2,
+                                                   ensure_ascii=False, default=str))
                 time.sleep(0.5)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
-            asyncio.run(class_of(base_url, report, spread_s, settle_s))
+            asyncio.run(class_of(base_url, report, spread_s, settle_s, quiet_first))
         finally:
             done.set()
             sampler.join(5)
@@ -143,6 +150,7 @@ def summary(report: Report) -> dict[str, object]:
     firsts = [p.first_epoch_s for p in report.presses if p.first_epoch_s is not None]
     results = [p.result_s for p in report.presses if p.result_s is not None]
     quiet = report.quiet_result_s or float("nan")
+    report.load_after = report.load_after or os.getloadavg()[0]
     return {
         "tabs": report.tabs, "cpus": report.cpus,
         "load average before / after": f"{report.load_before:.1f} / {report.load_after:.1f}",
@@ -165,9 +173,10 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py is served")
     parser.add_argument("--spread", type=float, default=5.0, help="seconds over which the tabs press Start")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds to wait after the tabs opened")
-    parser.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
+    parser.add_argument("--out", type=Path, default=None, help="write the report as JSON here (and as it goes)")
+    parser.add_argument("--no-quiet", action="store_true", help="skip the quiet reference training")
     args = parser.parse_args()
-    report = measure(args.root.resolve(), args.tabs, args.spread, args.settle)
+    report = measure(args.root.resolve(), args.tabs, args.spread, args.settle, not args.no_quiet, args.out)
     result = {"summary": summary(report), "report": asdict(report)}
     print(json.dumps(result["summary"], indent=2, ensure_ascii=False))
     if args.out:
