@@ -530,6 +530,8 @@ class TrainingService:
         while True:
             with self._lock:
                 while not self._closed and not (self._queue and len(self._running) < self.limit and self._room()):
+                    if self._warm:
+                        self._start_spare()  # memory freed since the last training: warm the next one
                     self._lock.wait(timeout=1.0)  # memory frees without a notification: look again
                 if self._closed:
                     return
@@ -555,6 +557,9 @@ class TrainingService:
         import os
 
         with self._lock:
+            if self._spare is not None and not self._spare.alive():  # killed (out of memory): replace it
+                self._spare.kill()
+                self._spare = None
             if self._closed or self._spare is not None or self._spare_starting:
                 return
             if not warm_start_wanted(os.environ.get(WARM_VARIABLE), self._headroom()):
