@@ -23,7 +23,7 @@ from annviz.architecture import count_model_params
 from annviz.errors import InputError
 from annviz.formatting import format_seconds
 from annviz.serving.limits import TRAINING_MEMORY_BYTES, memory_headroom_bytes
-from annviz.serving.processes import BATCH_NICENESS, TRAINING_THREADS, WorkerProcess, launch
+from annviz.serving.processes import BATCH_NICENESS, CONNECT_TIMEOUT_S, TRAINING_THREADS, WorkerProcess, launch
 from annviz.training import EvaluationReport, ProgressEvent, TrainingResult
 from annviz.training_config import TrainingConfig
 
@@ -545,7 +545,11 @@ class TrainingService:
         threading.Thread(target=self._follow, args=(job,), name=f"annviz-training-{next(self._threads)}", daemon=True).start()
 
     def _take_spare(self) -> WorkerProcess | None:
+        """The warm process, waiting for one that is being started (it is ahead of a new one)."""
         with self._lock:
+            deadline = time.monotonic() + CONNECT_TIMEOUT_S
+            while self._spare is None and self._spare_starting and time.monotonic() < deadline:
+                self._lock.wait(timeout=0.5)
             spare, self._spare = self._spare, None
         if spare is not None and not spare.alive():
             spare.kill()
