@@ -411,3 +411,13 @@ def test_runs_let_go_are_named_as_ranges_above_the_table():
     assert caption.startswith("Your last 8 trainings") and "Runs 1–4 were let go to keep 8." in caption
     assert list(at.dataframe[0].value.index) == list(range(5, 13))
     assert "Run 5 failed before it trained: its row says why." in [c.value for c in at.caption]
+
+
+def test_the_class_board_is_a_tab_a_link_opens():
+    """``/mnist?mnist_tab=Class+board`` opens the board (for the projector); an empty server says how it fills."""
+    from pages._serving import training_service
+
+    at = run_page(MNIST, mnist_tab="Class board")
+    if not training_service().all_runs():
+        assert any("No run on this server yet" in info.value for info in at.info)
+    assert any(header.value.startswith("Class board") for header in at.subheader)
