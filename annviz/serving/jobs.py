@@ -2,6 +2,9 @@
 
 Module-level functions, so a job pickles as a name. The caches below live in the worker process
 (each process has its own): a loaded model or a traced optimizer loop is made once per worker.
+
+>>> worker_pid() == os.getpid()  # run here, it is this process; sent to the worker, the worker's
+True
 """
 
 from __future__ import annotations

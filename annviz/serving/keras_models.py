@@ -2,6 +2,9 @@
 
 Only the serving layer imports Keras (a test says so): these run in the Keras worker
 (:mod:`annviz.serving.jobs`) and in ``scripts/train_pretrained.py``, never in the server.
+
+>>> sorted(BUILDERS)
+['cnn', 'mlp']
 """
 
 from __future__ import annotations

@@ -4,6 +4,13 @@ float64 race it checks): it runs in the Keras worker (:func:`annviz.serving.jobs
 :func:`race_keras` hands the same gradients as :func:`annviz.race.race` to real ``keras.optimizers``
 objects holding float64 variables (one :class:`KerasRunner` per racer). The tests check that both
 draw the same paths, point by point.
+
+A runner is built from every hyperparameter but the learning rate, so one traced loop serves
+every learning rate a class tries:
+
+>>> from annviz.optimizers import make_racer
+>>> keras_runner_settings(make_racer("momentum", learning_rate=0.05))
+(('momentum', 0.9), ('nesterov', False))
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ the serving layer imports Keras. :func:`train` runs in a training process
 :func:`annviz.keras_workflow.keras_workflow_code` writes, adding only callbacks that report
 progress, stop on request and stop on a NaN loss. A test ``exec``\\ s the generated code and
 gets the same weights as :func:`train`.
+
+The fit calls Keras's train function on 64 batches at a time and asks for Stop between calls:
+
+>>> execution_steps(TrainingConfig())
+64
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ page being run. Never ``fork``: the server never loads TensorFlow, and a process
 it must not be forked. Workers lower their own scheduling priority (``os.nice``), so a page run of
 the server wins the CPU, and they end as soon as their server has gone (:func:`end_with_parent`),
 even in the middle of a job.
+
+A worker that dies or hangs under a job is said as a sentence the pages show like any input error:
+
+>>> issubclass(WorkerLost, ValueError)
+True
 """
 
 from __future__ import annotations

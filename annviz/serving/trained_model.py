@@ -1,4 +1,9 @@
-"""The trained-model wrapper: a training's result as NumPy arrays, usable in the server without TensorFlow."""
+"""The trained-model wrapper: a training's result as NumPy arrays, usable in the server without TensorFlow.
+
+>>> model = TrainedMLP(())
+>>> len(model.token)  # names it in server-wide caches
+32
+"""
 
 from __future__ import annotations
 

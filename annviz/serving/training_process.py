@@ -1,4 +1,8 @@
-"""A training process: the job run inside it (fit with live progress, evaluate, hand back NumPy weights)."""
+"""A training process: the job run inside it (fit with live progress, evaluate, hand back NumPy weights).
+
+>>> PHASE_READY
+'Ready: TensorFlow started and MNIST loaded.'
+"""
 
 from __future__ import annotations
 
