@@ -23,7 +23,8 @@ from annviz.architecture import count_model_params
 from annviz.errors import InputError
 from annviz.formatting import format_seconds
 from annviz.serving.limits import TRAINING_MEMORY_BYTES, memory_headroom_bytes
-from annviz.serving.processes import BATCH_NICENESS, CONNECT_TIMEOUT_S, TRAINING_THREADS, WorkerProcess, launch
+from annviz.serving.processes import BATCH_NICENESS, TRAINING_THREADS, WorkerProcess, launch
+from annviz.serving.training_process import PHASE_READY
 from annviz.training import EvaluationReport, ProgressEvent, TrainingResult
 from annviz.training_config import TrainingConfig
 
@@ -250,6 +251,8 @@ class TrainingJob:
 MAX_SERVER_RUNS = 64
 #: The environment variable that turns warm starts off ("0"); on by default where memory allows.
 WARM_VARIABLE = "ANNVIZ_WARM_START"
+#: Seconds a Start waits for a warm process that is getting ready before it starts one of its own.
+WARM_WAIT_S = 300.0
 #: Memory a warm training process holds while it waits (TensorFlow imported, MNIST as a tensor):
 #: measured ~560 MB Pss here (docs/class-training.md), with a margin.
 WARM_MEMORY_BYTES = 650 * 2**20
@@ -309,6 +312,8 @@ class TrainingService:
         self._complete: dict[str, TrainingJob] = {}
         self._spare: WorkerProcess | None = None
         self._spare_starting = False
+        #: What the warm process is doing while it gets ready (said to a Start that waits for it).
+        self._spare_phase = ""
         self._seconds_per_unit = DEFAULT_SECONDS_PER_UNIT
         self._overhead_s = DEFAULT_OVERHEAD_S
         #: This server's own last runs: (seconds per unit of work, seconds from start to fit) once timed.
@@ -544,11 +549,13 @@ class TrainingService:
         job._set(status=STARTING, started=time.monotonic())
         threading.Thread(target=self._follow, args=(job,), name=f"annviz-training-{next(self._threads)}", daemon=True).start()
 
-    def _take_spare(self) -> WorkerProcess | None:
-        """The warm process, waiting for one that is being started (it is ahead of a new one)."""
+    def _take_spare(self, job: TrainingJob) -> WorkerProcess | None:
+        """The warm process, waiting for one that is getting ready (it is ahead of a new one);
+        meanwhile the job says what that process is doing."""
         with self._lock:
-            deadline = time.monotonic() + CONNECT_TIMEOUT_S
+            deadline = time.monotonic() + WARM_WAIT_S
             while self._spare is None and self._spare_starting and time.monotonic() < deadline:
+                job._set(phase=self._spare_phase)
                 self._lock.wait(timeout=0.5)
             spare, self._spare = self._spare, None
         if spare is not None and not spare.alive():
@@ -571,9 +578,22 @@ class TrainingService:
             self._spare_starting = True
 
         def warm_up() -> None:
+            """Start the process and read its phases until it is ready: only a ready process is the spare."""
             try:
-                spare = launch("train", niceness=self._niceness, threads=TRAINING_THREADS)
+                spare: WorkerProcess | None = launch("train", niceness=self._niceness, threads=TRAINING_THREADS)
+                while spare is not None:
+                    kind, *rest = spare.connection.recv()
+                    if kind != "phase":  # it could not get ready: the next training starts cold
+                        spare.kill()
+                        spare = None
+                    elif rest[0] == PHASE_READY:
+                        break
+                    else:
+                        with self._lock:
+                            self._spare_phase = rest[0]
             except Exception:  # no warm process: the next training starts cold, as without warm starts
+                if spare is not None:
+                    spare.kill()
                 spare = None
             with self._lock:
                 self._spare_starting = False
@@ -587,7 +607,7 @@ class TrainingService:
 
     def _follow(self, job: TrainingJob) -> None:
         try:
-            worker = self._take_spare() if self._warm else None
+            worker = self._take_spare(job) if self._warm else None
             if worker is None:
                 worker = launch("train", niceness=self._niceness, threads=TRAINING_THREADS)
             if self._warm:
