@@ -110,7 +110,7 @@ def board_figure(rows: list[BoardRow]) -> go.Figure:
         figure.add_trace(go.Scatter(
             x=[best.config.learning_rate], y=[best.test_accuracy * 100], mode="markers+text", name="best",
             marker={"symbol": "star", "size": 22, "color": "gold", "line": {"width": 1.5, "color": "black"}},
-            text=[f"best: {best.test_accuracy:.2%}"], textposition="top center", hoverinfo="skip",
+            text=[f"best: {best.test_accuracy:.2%}"], textposition="bottom center", hoverinfo="skip",  # below: room at 99 %
         ))
     figure.update_layout(
         title={"text": "Test accuracy of every run of this server"},
