@@ -314,7 +314,7 @@ def test_replicas_sharing_the_cores_split_what_their_page_runs_leave_and_each_ke
 
 
 def test_the_served_rule_reads_both_variables(monkeypatch) -> None:
-    monkeypatch.setattr(serving, "usable_cpus", lambda: 8)
+    monkeypatch.setattr(serving.limits, "usable_cpus", lambda: 8)
     monkeypatch.delenv(serving.SLOTS_VARIABLE, raising=False)
     monkeypatch.setenv(serving.REPLICAS_VARIABLE, "2")
     assert serving.configured_training_slots() == 3
