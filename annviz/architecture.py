@@ -10,7 +10,7 @@ parameters; ``Dense(4)`` on 5 inputs has 5·4 + 4 = 24; the MNIST MLP 784-128-64
 has 109,386; a 100×100×3 image flattened into ``Dense(512)`` has 15,360,512.
 
 Counts use Python ints, so absurd sizes (10^9 units) are counted exactly and
-never built. Keras is imported only inside :func:`build_keras_model`.
+never built. Keras builds it only in the Keras worker (``annviz.serving.keras_models.build_keras_model``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ MAX_HIDDEN_LAYERS = 20
 #: field that takes the list has room for one character more, so text cut at the field's limit
 #: still reads as too long here, not as a word cut in half.
 MAX_HIDDEN_LAYERS_CHARS = 500
-#: Largest model :func:`build_keras_model` builds: 20 M float32 parameters ≈ 80 MB, safe on a
+#: Largest model ``annviz.serving.keras_models.build_keras_model`` builds: 20 M float32 parameters ≈ 80 MB, safe on a
 #: 2.7 GB Community Cloud container even with a few students building at once.
 MAX_BUILD_PARAMS = 20_000_000
 
@@ -353,7 +353,7 @@ def spec_from_sizes(sizes: Sequence[int], *, activation: str = "relu") -> ModelS
 
 
 def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:
-    """The Keras code that defines ``spec`` (what :func:`build_keras_model` runs).
+    """The Keras code that defines ``spec`` (what ``annviz.serving.keras_models.build_keras_model`` runs).
 
     >>> print(keras_model_code(ModelSpec(3, (DenseSpec(4),), task="binary")))
     model = keras.Sequential([
@@ -368,27 +368,6 @@ def keras_model_code(spec: ModelSpec, *, var: str = "model") -> str:
     lines += [f"    keras.layers.Dense({layer.units}, activation={layer.activation!r})," for layer in spec.layers]
     lines.append("])")
     return "\n".join(lines)
-
-
-def build_keras_model(spec: ModelSpec) -> Any:
-    """Build the ``keras.Sequential`` model that :func:`keras_model_code` describes.
-
-    Refuses (``ValueError``) models above ``MAX_BUILD_PARAMS`` parameters, saying how
-    large they are, instead of exhausting memory. Imports Keras lazily.
-    """
-    total = count_model_params(spec)
-    if total > MAX_BUILD_PARAMS:
-        size = f"{total * 4 / 1e9:,.1f} GB" if total * 4 >= 1e9 else f"{total * 4 / 1e6:,.0f} MB"
-        raise InputError(
-            f"This model has {total:,} parameters (≈ {size} of float32 weights): "
-            f"too large to build here (limit {MAX_BUILD_PARAMS:,}). The count above is exact without building it."
-        )
-    import keras
-
-    return keras.Sequential(
-        [keras.Input(shape=(spec.input_size,))]
-        + [keras.layers.Dense(layer.units, activation=layer.activation) for layer in spec.layers]
-    )
 
 
 @dataclass(frozen=True)

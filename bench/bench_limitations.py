@@ -29,7 +29,8 @@ def curve_rows() -> list[BenchRow]:
     from annviz import limitations as lim
     from annviz.numpy_mlp import dense_layers
     from annviz.mnist import load_mnist
-    from annviz.pretrained import load_pretrained, model_inputs
+    from annviz.pretrained import model_inputs
+    from annviz.serving.keras_models import load_pretrained
 
     x_test, y_test = load_mnist()[1]
     mlp, cnn = load_pretrained("mlp"), load_pretrained("cnn")
@@ -85,7 +86,8 @@ def slider_work_seconds() -> float:
     from annviz import limitations as lim
     from annviz.mnist import load_mnist
     from annviz.numpy_mlp import dense_layers, layer_outputs
-    from annviz.pretrained import load_pretrained, model_inputs
+    from annviz.pretrained import model_inputs
+    from annviz.serving.keras_models import load_pretrained
 
     x_test = load_mnist()[1][0]
     layers = dense_layers(load_pretrained("mlp"))

@@ -91,7 +91,8 @@ def page_rows() -> list[BenchRow]:
 
 def keras_rows() -> list[BenchRow]:
     from annviz.optimizers import make_racer
-    from annviz.race import keras_runner_settings, new_keras_runner, race, race_keras
+    from annviz.race import keras_runner_settings, race
+    from annviz.serving.keras_race import new_keras_runner, race_keras
     from annviz.surfaces import SURFACES
 
     ravine = SURFACES["ravine"]

@@ -79,7 +79,7 @@ def _bare_fit(config: Any, data: Any, steps_per_execution: int) -> tuple[float, 
 
 def _live_loop(config: Any, data: Any, *, during: Callable[[threading.Event], None] | None = None) -> tuple[float, Any]:
     """``annviz.training.train`` with a progress consumer, as the worker runs it: seconds (fit only) and the model."""
-    from annviz.training import compile_model, train
+    from annviz.serving.keras_training import compile_model, train
 
     model = compile_model(config)
     events = []

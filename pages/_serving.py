@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from concurrent.futures import Future
 from typing import Any, Callable
 
@@ -21,9 +20,8 @@ from streamlit.runtime import get_instance
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from annviz import serving
+from pages._identity import student_token
 
-#: Where a session keeps the name the training service knows it by.
-OWNER_KEY = "serving_owner"
 #: Trainings running at once on this server: one per core the page runs leave free (1 on
 #: Community Cloud's 2 cores; ``serving.training_slots`` says why), or ``ANNVIZ_TRAINING_SLOTS``.
 MAX_TRAININGS = serving.configured_training_slots()
@@ -73,9 +71,15 @@ def measurements_worker() -> serving.KerasWorker:
     return worker
 
 
+#: Seconds a student's session may be gone before they stop watching their run: a reload or a
+#: phone's reconnect comes back well within it and finds the run again (by the student token).
+SESSION_GRACE_S = 20.0
+
+
 @st.cache_resource(show_spinner=False)
 def training_service() -> serving.TrainingService:
-    return serving.TrainingService(MAX_TRAININGS)
+    """The server's runs: one per setting, shared; a warm training process waits ready where memory allows."""
+    return serving.TrainingService(MAX_TRAININGS, grace_s=SESSION_GRACE_S, warm=True)
 
 
 class _Warmth:
@@ -144,13 +148,15 @@ def when_measured(keys: list[str], label: str, draw: Callable[[list[Any]], None]
 
 
 def session_owner() -> tuple[str, Callable[[], bool] | None]:
-    """A name for this session (kept in its state) and a probe that says whether it is still connected.
+    """The student's reload-surviving token (``pages._identity``) and a probe that says whether this
+    session is still connected.
 
-    The training service cancels a training whose session has gone (a closed tab), so it
-    never holds a slot for nobody. ``Runtime.is_active_session`` is Streamlit's thread-safe
+    The training service stops watching for a student whose session has gone (a closed tab) and
+    stops a run nobody watches, so it never holds a slot for nobody; a reload comes back with the
+    same token and finds its runs. ``Runtime.is_active_session`` is Streamlit's thread-safe
     query for exactly that; the session id comes from the script run's context.
     """
-    owner = st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+    owner = student_token()
     ctx = get_script_run_ctx()
     if ctx is None:
         return owner, None

@@ -5,7 +5,10 @@ own) in ``st.session_state[RUN_KEY]``. When it has ended, :func:`collect_runs` t
 ``annviz.runs.KeptRun`` (settings, curves, test figures, weights) and adds it to the session's
 runs in ``st.session_state[RUNS_KEY]`` (``annviz.runs.keep_run``: at most 8, the oldest goes
 first). Every page that offers a model calls :func:`collect_runs` first, so a training that ends
-while the student is on another page is there on its next rerun.
+while the student is on another page is there on its next rerun. A new session of a student
+(a reload, a phone that slept) finds the student's runs again from the server's training service,
+which keeps them by the student's token: the running one is watched again, the ended ones are
+the session's runs again.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annviz.runs import KeptRun, keep_run, kept_models, run_names, run_of_job
+from pages._serving import session_owner, training_service
 
 RUN_KEY, RUNS_KEY = "mnist_run", "mnist_runs"
 #: The job last turned into a run (by ``TrainingJob.job_id``), and how many runs the session has made.
@@ -21,10 +25,41 @@ RECORDED_KEY, COUNT_KEY = "mnist_recorded_job", "mnist_run_count"
 LET_GO_KEY = "mnist_runs_let_go"
 #: The runs the student unticked in the comparison (a plain key: it outlives the checkboxes).
 UNPICKED_KEY = "mnist_unpicked"
+#: Set once a session has looked for the student's runs on the server.
+RECOVERED_KEY = "mnist_runs_recovered"
+
+
+def recover_runs() -> None:
+    """A new session finds the student's runs on this server again (once per session)."""
+    if st.session_state.get(RECOVERED_KEY):
+        return
+    st.session_state[RECOVERED_KEY] = True
+    if st.session_state.get(RUN_KEY) is not None or st.session_state.get(RUNS_KEY):
+        return
+    owner, alive = session_owner()
+    service = training_service()
+    kept: tuple[KeptRun, ...] = ()
+    number = 0
+    for job in service.runs_of(owner):
+        snapshot = job.snapshot()
+        if snapshot.active:
+            service.attach(job, owner, alive)
+            st.session_state[RUN_KEY] = job
+            continue
+        run = run_of_job(number + 1, job.config, snapshot)
+        if run is not None:
+            number += 1
+            kept, _ = keep_run(kept, run)
+        st.session_state[RECORDED_KEY] = job.job_id
+        if st.session_state.get(RUN_KEY) is None or not st.session_state[RUN_KEY].snapshot().active:
+            st.session_state[RUN_KEY] = job  # the live view shows the newest run's result again
+    if kept:
+        st.session_state[RUNS_KEY], st.session_state[COUNT_KEY] = kept, number
 
 
 def collect_runs() -> tuple[KeptRun, ...]:
     """Keep the session's ended training (once per job); the session's runs, oldest first."""
+    recover_runs()
     job = st.session_state.get(RUN_KEY)
     if job is not None and st.session_state.get(RECORDED_KEY) != job.job_id:
         snapshot = job.snapshot()

@@ -49,15 +49,17 @@ def _widget(setting: Setting, key: str, *, set_by_code: bool) -> Any:
         return st.multiselect(setting.label, setting.options, default=None if set_by_code else default, **common)
     if setting.kind == "bool":
         return st.toggle(setting.label, value=False if set_by_code else bool(default), **common)
+    # No min_value or max_value: the browser would keep a typed value beyond them in the field
+    # while the program silently kept the old one (issue #28.5). The value is taken as typed and
+    # TrainingConfig says in a sentence why it cannot be used; the help gives the range.
+    common["help"] += f"\n\nAllowed: {setting.min_value:g} to {setting.max_value:g}."
     if setting.kind == "int":
         return st.number_input(
-            setting.label, int(setting.min_value), int(setting.max_value), "min" if set_by_code else int(default),
-            int(setting.step), **common
+            setting.label, None, None, "min" if set_by_code else int(default), int(setting.step), **common
         )
     step = setting.step if setting.step is not None else default
     return st.number_input(
-        setting.label, float(setting.min_value), float(setting.max_value), "min" if set_by_code else float(default),
-        float(step), format="%g", **common
+        setting.label, None, None, "min" if set_by_code else float(default), float(step), format="%g", **common
     )
 
 

@@ -17,12 +17,14 @@ import numpy as np
 import streamlit as st
 
 from annviz import mnist_plots as plots
+from annviz.class_board import board_figure, board_rows, board_table
 from annviz.digit_plots import probability_bars_figure
 from annviz.mnist import flatten_and_scale
 from annviz.pretrained import read_manifest
 from annviz.runs import MAX_KEPT_RUNS, KeptRun, curve_metrics, curves_csv, number_ranges, run_names, runs_csv
 from annviz.runs import styled_runs_table, undrawable_sentence
 from annviz.serving import JobSnapshot, TrainingJob, expected_wait_sentence
+from annviz.serving.sharing import duration_sentence, shared_run_sentence, starting_sentence
 from annviz.formatting import format_seconds
 from annviz.keras_workflow import keras_workflow_code
 from annviz.training_config import SETTINGS, TrainingConfig, execution_steps, settings_of
@@ -31,12 +33,15 @@ from annviz.training_config import TRAINING_PRESETS
 from pages._exercises import check_yourself
 from pages._figures import mnist_digit_views, mnist_overview, shared_mnist
 from pages._serving import MAX_TRAININGS, session_owner, training_service
-from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, remember_choice
+from pages._trained import LET_GO_KEY, RUN_KEY, RUNS_KEY, UNPICKED_KEY, collect_runs, newest_after_a_new_run, recover_runs
+from pages._trained import remember_choice
 from pages._training_form import mark_form_set, setting_key, training_form
 from pages._lecture import on_screen
 from pages._ui import page_header, shown_as_error
 
-TABS = ("Explore the data", "Train and test")
+TABS = ("Explore the data", "Train and test", "Class board")
+#: Seconds between redraws of the class board while a run of this server is training.
+BOARD_POLL_S = 5.0
 #: Seconds between redraws of the live plots while training: each redraw is a fragment run in
 #: the server, which a whole class shares.
 POLL_S = 2.0
@@ -51,8 +56,9 @@ page_header(
 )
 
 # The lecture's order: the data first (``?mnist_tab=Train+and+test`` opens the training). A session
-# that has started a training comes back to it.
-tab_explore, tab_train = st.tabs(
+# that has started a training comes back to it, after a reload too.
+recover_runs()
+tab_explore, tab_train, tab_board = st.tabs(
     TABS, default=TABS[1] if st.session_state.get(RUN_KEY) is not None else TABS[0], key="mnist_tab", bind="query-params"
 )
 
@@ -61,23 +67,41 @@ def shipped_mlp_accuracy() -> float:
     return float(read_manifest()["mlp"]["test_accuracy"])
 
 
+#: Where a session keeps the sentence said when it stopped watching a run others still watch.
+LEFT_KEY = "mnist_left_note"
+
+
 def start(config: TrainingConfig) -> None:
     current = st.session_state.get(RUN_KEY)
     if current is not None and current.snapshot().active:
         return  # never two trainings in one session
     owner, alive = session_owner()
+    st.session_state.pop(LEFT_KEY, None)
     st.session_state[RUN_KEY] = training_service().submit(config, owner=owner, alive=alive)
 
 
+def stop(run: TrainingJob) -> None:
+    """Stop: this student's view stops; the run stops too when nobody else watches it."""
+    owner, _ = session_owner()
+    others = run.request_stop(owner)
+    if others:
+        st.session_state.pop(RUN_KEY, None)
+        st.session_state[LEFT_KEY] = (
+            f"You stopped watching; the run goes on for the {others} classmate{'s' if others > 1 else ''} who still "
+            "watch it. Press Start training to watch it again."
+        )
+
+
 def status_line(snapshot: JobSnapshot, config: TrainingConfig) -> None:
+    shared = shared_run_sentence(snapshot)
+    if shared:
+        st.caption(shared)
     if snapshot.status == "queued":
         service = training_service()
         sentence = expected_wait_sentence(snapshot, service.running, MAX_TRAININGS, short_of_memory=service.short_of_memory())
         st.warning(sentence, icon=":material/hourglass_top:")
-    elif snapshot.status == "starting":
-        st.progress(0.0, text="Starting a Keras process for your training (TensorFlow loads in a few seconds)…")
-    elif snapshot.status == "running" and snapshot.progress is None:
-        st.progress(0.0, text="Building the model and tracing its training step…")
+    elif snapshot.status == "starting" or (snapshot.status == "running" and snapshot.progress is None):
+        st.progress(0.0, text=starting_sentence(snapshot))
     elif snapshot.status == "running":
         st.progress(snapshot.progress.fraction, text=snapshot.progress.describe())
     elif snapshot.status == "evaluating":
@@ -140,11 +164,13 @@ def show_test_results(snapshot: JobSnapshot) -> None:
 def live_view(polling: bool) -> None:
     run: TrainingJob | None = st.session_state.get(RUN_KEY)
     if run is None:
+        if st.session_state.get(LEFT_KEY):
+            st.info(st.session_state[LEFT_KEY], icon=":material/group:")
         st.info("Choose the settings above and press **Start training**; the curves appear here as it learns.")
         return
     snapshot = run.snapshot()
     if snapshot.active:
-        st.button("Stop", key="mnist_stop", icon=":material/stop_circle:", on_click=run.request_stop)
+        st.button("Stop", key="mnist_stop", icon=":material/stop_circle:", on_click=stop, args=(run,))
     elif polling:
         st.rerun(scope="app")  # the run just ended: redraw the whole page (buttons, results)
     status_line(snapshot, run.config)
@@ -243,6 +269,24 @@ def compare_runs(runs: tuple[KeptRun, ...]) -> None:
     compared_curves()
 
 
+def class_board() -> None:
+    """Every distinct run of this server: anonymous, settings and numbers only (``?mnist_tab=Class+board``)."""
+    rows = board_rows((job.config, job.snapshot()) for job in training_service().all_runs())
+    st.subheader("Class board: every run of this server")
+    if not rows:
+        st.info("No run on this server yet: when students press **Start training**, each setting they try appears here.")
+        return
+    st.caption(
+        f"{len(rows)} distinct run{'s' if len(rows) > 1 else ''} (settings and seed) on this server; students who "
+        "pressed Start with the same settings and seed watched one run together. Anonymous: settings and numbers only."
+    )
+    st.plotly_chart(on_screen(board_figure(rows)), key="mnist_board_plot")
+    st.dataframe(
+        board_table(rows), key="mnist_board_table", hide_index=True,
+        column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
+    )
+
+
 @st.fragment
 def digit_up_close() -> None:
     """One training image, its values and its 784 inputs: a new index reruns this part only."""
@@ -286,8 +330,8 @@ if tab_explore.open:
 if tab_train.open:
     with tab_train:
         st.markdown(
-            "The lecture's settings are the defaults (all 60,000 images, 10 epochs: about 10 s of fitting on two cores, after a few seconds for TensorFlow to start). "
-            "Use a **subset** to train in a few seconds, or open "
+            "The lecture's settings are the defaults (all 60,000 images, 10 epochs). "
+            "Use a **subset** to train faster, or open "
             "[6 · Keras workflow](keras-workflow) to see every setting as code."
         )
         demo_column, look_for_column = st.columns([1, 2], vertical_alignment="bottom")
@@ -304,7 +348,7 @@ if tab_train.open:
             st.plotly_chart(on_screen(plots.data_split_figure(config.train_size, config.validation_size)), key="mnist_split")
             st.caption(
                 f"{config.batches_per_epoch:,} batches per epoch · {execution_steps(config)} batches per call "
-                "of Keras's train function"
+                "of Keras's train function" + duration_sentence(training_service().expected_seconds(config))
             )
         with shown_as_error():
             if st.button(
@@ -315,6 +359,10 @@ if tab_train.open:
                 st.rerun()  # redraw with Start disabled and the live view polling
         st.fragment(live_view, run_every=POLL_S if active else None)(polling=active)
         compare_runs(runs)
+
+if tab_board.open:
+    with tab_board:
+        st.fragment(class_board, run_every=BOARD_POLL_S if training_service().running + training_service().queued else None)()
 
 
 check_yourself(section=7)

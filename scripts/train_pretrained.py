@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annviz.numpy_mlp import dense_layers, save_dense_layers  # noqa: E402
 from annviz.mnist import load_mnist  # noqa: E402
-from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, load_pretrained, model_inputs, train_pretrained  # noqa: E402
+from annviz.pretrained import MANIFEST_PATH, MODEL_DIR, PRETRAINED, model_inputs  # noqa: E402
+from annviz.serving.keras_models import load_pretrained, train_pretrained  # noqa: E402
 from annviz.small_cnn import cnn_layers, save_cnn_layers  # noqa: E402
 
 

@@ -13,7 +13,6 @@ from annviz.architecture import (
     TASKS,
     DenseSpec,
     ModelSpec,
-    build_keras_model,
     count_dense_params,
     count_model_params,
     format_hidden_layers,
@@ -24,6 +23,7 @@ from annviz.architecture import (
     parse_layer_sizes,
     spec_from_sizes,
 )
+from annviz.serving.keras_models import build_keras_model
 
 
 @pytest.mark.parametrize("preset", PRESETS.values(), ids=list(PRESETS))

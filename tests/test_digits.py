@@ -47,7 +47,8 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="module")
 def mlp_reads():
     """The shipped MLP as a function: uint8 digits (n, 28, 28) → predicted classes."""
-    from annviz.pretrained import load_pretrained, model_inputs
+    from annviz.pretrained import model_inputs
+    from annviz.serving.keras_models import load_pretrained
 
     model = load_pretrained("mlp")
     return lambda images: np.asarray(model.predict_on_batch(model_inputs("mlp", np.asarray(images)))).argmax(axis=1)

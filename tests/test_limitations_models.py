@@ -8,7 +8,8 @@ import pytest
 from annviz import limitations as lim
 from annviz.numpy_mlp import dense_layers, DenseLayer, layer_outputs, mlp_probabilities
 from annviz.mnist import load_mnist
-from annviz.pretrained import load_pretrained, model_inputs
+from annviz.pretrained import model_inputs
+from annviz.serving.keras_models import load_pretrained
 
 #: Enough test images that no single lucky digit decides a test, few enough to stay fast.
 N_IMAGES = 2000
@@ -100,7 +101,7 @@ def test_a_shifted_seven_switches_many_relus(layers, test_set):
 def test_the_shipped_numpy_weights_are_the_keras_models_own(name):
     """The server runs the shipped MLPs from annviz/models/NAME.npz; they must be the .keras file's weights."""
     from annviz.numpy_mlp import dense_layers, load_dense_layers
-    from annviz.pretrained import load_pretrained
+    from annviz.serving.keras_models import load_pretrained
 
     stored, keras_layers = load_dense_layers(name), dense_layers(load_pretrained(name))
     assert [layer.activation for layer in stored] == [layer.activation for layer in keras_layers]

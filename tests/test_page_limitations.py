@@ -86,7 +86,8 @@ def values(data: object) -> np.ndarray:
 
 def keras_accuracy_on_curve_images(name: str) -> float:
     """The shipped model's accuracy on the first :data:`CURVE_IMAGES` test images, by Keras's ``predict``."""
-    from annviz.pretrained import load_pretrained, model_inputs
+    from annviz.pretrained import model_inputs
+    from annviz.serving.keras_models import load_pretrained
 
     (_, _), (x_test, y_test) = load_mnist()
     x, y = x_test[:CURVE_IMAGES], y_test[:CURVE_IMAGES]

@@ -59,7 +59,8 @@ def y_test() -> np.ndarray:
 @pytest.fixture(scope="module")
 def shipped_probabilities() -> np.ndarray:
     """The shipped MLP's test-set probabilities, computed here independently of the page."""
-    from annviz.pretrained import load_pretrained, model_inputs
+    from annviz.pretrained import model_inputs
+    from annviz.serving.keras_models import load_pretrained
 
     x_test = load_mnist()[1][0]
     return load_pretrained("mlp").predict(model_inputs("mlp", x_test), batch_size=1000, verbose=0)

@@ -260,7 +260,7 @@ EXACT = {"sgd": {"learning_rate": 0.125}, "momentum": {"learning_rate": 0.125, "
 
 def keras_fit(network, parameters, x, y, optimizer_key, hp, regularization, dtype):
     """The same network in Keras, from the same weights, fitted EPOCHS epochs without shuffling."""
-    from annviz.race import slide_adam_class
+    from annviz.serving.keras_race import slide_adam_class
 
     keras.utils.set_random_seed(0)
     inputs = keras.Input((network.n_inputs,), dtype=dtype)

@@ -9,7 +9,8 @@ from annviz import limitations as lim
 from annviz.metrics import accuracy
 from annviz.numpy_mlp import dense_layers
 from annviz.mnist import load_mnist
-from annviz.pretrained import PRETRAINED, load_pretrained, model_inputs, read_manifest, train_pretrained
+from annviz.pretrained import PRETRAINED, model_inputs, pretrained_spec, read_manifest
+from annviz.serving.keras_models import BUILDERS, load_pretrained, train_pretrained
 
 #: Two test images: room for a float32 near-tie flipping between NumPy and TensorFlow's kernels.
 MATCH_MANIFEST = 2e-4
@@ -79,14 +80,13 @@ def test_pixels_never_inked_keep_their_initial_weights_as_page_3_says():
 
     from annviz.numpy_mlp import load_dense_layers
     from annviz.mnist import load_mnist
-    from annviz.pretrained import _spec
 
     (x_train, _), _ = load_mnist()
     never = x_train[:54_000].reshape(-1, 784).max(axis=0) == 0
     rows, columns = np.divmod(np.flatnonzero(never), 28)
     assert never.sum() == 67 and np.minimum.reduce([rows, columns, 27 - rows, 27 - columns]).max() <= 1
-    keras.utils.set_random_seed(_spec("mlp").seed)
-    initial = _spec("mlp").build().layers[0].get_weights()[0]
+    keras.utils.set_random_seed(pretrained_spec("mlp").seed)
+    initial = BUILDERS[pretrained_spec("mlp").network]().layers[0].get_weights()[0]
     trained = load_dense_layers("mlp")[0].kernel
     assert np.array_equal(initial[never], trained[never])
     assert np.abs(initial[~never] - trained[~never]).mean() > 0.01  # the rest did learn

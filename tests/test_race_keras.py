@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from annviz.optimizers import OPTIMIZERS, keras_code, make_racer
-from annviz.race import keras_runner_settings, new_keras_runner, race, race_keras
+from annviz.race import keras_runner_settings, race
+from annviz.serving.keras_race import new_keras_runner, race_keras
 from annviz.surfaces import SURFACES
 
 keras = pytest.importorskip("keras")
@@ -100,7 +101,7 @@ def test_table_defaults_are_the_keras_constructor_defaults(key: str) -> None:
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
 def test_keras_code_builds_the_racer_optimizer(key: str) -> None:
-    from annviz.race import slide_adam_class
+    from annviz.serving.keras_race import slide_adam_class
 
     racer = make_racer(key, learning_rate=0.05)
     optimizer = eval(keras_code(racer), {"keras": keras, "SlideAdam": slide_adam_class()})  # the line the page shows
@@ -114,7 +115,7 @@ def test_the_slides_adam_is_keras_adam_without_its_bias_correction() -> None:
     """One step from zero moments with gradient g: Keras's Adam moves η, the slide's (1 − β₁)/√(1 − β₂)·η
     = 3.16·η (both engines); with β₁ = β₂ = 0 there is nothing to correct and the two agree."""
     from annviz.optimizers import uncorrected_adam_step_ratio
-    from annviz.race import slide_adam_class
+    from annviz.serving.keras_race import slide_adam_class
 
     for g in (0.37, -2.0):
         moved = {}

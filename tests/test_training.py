@@ -15,7 +15,8 @@ import pytest
 
 from annviz.architecture import DenseSpec, ModelSpec
 from annviz.keras_workflow import keras_workflow_code, workflow_steps
-from annviz.training import compile_model, evaluate_on_test, prepare_training_data, raw_pixels, train, trained_model_label
+from annviz.serving.keras_training import compile_model, evaluate_on_test, train
+from annviz.training import prepare_training_data, raw_pixels, trained_model_label
 from annviz.training_config import LECTURE_MODEL, MAX_EPOCHS, SETTINGS, TrainingConfig, config_from_settings, execution_steps, settings_of
 
 keras = pytest.importorskip("keras")
