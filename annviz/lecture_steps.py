@@ -24,7 +24,7 @@ from annviz.limitations import LECTURE_SHIFT
 from annviz.optimizers import OPTIMIZERS
 from annviz.playground_settings import PRESETS as PLAYGROUND_PRESETS
 from annviz.playground_settings import preset_settings
-from annviz.race import OPENING_LEARNING_RATES
+from annviz.race_settings import RACE_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def _builder(preset: str) -> dict[str, Any]:
 def _racers(same: float | None = None) -> dict[str, Any]:
     """The racers' own η boxes: the opening race's rates, or ``same`` in every box (a step that
     races with one η for all then shows no rate nobody races with)."""
-    return {f"opt_{key}_learning_rate": OPENING_LEARNING_RATES.get(key, spec.defaults["learning_rate"]) if same is None else same
-            for key, spec in OPTIMIZERS.items()}
+    return {key: setting.default if same is None else same
+            for key, setting in RACE_SETTINGS.items() if setting.group in OPTIMIZERS and key.endswith("_learning_rate")}
 
 
 _NEURON = {"neuron_x": "2, -1, 3", "neuron_w": "0.5, -0.6, 0.8"}

@@ -92,7 +92,7 @@ def student_view() -> None:
                    "as soon as the lecture starts.", icon=":material/school:")
         return
     with st.form("class_join_form", border=False):
-        typed = st.text_input("Class code (on the projector)", key="class_code_input", max_chars=12)
+        typed = st.text_input("Class code (on the projector)", key="class_code_input")
         if st.form_submit_button("Join the class", icon=":material/login:"):
             with shown_as_error():
                 join(typed)

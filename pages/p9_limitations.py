@@ -13,6 +13,7 @@ from annviz import limitations as lim
 from annviz.formatting import format_count, format_megabytes
 from annviz.numpy_mlp import layer_outputs
 from annviz.pretrained import PRETRAINED, SHUFFLE_SEED, model_inputs, read_manifest, shuffle_pixels
+from annviz.serving.keras_models import BUILDERS as KERAS_BUILDERS  # their source only: Keras is imported inside
 from annviz.small_cnn import layer_param_counts
 from annviz.training_config import TrainingConfig
 from pages._exercises import check_yourself
@@ -371,7 +372,7 @@ if tab_cnn.open:
         when_measured(ACCURACY_KEYS + CURVE_KEYS, "Measuring the shipped models on the 10,000 test images", show_cnn_comparison)
         with st.expander("The Keras code of the two shipped models (the code that built them)"):
             for name in CURVE_MODELS.values():
-                st.code(inspect.getsource(PRETRAINED[name].build), language="python")
+                st.code(inspect.getsource(KERAS_BUILDERS[PRETRAINED[name].network]), language="python")
 
 
 check_yourself(section=9)

@@ -113,7 +113,7 @@ def test_hostile_typing_and_links_in_chromium(app_server, page, listed) -> None:
         page.wait_for_function(f"() => ({TYPED_FIELDS_JS.strip()})().length > 0", timeout=60_000)
     fields = page.evaluate(TYPED_FIELDS_JS)[:MAX_FIELDS]
     bad = []
-    for key in fields:
+    for position, key in enumerate(fields):
         box = page.locator(f".st-key-{key} input, .st-key-{key} textarea").first
         if not (box.is_visible() and box.is_enabled()):  # in a closed expander, or switched off
             continue
@@ -124,7 +124,9 @@ def test_hostile_typing_and_links_in_chromium(app_server, page, listed) -> None:
             problems = _settled(page)
             if problems:
                 bad.append((key, text[:30], problems))
-        for garbage in URL_GARBAGE:
+        # One link value per field, in turn (a page load each is what makes this test long; the
+        # AppTest fuzz sends every link value to every field): over a page's fields, all of them.
+        for garbage in URL_GARBAGE[position % len(URL_GARBAGE):][:1]:
             page.goto(f"{listed.url(base_url)}?{urllib.parse.urlencode({key: garbage})}")
             problems = _settled(page)
             if problems:

@@ -18,6 +18,7 @@ import pytest
 
 import annviz
 from annviz import (
+    class_board,
     activation_plots,
     digit_plots,
     limitation_plots,
@@ -66,6 +67,11 @@ _STRIP = (np.linspace(0, 1, 128), np.linspace(1, 0, 128))
 
 #: One sample call per figure builder, named ``module.function``.
 BUILDERS: dict[str, Callable[[], go.Figure]] = {
+    "class_board.board_figure": lambda: class_board.board_figure([
+        class_board.BoardRow(TrainingConfig(), "finished", 0.976, 9.1, 14),
+        class_board.BoardRow(TrainingConfig(optimizer="sgd", learning_rate=0.01), "finished", 0.91, 8.4, 3),
+        class_board.BoardRow(TrainingConfig(learning_rate=0.1, epochs=3), "stopped", None, None, 1),
+    ]),
     "activation_plots.activation_figure": lambda: activation_plots.activation_figure(["sigmoid", "relu"]),
     "activation_plots.activation_point_figure": lambda: activation_plots.activation_point_figure("relu", 4.2, 4.2),
     "activation_plots.softmax_figure": lambda: activation_plots.softmax_figure(

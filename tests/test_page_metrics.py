@@ -72,7 +72,8 @@ def shipped_probabilities() -> np.ndarray:
 def test_worked_example_default_render_has_the_lecture_numbers():
     at = run_page()
     shown = {m.label: m.value for m in at.metric}
-    assert shown == {"TP": "3", "TN": "2", "FP": "1", "FN": "1"}
+    assert shown == {"TP": "3", "TN": "2", "FP": "1", "FN": "1",  # the counts, and the lecture's 5/7 and 0.75s
+                     "Accuracy": "0.714", "Precision": "0.750", "Recall": "0.750", "F1 score": "0.750"}
     text = latex(at)
     for expected in (r"\frac{3 + 2}{3 + 2 + 1 + 1} = 0.714", r"\frac{3}{3 + 1} = 0.750", r"= 0.750"):
         assert expected in text

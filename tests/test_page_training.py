@@ -215,6 +215,7 @@ def start_training(at: AppTest, subset: int, epochs: int):
     return at.session_state["mnist_run"]
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
     at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     run = start_training(at, subset=600, epochs=2)
@@ -241,6 +242,7 @@ def test_mnist_trains_a_subset_to_the_end_and_publishes_the_model():
     assert "epochs=2" in at.code[-1].value  # the code of the run that was shown
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
     at = run_page(MNIST, mnist_tab=TRAIN_TAB, mnist_optimizer="sgd", mnist_learning_rate="1000000")
     run = start_training(at, subset=3000, epochs=3)
@@ -262,6 +264,7 @@ def test_mnist_explains_a_nan_loss_and_hands_nothing_on():
             assert all(y is None or math.isfinite(y) for y in trace.get("y", []) if not isinstance(y, str))
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
     from pages._serving import MAX_TRAININGS
 
@@ -286,6 +289,7 @@ def test_the_server_wide_cap_queues_the_training_beyond_the_slots():
     assert runs[-1].snapshot().status == "cancelled"
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_training_that_ends_elsewhere_reaches_the_metrics_and_draw_pages_directly():
     """The student starts a training, goes to page 8 (or the draw page) and it ends there:
     the next rerun of that page offers the model, without a detour through the MNIST page."""
@@ -320,6 +324,7 @@ def compared_specs(at: AppTest) -> list[dict]:
     return [spec for spec in specs if spec["data"] and all(t.get("name", "").startswith("Run ") for t in spec["data"])]
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
     at = run_page(MNIST, mnist_tab=TRAIN_TAB)
     runs = []
@@ -376,6 +381,7 @@ def test_two_trainings_are_compared_side_by_side_and_one_can_be_trained_again():
     assert "mnist_optimizer" not in at.query_params  # the default is left out of the URL, as for any widget
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_lecture_demo_fills_the_form_and_overfitting_is_named_when_the_curves_part():
     from annviz.training_config import TRAINING_PRESETS
 

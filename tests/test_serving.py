@@ -45,6 +45,7 @@ def worker():
     worker.shutdown()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_the_worker_computes_keras_jobs_without_tensorflow_in_this_process_first(worker: serving.KerasWorker) -> None:
     from annviz.architecture import ModelSpec, DenseSpec
 
@@ -54,6 +55,7 @@ def test_the_worker_computes_keras_jobs_without_tensorflow_in_this_process_first
     assert worker.pid() != os.getpid()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_worker_error_with_a_sentence_reaches_the_page_as_that_valueerror(worker: serving.KerasWorker) -> None:
     from annviz.architecture import DenseSpec, ModelSpec
 
@@ -62,6 +64,7 @@ def test_a_worker_error_with_a_sentence_reaches_the_page_as_that_valueerror(work
         worker.run(serving.keras_param_count, huge)
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_worker_killed_mid_job_is_a_sentence_and_the_next_job_gets_a_new_worker() -> None:
     worker = serving.KerasWorker()
     try:
@@ -79,6 +82,7 @@ def test_a_worker_killed_mid_job_is_a_sentence_and_the_next_job_gets_a_new_worke
         worker.shutdown()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_server_wide_result_is_computed_once_and_again_after_its_worker_died() -> None:
     worker = serving.KerasWorker()
     try:
@@ -96,6 +100,7 @@ def test_a_server_wide_result_is_computed_once_and_again_after_its_worker_died()
         worker.shutdown()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_trainings_start_first_come_first_served_with_places_and_expected_waits() -> None:
     service = serving.TrainingService(1, watch_s=0.2)
     try:
@@ -122,11 +127,13 @@ def test_trainings_start_first_come_first_served_with_places_and_expected_waits(
         service.close()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_one_session_gets_one_training_however_often_it_presses_start(service: serving.TrainingService) -> None:
     jobs = {id(service.submit(TINY, owner="eager student")) for _ in range(20)}
     assert len(jobs) == 1 and service.running + service.queued == 1
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_stop_ends_the_fit_within_a_second_and_keeps_the_model(service: serving.TrainingService) -> None:
     job = service.submit(TrainingConfig(subset_size=20_000, epochs=20), owner="s")
     deadline = time.monotonic() + 120
@@ -143,6 +150,7 @@ def test_stop_ends_the_fit_within_a_second_and_keeps_the_model(service: serving.
     assert snapshot.report is not None and isinstance(snapshot.result.model, serving.TrainedMLP)
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_session_that_goes_away_has_its_training_cancelled_and_its_process_ended(service: serving.TrainingService) -> None:
     connected = {"yes": True}
     job = service.submit(TrainingConfig(epochs=50), owner="leaver", alive=lambda: connected["yes"])
@@ -164,6 +172,7 @@ def test_a_session_that_goes_away_has_its_training_cancelled_and_its_process_end
     assert alive_pids([job.pid]) == [] and service.running == 0
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_training_process_killed_by_the_os_is_failed_with_a_sentence(service: serving.TrainingService) -> None:
     job = service.submit(TrainingConfig(epochs=50), owner="s")
     deadline = time.monotonic() + 60
@@ -178,6 +187,7 @@ def test_a_training_process_killed_by_the_os_is_failed_with_a_sentence(service: 
     assert service.running == 0
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_two_trainings_at_once_with_one_seed_give_the_weights_of_a_bare_fit(service: serving.TrainingService, tmp_path: Path) -> None:
     config = TrainingConfig(subset_size=4000, epochs=2, seed=7)
     jobs = [service.submit(config, owner=f"twin {i}") for i in range(2)]
@@ -238,6 +248,7 @@ def worker_processes() -> list[int]:
     return alive_pids(serving_children(os.getpid()))
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_nothing_is_left_running_after_the_services_close(worker: serving.KerasWorker) -> None:
     pid = worker.pid()
     assert pid in worker_processes()
@@ -246,6 +257,7 @@ def test_nothing_is_left_running_after_the_services_close(worker: serving.KerasW
     assert pid not in worker_processes()
 
 
+@pytest.mark.server  # worker or training processes: the full lane
 def test_a_training_waits_for_memory_even_with_a_free_slot() -> None:
     room = {"bytes": 100 * 2**20}  # a container near its limit
     service = serving.TrainingService(2, headroom=lambda: room["bytes"])
