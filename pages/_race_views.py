@@ -14,7 +14,7 @@ from annviz.optimizers import Racer
 from annviz.race import RaceResult, SlideAdamComparison, compare_slide_adam, race
 from annviz.race_settings import RACE_SETTINGS
 from annviz.race_plots import loss_figure, race_figure, surface_3d_figure
-from annviz.serving import keras_race
+from annviz.serving.jobs import keras_race  # the job (the package also has a module of this name)
 from annviz.surfaces import SURFACES
 from pages._serving import keras_worker
 
