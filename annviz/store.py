@@ -244,14 +244,18 @@ class RedisStore:
         """The redis-py client (the job queue shares its connection settings)."""
         return self._redis
 
+    def _unavailable(self, error: Exception) -> StoreUnavailable:
+        """The sentence for a Redis that refused or timed out (its address, never its password)."""
+        return StoreUnavailable(
+            f"The class's shared store (Redis at {_where(self.url)}) does not answer ({type(error).__name__}); "
+            "what the class shares is paused until it is back."
+        )
+
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return getattr(self._redis, method)(*args, **kwargs)
         except self._errors as error:
-            raise StoreUnavailable(
-                f"The class's shared store (Redis at {_where(self.url)}) does not answer ({type(error).__name__}); "
-                "what the class shares is paused until it is back."
-            ) from error
+            raise self._unavailable(error) from error
 
     def _expire(self, pipe: Any, key: str, ttl_s: float | None) -> None:
         if ttl_s is not None:
@@ -266,10 +270,7 @@ class RedisStore:
         try:
             return run()
         except self._errors as error:
-            raise StoreUnavailable(
-                f"The class's shared store (Redis at {_where(self.url)}) does not answer ({type(error).__name__}); "
-                "what the class shares is paused until it is back."
-            ) from error
+            raise self._unavailable(error) from error
 
     def get(self, key: str) -> bytes | None:
         return self._call("get", KEY_PREFIX + key)
@@ -333,7 +334,7 @@ class RedisStore:
         try:
             return [key.decode()[len(KEY_PREFIX):] for key in found]
         except self._errors as error:
-            raise StoreUnavailable(f"The class's shared store (Redis at {_where(self.url)}) stopped answering.") from error
+            raise self._unavailable(error) from error
 
     def ping(self) -> None:
         self._call("ping")
